@@ -1,0 +1,31 @@
+//! The engine's error type.
+
+use serde::Serialize;
+
+/// Everything the public API can refuse or fail with.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Error {
+    #[error("the input is empty: there is nothing to map")]
+    EmptyInput,
+    #[error("workers must be at least 1 (got 0)")]
+    ZeroWorkers,
+    #[error("chunk size must be at least 1 (got 0)")]
+    ZeroChunkSize,
+    #[error("{requested} workers asked for, but this platform's pool has {available} threads")]
+    TooManyWorkers { requested: usize, available: usize },
+    #[error("the function panicked on item {index}: {message}")]
+    Panicked { index: usize, message: String },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("cold start needs a fresh thread pool, which this platform cannot create per run")]
+    ColdStartUnsupported,
+    #[error("item {index} could not be copied across the worker boundary: {message}")]
+    Transfer { index: usize, message: String },
+    #[error("invalid parameter `{name}`: {message}")]
+    InvalidParameter { name: String, message: String },
+    #[error("unknown workload `{0}`; `amorsize list` shows the catalog")]
+    UnknownWorkload(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
