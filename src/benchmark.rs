@@ -1,0 +1,173 @@
+//! The truth benchmark: each workload's recommendation against an exhaustive sweep, serial,
+//! blind parallelism and rayon's default, measured in one process.
+
+use crate::cancel::CancelToken;
+use crate::error::Result;
+use crate::job::Job;
+use crate::model::chunk_ladder;
+use crate::options::Options;
+use crate::plan::Plan;
+use crate::stats;
+use crate::sweep::{Progress, SweepOptions};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Shape {
+    /// 0 means serial.
+    pub workers: usize,
+    pub chunk_size: usize,
+    pub time_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BenchRow {
+    pub workload: String,
+    pub items: usize,
+    pub serial_s: f64,
+    pub blind_s: f64,
+    pub blind_workers: usize,
+    pub rayon_s: f64,
+    pub recommended: Shape,
+    pub predicted_speedup: f64,
+    pub measured_speedup: f64,
+    pub best: Shape,
+    /// Recommended time over the best time of the sweep (serial included).
+    pub regret: f64,
+    /// |predicted - measured speedup| / measured speedup.
+    pub prediction_error: f64,
+    /// Sampling, modelling and (first time only) calibration.
+    pub decision_s: f64,
+    pub decision_share: f64,
+    pub recommended_vs_rayon: f64,
+    pub sweep_runs: usize,
+    pub sweep_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BenchSummary {
+    pub median_regret: f64,
+    pub max_regret: f64,
+    pub median_prediction_error: f64,
+    pub max_prediction_error: f64,
+    pub max_recommended_vs_rayon: f64,
+    /// Each target of the benchmark, and whether this run met it.
+    pub targets: Vec<(String, bool)>,
+}
+
+/// Benchmarks one prepared job. `repeats` runs of each configuration; medians throughout.
+pub fn bench_job(
+    job: &dyn Job,
+    repeats: usize,
+    cancel: Option<&CancelToken>,
+    progress: Option<&dyn Fn(&Progress)>,
+) -> Result<BenchRow> {
+    let options = Options {
+        cancel: cancel.cloned(),
+        timeline: false,
+        ..Options::default()
+    };
+    let plan = job.optimize(&options)?;
+    let costs = plan.costs.clone().expect("optimized plans carry costs");
+    let repeats = repeats.max(1);
+    let serial = job.measure(&Plan::serial(), repeats, &options)?;
+    let blind = job.measure(&Plan::fixed(costs.cores, 1), repeats, &options)?;
+    let rayon = job.rayon_default(repeats)?;
+    let recommended = job.measure(&plan, repeats, &options)?;
+
+    let n = job.items();
+    let mut workers: Vec<usize> = (1..=costs.cores).collect();
+    if job.info().waits {
+        workers.extend([2 * costs.cores, 4 * costs.cores].into_iter().filter(|&k| k <= costs.threads));
+    }
+    let mut chunk_sizes = chunk_ladder(n, 4);
+    chunk_sizes.extend(workers.iter().map(|&k| n.div_ceil(k)));
+    let mut grid = SweepOptions::grid(n, costs.cores);
+    grid.workers = workers;
+    grid.chunk_sizes = chunk_sizes;
+    grid.repeats = repeats;
+    grid.include_serial = false;
+    grid.cancel = cancel.cloned();
+    grid.progress = progress;
+    let sweep = job.sweep(&grid)?;
+    let best = if sweep.best.time.median_s < serial.median_s {
+        Shape {
+            workers: sweep.best.workers,
+            chunk_size: sweep.best.chunk_size,
+            time_s: sweep.best.time.median_s,
+        }
+    } else {
+        Shape {
+            workers: 0,
+            chunk_size: n,
+            time_s: serial.median_s,
+        }
+    };
+    let measured_speedup = serial.median_s / recommended.median_s;
+    Ok(BenchRow {
+        workload: job.info().name.clone(),
+        items: n,
+        serial_s: serial.median_s,
+        blind_s: blind.median_s,
+        blind_workers: costs.cores,
+        rayon_s: rayon.median_s,
+        recommended: Shape {
+            workers: if plan.is_serial() { 0 } else { plan.workers },
+            chunk_size: plan.chunk_size.min(n),
+            time_s: recommended.median_s,
+        },
+        predicted_speedup: plan.predicted_speedup,
+        measured_speedup,
+        regret: recommended.median_s / best.time_s,
+        prediction_error: (plan.predicted_speedup - measured_speedup).abs() / measured_speedup,
+        decision_s: plan.decision.total_s,
+        decision_share: plan.decision.total_s / serial.median_s,
+        recommended_vs_rayon: recommended.median_s / rayon.median_s,
+        best,
+        sweep_runs: sweep.runs,
+        sweep_s: sweep.elapsed_s,
+    })
+}
+
+/// The benchmark's targets over all rows.
+pub fn summarize(rows: &[BenchRow]) -> BenchSummary {
+    let regrets: Vec<f64> = rows.iter().map(|r| r.regret).collect();
+    let errors: Vec<f64> = rows.iter().map(|r| r.prediction_error).collect();
+    let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+    let vs_rayon: Vec<f64> = rows.iter().map(|r| r.recommended_vs_rayon).collect();
+    let decision_ok = rows.iter().all(|r| {
+        if r.serial_s >= 1.0 {
+            r.decision_share <= 0.05
+        } else {
+            r.decision_s <= 0.05
+        }
+    });
+    let summary = BenchSummary {
+        median_regret: stats::median(&regrets),
+        max_regret: max(&regrets),
+        median_prediction_error: stats::median(&errors),
+        max_prediction_error: max(&errors),
+        max_recommended_vs_rayon: max(&vs_rayon),
+        targets: Vec::new(),
+    };
+    let targets = vec![
+        ("median regret <= 1.05".to_string(), summary.median_regret <= 1.05),
+        ("max regret <= 1.15".to_string(), summary.max_regret <= 1.15),
+        (
+            "median prediction error <= 10%".to_string(),
+            summary.median_prediction_error <= 0.10,
+        ),
+        (
+            "max prediction error <= 25%".to_string(),
+            summary.max_prediction_error <= 0.25,
+        ),
+        (
+            "decision <= 50 ms, or <= 5% of serial when serial >= 1 s".to_string(),
+            decision_ok,
+        ),
+        (
+            "recommended <= 1.05x rayon default on every workload".to_string(),
+            summary.max_recommended_vs_rayon <= 1.05,
+        ),
+    ];
+    BenchSummary { targets, ..summary }
+}

@@ -1,0 +1,185 @@
+//! Measures what this machine's pool charges for running work, once per process.
+//!
+//! Each figure is fitted over several probe sizes with a no-op body, so that it holds only the
+//! engine's own overhead: starting and joining a run, waking each worker, handing out a chunk,
+//! starting threads for a cold run, and one copied message.
+
+use crate::cancel::CancelToken;
+use crate::clock::{self, Stopwatch};
+use crate::error::Result;
+use crate::executor::{schedule, RunSpec};
+use crate::options::Start;
+use crate::pool::WorkerPool;
+use crate::sample::Source;
+use crate::stats;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// A cost in seconds, and whether it was measured here.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    pub value: f64,
+    pub source: Source,
+}
+
+impl Figure {
+    pub fn measured(value: f64) -> Self {
+        Self {
+            value: value.max(0.0),
+            source: Source::Measured,
+        }
+    }
+
+    pub fn assumed(value: f64) -> Self {
+        Self {
+            value,
+            source: Source::Assumed,
+        }
+    }
+}
+
+/// What the platform charges, in seconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Costs {
+    pub cores: usize,
+    pub threads: usize,
+    /// Starting and joining one parallel run, whatever its worker count.
+    pub run_fixed_s: Figure,
+    /// Added per worker in a run: waking it and waiting for it to finish.
+    pub wake_per_worker_s: Figure,
+    /// Handing out one chunk when one worker takes them all.
+    pub dispatch_solo_s: Figure,
+    /// Handing out one chunk when several workers contend for the shared counter.
+    pub dispatch_shared_s: Figure,
+    /// Starting one worker thread, paid by cold runs only.
+    pub startup_per_worker_s: Figure,
+    /// Fixed cost of one copied message (encode and decode of an empty chunk).
+    pub message_s: Figure,
+    pub clock_resolution_s: f64,
+    pub calibration_time_s: f64,
+}
+
+impl Costs {
+    pub fn dispatch_s(&self, workers: usize) -> f64 {
+        if workers > 1 {
+            self.dispatch_shared_s.value
+        } else {
+            self.dispatch_solo_s.value
+        }
+    }
+
+    pub fn run_overhead_s(&self, workers: usize) -> f64 {
+        self.run_fixed_s.value + workers as f64 * self.wake_per_worker_s.value
+    }
+}
+
+const REPEATS: usize = 9;
+const DISPATCH_CHUNKS: usize = 4096;
+/// A thread start when it cannot be measured: typical for Linux and for Web Workers.
+const ASSUMED_STARTUP_S: f64 = 100e-6;
+
+/// Median time of `repeats` no-op runs of `n` chunks of one item on `workers` workers.
+fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Result<f64> {
+    let cancel = CancelToken::new();
+    let spec = RunSpec {
+        pool,
+        start,
+        timeline: false,
+        cancel: Some(&cancel),
+    };
+    let mut times = Vec::with_capacity(REPEATS);
+    for _ in 0..REPEATS {
+        let watch = Stopwatch::start();
+        schedule(n, workers, 1, spec, watch.started_at(), &|_, range| {
+            std::hint::black_box(range);
+            Ok(())
+        })?;
+        times.push(watch.elapsed());
+    }
+    Ok(stats::median(&times))
+}
+
+/// Measures `pool`'s costs. Takes a few milliseconds natively.
+pub fn measure(pool: &dyn WorkerPool) -> Costs {
+    let watch = Stopwatch::start();
+    let cores = pool.cores();
+    let threads = pool.threads();
+    let mut worker_counts: Vec<usize> = (1..=cores.min(threads)).collect();
+    if threads > cores {
+        worker_counts.push(threads);
+    }
+    let _ = noop_run(pool, threads, threads, Start::Warm);
+    let run_points: Vec<(f64, f64)> = worker_counts
+        .iter()
+        .filter_map(|&k| noop_run(pool, k, k, Start::Warm).ok().map(|t| (k as f64, t)))
+        .collect();
+    let (fixed, per_worker) = stats::fit_line(&run_points);
+    let (run_fixed, wake) = if per_worker < 0.0 || run_points.len() < 2 {
+        (stats::mean(&run_points.iter().map(|p| p.1).collect::<Vec<_>>()), 0.0)
+    } else {
+        (fixed, per_worker)
+    };
+    let overhead = |k: usize| run_fixed.max(0.0) + k as f64 * wake;
+
+    let solo = noop_run(pool, 1, DISPATCH_CHUNKS, Start::Warm)
+        .map(|t| ((t - overhead(1)) / DISPATCH_CHUNKS as f64).max(0.0))
+        .unwrap_or(0.0);
+    let shared_workers = cores.min(threads);
+    let shared = if shared_workers > 1 {
+        let n = DISPATCH_CHUNKS * shared_workers;
+        noop_run(pool, shared_workers, n, Start::Warm)
+            .map(|t| ((t - overhead(shared_workers)) * shared_workers as f64 / n as f64).max(0.0))
+            .unwrap_or(solo)
+    } else {
+        solo
+    };
+
+    let startup = measure_startup(pool);
+    let message = clock::time_per_call(1e-3, || {
+        let bytes = postcard::to_allocvec::<[u64]>(&[])?;
+        postcard::from_bytes::<Vec<u64>>(&bytes).map(drop)
+    });
+
+    Costs {
+        cores,
+        threads,
+        run_fixed_s: Figure::measured(run_fixed),
+        wake_per_worker_s: Figure::measured(wake),
+        dispatch_solo_s: Figure::measured(solo),
+        dispatch_shared_s: Figure::measured(shared),
+        startup_per_worker_s: startup,
+        message_s: Figure::measured(message),
+        clock_resolution_s: clock::resolution(),
+        calibration_time_s: watch.elapsed(),
+    }
+}
+
+fn measure_startup(pool: &dyn WorkerPool) -> Figure {
+    let counts = [1usize, 2, 4];
+    let mut points = Vec::new();
+    for k in counts {
+        match noop_run(pool, k, k, Start::Cold) {
+            Ok(t) => points.push((k as f64, t)),
+            Err(_) => return Figure::assumed(ASSUMED_STARTUP_S),
+        }
+    }
+    let (_, slope) = stats::fit_line(&points);
+    Figure::measured(slope)
+}
+
+static COSTS: OnceLock<Costs> = OnceLock::new();
+
+/// Installs costs measured elsewhere (the browser measures thread start-up at page load).
+pub fn install(costs: Costs) -> bool {
+    COSTS.set(costs).is_ok()
+}
+
+/// The process's costs, measured on first use. The flag tells whether this call measured them.
+pub fn costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
+    let mut measured_now = false;
+    let costs = COSTS.get_or_init(|| {
+        measured_now = true;
+        measure(pool)
+    });
+    (costs, measured_now)
+}

@@ -1,0 +1,382 @@
+//! Runs a plan for real: exactly k workers pull chunks of c items from one shared counter.
+
+use crate::cancel::CancelToken;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::options::{Start, Transfer, TIMELINE_LIMIT};
+use crate::plan::{Plan, Strategy};
+use crate::pool::WorkerPool;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::mem::MaybeUninit;
+use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// When one chunk ran, and on which worker. Times are seconds since the run started.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChunkTiming {
+    pub worker: usize,
+    pub first: usize,
+    pub count: usize,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// The outcome of a run: results in input order, how long it took, and its chunk timeline.
+#[derive(Debug, Clone)]
+pub struct Execution<R> {
+    pub results: Vec<R>,
+    pub elapsed: Duration,
+    pub workers: usize,
+    pub chunk_size: usize,
+    pub transfer: Transfer,
+    pub chunks: Vec<ChunkTiming>,
+    /// More chunks ran than `TIMELINE_LIMIT`; `chunks` holds the earliest of them.
+    pub timeline_truncated: bool,
+}
+
+/// An execution without its results: what the CLI and the web front end show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub elapsed_s: f64,
+    pub items: usize,
+    pub workers: usize,
+    pub chunk_size: usize,
+    pub serial: bool,
+    pub transfer: Transfer,
+    pub chunks: Vec<ChunkTiming>,
+    pub timeline_truncated: bool,
+}
+
+impl<R> Execution<R> {
+    pub fn summary(&self, serial: bool) -> RunSummary {
+        RunSummary {
+            elapsed_s: self.elapsed.as_secs_f64(),
+            items: self.results.len(),
+            workers: self.workers,
+            chunk_size: self.chunk_size,
+            serial,
+            transfer: self.transfer,
+            chunks: self.chunks.clone(),
+            timeline_truncated: self.timeline_truncated,
+        }
+    }
+}
+
+/// What a run needs besides items and function.
+#[derive(Clone, Copy)]
+pub(crate) struct RunSpec<'a> {
+    pub pool: &'a dyn WorkerPool,
+    pub start: Start,
+    pub timeline: bool,
+    pub cancel: Option<&'a CancelToken>,
+}
+
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}
+
+/// Checks a plan against the input and the pool before anything runs.
+pub(crate) fn validate(n: usize, plan: &Plan, pool: &dyn WorkerPool) -> Result<()> {
+    if n == 0 {
+        return Err(Error::EmptyInput);
+    }
+    if plan.strategy == Strategy::Serial {
+        return Ok(());
+    }
+    if plan.workers == 0 {
+        return Err(Error::ZeroWorkers);
+    }
+    if plan.chunk_size == 0 {
+        return Err(Error::ZeroChunkSize);
+    }
+    if plan.workers > pool.threads() {
+        return Err(Error::TooManyWorkers {
+            requested: plan.workers,
+            available: pool.threads(),
+        });
+    }
+    Ok(())
+}
+
+/// Calls `f` on every item of `range`, writing each result through `write`; a panic is
+/// reported with the index of the item that raised it.
+pub(crate) fn map_range<T, R>(
+    items: &[T],
+    range: Range<usize>,
+    f: &(impl Fn(&T) -> R + Sync),
+    mut write: impl FnMut(usize, R),
+) -> Result<()> {
+    let mut current = range.start;
+    catch_unwind(AssertUnwindSafe(|| {
+        for index in range {
+            current = index;
+            write(index, f(&items[index]));
+        }
+    }))
+    .map_err(|payload| Error::Panicked {
+        index: current,
+        message: panic_message(payload.as_ref()),
+    })
+}
+
+const SERIAL_CANCEL_STRIDE: usize = 1024;
+
+/// The serial baseline: a plain loop on the calling thread, no pool and no copies.
+pub(crate) fn run_serial<T: Sync, R: Send>(
+    items: &[T],
+    f: &(impl Fn(&T) -> R + Sync),
+    cancel: Option<&CancelToken>,
+) -> Result<Execution<R>> {
+    if items.is_empty() {
+        return Err(Error::EmptyInput);
+    }
+    let watch = clock::Stopwatch::start();
+    let mut results = Vec::with_capacity(items.len());
+    let mut first = 0;
+    while first < items.len() {
+        if cancel.is_some_and(|c| c.is_cancelled()) {
+            return Err(Error::Cancelled);
+        }
+        let end = (first + SERIAL_CANCEL_STRIDE).min(items.len());
+        map_range(items, first..end, f, |_, r| results.push(r))?;
+        first = end;
+    }
+    let elapsed = watch.elapsed();
+    Ok(Execution {
+        results,
+        elapsed: Duration::from_secs_f64(elapsed),
+        workers: 1,
+        chunk_size: items.len(),
+        transfer: Transfer::Shared,
+        chunks: vec![ChunkTiming {
+            worker: 0,
+            first: 0,
+            count: items.len(),
+            start: 0.0,
+            end: elapsed,
+        }],
+        timeline_truncated: false,
+    })
+}
+
+/// The chunks one run executed, per worker, and whether some were left out of the record.
+pub(crate) struct Timeline {
+    pub chunks: Vec<ChunkTiming>,
+    pub truncated: bool,
+}
+
+/// The shared-counter loop: `workers` tasks each take the next `chunk` items until none are
+/// left, a chunk fails, or the run is cancelled. `body` does the work of one chunk.
+pub(crate) fn schedule(
+    n: usize,
+    workers: usize,
+    chunk: usize,
+    spec: RunSpec<'_>,
+    started_at: f64,
+    body: &(dyn Fn(usize, Range<usize>) -> Result<()> + Sync),
+) -> Result<Timeline> {
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let logs: Vec<Mutex<Vec<ChunkTiming>>> = (0..workers).map(|_| Mutex::default()).collect();
+    let truncated = AtomicBool::new(false);
+    let per_worker_limit = TIMELINE_LIMIT / workers;
+
+    let task = |worker: usize| {
+        let mut log = Vec::new();
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if spec.cancel.is_some_and(|c| c.is_cancelled()) {
+                stop.store(true, Ordering::Relaxed);
+                failure.lock().unwrap().get_or_insert(Error::Cancelled);
+                break;
+            }
+            let first = next.fetch_add(chunk, Ordering::Relaxed);
+            if first >= n {
+                break;
+            }
+            let end = first.saturating_add(chunk).min(n);
+            let began = if spec.timeline { clock::now() } else { 0.0 };
+            if let Err(error) = body(worker, first..end) {
+                stop.store(true, Ordering::Relaxed);
+                failure.lock().unwrap().get_or_insert(error);
+                break;
+            }
+            if spec.timeline {
+                if log.len() < per_worker_limit {
+                    log.push(ChunkTiming {
+                        worker,
+                        first,
+                        count: end - first,
+                        start: began - started_at,
+                        end: clock::now() - started_at,
+                    });
+                } else {
+                    truncated.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        *logs[worker].lock().unwrap() = log;
+    };
+
+    match spec.start {
+        Start::Warm => spec.pool.run(workers, &task),
+        Start::Cold => spec.pool.run_cold(workers, &task)?,
+    }
+    if let Some(error) = failure.into_inner().unwrap() {
+        return Err(error);
+    }
+    let mut chunks: Vec<ChunkTiming> = logs
+        .into_iter()
+        .flat_map(|log| log.into_inner().unwrap())
+        .collect();
+    chunks.sort_by_key(|c| c.first);
+    Ok(Timeline {
+        chunks,
+        truncated: truncated.into_inner(),
+    })
+}
+
+/// Result slots that workers fill at disjoint indices.
+struct Slots<R> {
+    base: *mut MaybeUninit<R>,
+}
+
+// SAFETY: each index is written by exactly one worker (the shared counter hands every item to
+// one chunk), and the vector outlives the run.
+unsafe impl<R: Send> Sync for Slots<R> {}
+
+impl<R> Slots<R> {
+    /// # Safety
+    /// `index` is in bounds and no other thread writes it.
+    unsafe fn write(&self, index: usize, value: R) {
+        unsafe { (*self.base.add(index)).write(value) };
+    }
+}
+
+/// Runs `plan` with zero-copy transfer. A serial plan runs on the calling thread.
+pub(crate) fn run_shared<T: Sync, R: Send>(
+    items: &[T],
+    f: &(impl Fn(&T) -> R + Sync),
+    plan: &Plan,
+    spec: RunSpec<'_>,
+) -> Result<Execution<R>> {
+    validate(items.len(), plan, spec.pool)?;
+    if plan.strategy == Strategy::Serial {
+        return run_serial(items, f, spec.cancel);
+    }
+    let n = items.len();
+    let mut storage: Vec<MaybeUninit<R>> = Vec::with_capacity(n);
+    // SAFETY: MaybeUninit needs no initialization.
+    unsafe { storage.set_len(n) };
+    let slots = Slots {
+        base: storage.as_mut_ptr(),
+    };
+    let started_at = clock::now();
+    let body = |_worker: usize, range: Range<usize>| {
+        // SAFETY: the range came from the shared counter, so no other worker writes it.
+        map_range(items, range, f, |index, r| unsafe { slots.write(index, r) })
+    };
+    // On failure, written results leak rather than drop: the run is abandoned anyway.
+    let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
+    let elapsed = clock::now() - started_at;
+    let mut storage = std::mem::ManuallyDrop::new(storage);
+    // SAFETY: the run succeeded, so every index in 0..n was written exactly once.
+    let results =
+        unsafe { Vec::from_raw_parts(storage.as_mut_ptr() as *mut R, n, storage.capacity()) };
+    Ok(Execution {
+        results,
+        elapsed: Duration::from_secs_f64(elapsed.max(0.0)),
+        workers: plan.workers,
+        chunk_size: plan.chunk_size,
+        transfer: Transfer::Shared,
+        chunks: timeline.chunks,
+        timeline_truncated: timeline.truncated,
+    })
+}
+
+fn encode<V: Serialize + ?Sized>(value: &V, index: usize) -> Result<Vec<u8>> {
+    postcard::to_allocvec(value).map_err(|e| Error::Transfer {
+        index,
+        message: e.to_string(),
+    })
+}
+
+fn decode<V: DeserializeOwned>(bytes: &[u8], index: usize) -> Result<V> {
+    postcard::from_bytes(bytes).map_err(|e| Error::Transfer {
+        index,
+        message: e.to_string(),
+    })
+}
+
+/// Runs `plan` with copy transfer: each chunk's items are encoded and decoded on the way to its
+/// worker, and its results are encoded there and decoded by the caller in input order.
+pub(crate) fn run_copied<T, R>(
+    items: &[T],
+    f: &(impl Fn(&T) -> R + Sync),
+    plan: &Plan,
+    spec: RunSpec<'_>,
+) -> Result<Execution<R>>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+{
+    validate(items.len(), plan, spec.pool)?;
+    if plan.strategy == Strategy::Serial {
+        return run_serial(items, f, spec.cancel);
+    }
+    let n = items.len();
+    let outboxes: Vec<Mutex<Vec<(usize, Vec<u8>)>>> =
+        (0..plan.workers).map(|_| Mutex::default()).collect();
+    let started_at = clock::now();
+    let body = |worker: usize, range: Range<usize>| {
+        let first = range.start;
+        let message = encode(&items[range], first)?;
+        let received: Vec<T> = decode(&message, first)?;
+        let mut results = Vec::with_capacity(received.len());
+        map_range(&received, 0..received.len(), f, |_, r| results.push(r)).map_err(
+            |e| match e {
+                Error::Panicked { index, message } => Error::Panicked {
+                    index: first + index,
+                    message,
+                },
+                other => other,
+            },
+        )?;
+        let reply = encode(&results, first)?;
+        outboxes[worker].lock().unwrap().push((first, reply));
+        Ok(())
+    };
+    let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
+    let mut replies: Vec<(usize, Vec<u8>)> = outboxes
+        .into_iter()
+        .flat_map(|o| o.into_inner().unwrap())
+        .collect();
+    replies.sort_unstable_by_key(|(first, _)| *first);
+    let mut results = Vec::with_capacity(n);
+    for (first, reply) in replies {
+        results.extend(decode::<Vec<R>>(&reply, first)?);
+    }
+    let elapsed = clock::now() - started_at;
+    Ok(Execution {
+        results,
+        elapsed: Duration::from_secs_f64(elapsed.max(0.0)),
+        workers: plan.workers,
+        chunk_size: plan.chunk_size,
+        transfer: Transfer::Copy,
+        chunks: timeline.chunks,
+        timeline_truncated: timeline.truncated,
+    })
+}

@@ -1,0 +1,122 @@
+//! A catalog workload with its items built, behind one object-safe interface, so that the CLI,
+//! the benchmark and the browser can drive any workload by name.
+
+use crate::error::{Error, Result};
+use crate::executor::RunSummary;
+use crate::options::Options;
+use crate::plan::Plan;
+use crate::sweep::{Measurement, SweepOptions, SweepResult};
+use crate::tune::{TuneOptions, TuneResult};
+use crate::workload::{Params, Workload, WorkloadInfo};
+use crate::workloads::{with_workload, WorkloadVisitor};
+use rayon::prelude::*;
+
+/// Most items a prepared job may hold; beyond it the items alone would not fit in memory here.
+pub const MAX_ITEMS: usize = 100_000_000;
+
+pub trait Job: Send + Sync {
+    fn info(&self) -> &WorkloadInfo;
+    fn items(&self) -> usize;
+    fn optimize(&self, options: &Options) -> Result<Plan>;
+    fn execute(&self, plan: &Plan, options: &Options) -> Result<RunSummary>;
+    /// Runs `plan` `repeats` times without a timeline.
+    fn measure(&self, plan: &Plan, repeats: usize, options: &Options) -> Result<Measurement>;
+    fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult>;
+    fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult>;
+    /// rayon's own `par_iter().map(f).collect()` on rayon's global pool, `repeats` times.
+    fn rayon_default(&self, repeats: usize) -> Result<Measurement>;
+}
+
+struct Prepared<W: Workload> {
+    workload: W,
+    info: WorkloadInfo,
+    items: Vec<W::Item>,
+}
+
+impl<W: Workload> Job for Prepared<W> {
+    fn info(&self) -> &WorkloadInfo {
+        &self.info
+    }
+
+    fn items(&self) -> usize {
+        self.items.len()
+    }
+
+    fn optimize(&self, options: &Options) -> Result<Plan> {
+        crate::optimize_with(&self.items, |x| self.workload.run(x), options)
+    }
+
+    fn execute(&self, plan: &Plan, options: &Options) -> Result<RunSummary> {
+        crate::execute_with(&self.items, |x| self.workload.run(x), plan, options)
+            .map(|e| e.summary(plan.is_serial()))
+    }
+
+    fn measure(&self, plan: &Plan, repeats: usize, options: &Options) -> Result<Measurement> {
+        let options = Options {
+            timeline: false,
+            ..options.clone()
+        };
+        let runs = (0..repeats.max(1))
+            .map(|_| {
+                crate::execute_with(&self.items, |x| self.workload.run(x), plan, &options)
+                    .map(|e| e.elapsed.as_secs_f64())
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        Ok(Measurement::from_runs(runs))
+    }
+
+    fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult> {
+        crate::sweep_with(&self.items, |x| self.workload.run(x), options)
+    }
+
+    fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult> {
+        crate::tune_with(&self.items, |x| self.workload.run(x), plan, options)
+    }
+
+    fn rayon_default(&self, repeats: usize) -> Result<Measurement> {
+        let runs = (0..repeats.max(1))
+            .map(|_| {
+                let watch = crate::clock::Stopwatch::start();
+                let results: Vec<W::Output> =
+                    self.items.par_iter().map(|x| self.workload.run(x)).collect();
+                let elapsed = watch.elapsed();
+                drop(results);
+                elapsed
+            })
+            .collect();
+        Ok(Measurement::from_runs(runs))
+    }
+}
+
+struct Preparer {
+    items: Option<usize>,
+}
+
+impl WorkloadVisitor for Preparer {
+    type Output = Result<Box<dyn Job>>;
+
+    fn visit<W: Workload>(self, workload: W) -> Self::Output {
+        let info = workload.info();
+        let n = self.items.unwrap_or(info.default_n);
+        if n == 0 {
+            return Err(Error::EmptyInput);
+        }
+        if n > MAX_ITEMS {
+            return Err(Error::InvalidParameter {
+                name: "n".into(),
+                message: format!("{n} items is more than the {MAX_ITEMS} this engine accepts"),
+            });
+        }
+        let items = workload.items(n);
+        Ok(Box::new(Prepared {
+            workload,
+            info,
+            items,
+        }))
+    }
+}
+
+/// Builds catalog workload `name` with `params` and its first `n` items (default: its own n).
+pub fn prepare(name: &str, params: &Params, n: Option<usize>) -> Result<Box<dyn Job>> {
+    with_workload(name, params, Preparer { items: n })?
+}

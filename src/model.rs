@@ -1,0 +1,270 @@
+//! Predicts how long a run takes, from a measured profile and measured costs.
+//!
+//! The makespan comes from replaying the executor's schedule: chunks in index order, each taken
+//! by whichever worker frees up first, with each chunk's cost read off the sampled cost per
+//! stratum. Random per-item variation adds the Kruskal-Weiss tail, `sd * sqrt(2 c ln k)`, the
+//! expected lead of the slowest of k workers when each chunk sums c random item costs.
+
+use crate::calibrate::Costs;
+use crate::options::{Start, Transfer};
+use crate::sample::Profile;
+use serde::{Deserialize, Serialize};
+
+/// Where a run's time goes, in seconds of makespan. The parts add up to the predicted time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Breakdown {
+    /// The work itself, spread evenly over the workers.
+    pub compute_s: f64,
+    /// Starting and joining the run and waking workers (plus thread start-up when cold).
+    pub startup_s: f64,
+    /// Handing out chunks from the shared counter.
+    pub dispatch_s: f64,
+    /// Encoding and decoding items and results (copy transfer only).
+    pub transfer_s: f64,
+    /// Time some workers sit idle while others finish: uneven chunks and random variation.
+    pub imbalance_s: f64,
+}
+
+impl Breakdown {
+    pub fn total(&self) -> f64 {
+        self.compute_s + self.startup_s + self.dispatch_s + self.transfer_s + self.imbalance_s
+    }
+
+    pub fn overhead(&self) -> f64 {
+        self.total() - self.compute_s
+    }
+}
+
+/// The predicted time of one (k, c), or of serial when `serial` is set.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub serial: bool,
+    pub workers: usize,
+    pub chunk_size: usize,
+    pub time_s: f64,
+    /// Bounds from the sample's standard error (twice it) and overheads halved or doubled.
+    pub low_s: f64,
+    pub high_s: f64,
+    pub breakdown: Breakdown,
+}
+
+/// Chunk counts up to this are scheduled chunk by chunk; above it each worker gets so many
+/// chunks that the schedule's tail is at most one chunk.
+const SIMULATED_CHUNKS: usize = 4096;
+
+pub struct Model<'a> {
+    profile: &'a Profile,
+    costs: &'a Costs,
+    transfer: Transfer,
+    start: Start,
+    /// Index where each stratum starts, and the cumulative cost up to it.
+    bounds: Vec<usize>,
+    cumulative: Vec<f64>,
+}
+
+impl<'a> Model<'a> {
+    pub fn new(profile: &'a Profile, costs: &'a Costs, transfer: Transfer, start: Start) -> Self {
+        let n = profile.items;
+        let strata = profile.stratum_means_s.len().max(1);
+        let bounds: Vec<usize> = (0..=strata).map(|s| s * n / strata).collect();
+        let mut cumulative = vec![0.0];
+        for (s, window) in bounds.windows(2).enumerate() {
+            let mean = profile
+                .stratum_means_s
+                .get(s)
+                .copied()
+                .unwrap_or(profile.mean_s);
+            cumulative.push(cumulative[s] + mean * (window[1] - window[0]) as f64);
+        }
+        Self {
+            profile,
+            costs,
+            transfer,
+            start,
+            bounds,
+            cumulative,
+        }
+    }
+
+    pub fn items(&self) -> usize {
+        self.profile.items
+    }
+
+    /// Expected compute time of items `0..index`.
+    fn work_before(&self, index: usize) -> f64 {
+        let s = self.bounds.partition_point(|&b| b <= index).saturating_sub(1);
+        let s = s.min(self.bounds.len() - 2);
+        let mean = self
+            .profile
+            .stratum_means_s
+            .get(s)
+            .copied()
+            .unwrap_or(self.profile.mean_s);
+        self.cumulative[s] + mean * (index - self.bounds[s]) as f64
+    }
+
+    fn total_work(&self) -> f64 {
+        self.work_before(self.profile.items)
+    }
+
+    /// Copy costs per item paid on a worker: decoding its items and encoding its results.
+    fn worker_copy_per_item(&self) -> f64 {
+        match (self.transfer, self.profile.transfer) {
+            (Transfer::Copy, Some(t)) => t.encode_in_s + t.decode_in_s + t.encode_out_s,
+            _ => 0.0,
+        }
+    }
+
+    fn message_s(&self) -> f64 {
+        match self.transfer {
+            Transfer::Copy => self.costs.message_s.value,
+            Transfer::Shared => 0.0,
+        }
+    }
+
+    /// Copy costs paid by the caller after the workers finish: decoding every chunk's results.
+    fn caller_copy(&self, chunks: usize) -> f64 {
+        match (self.transfer, self.profile.transfer) {
+            (Transfer::Copy, Some(t)) => {
+                chunks as f64 * self.message_s() + self.profile.items as f64 * t.decode_out_s
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// How much slower each worker computes when workers outnumber cores.
+    fn slowdown(&self, workers: usize) -> f64 {
+        let cores = self.costs.cores.max(1);
+        if workers <= cores {
+            1.0
+        } else {
+            let cpu = self.profile.cpu_fraction;
+            (1.0 - cpu) + cpu * workers as f64 / cores as f64
+        }
+    }
+
+    pub fn serial(&self) -> Prediction {
+        let work = self.total_work();
+        let spread = 2.0 * self.profile.relative_error * work;
+        Prediction {
+            serial: true,
+            workers: 1,
+            chunk_size: self.profile.items,
+            time_s: work,
+            low_s: work - spread,
+            high_s: work + spread,
+            breakdown: Breakdown {
+                compute_s: work,
+                ..Breakdown::default()
+            },
+        }
+    }
+
+    pub fn predict(&self, workers: usize, chunk_size: usize) -> Prediction {
+        let n = self.profile.items;
+        let k = workers.max(1);
+        let c = chunk_size.clamp(1, n.max(1));
+        let chunks = n.div_ceil(c);
+        let slow = self.slowdown(k);
+        let dispatch = self.costs.dispatch_s(k);
+        let copy_item = self.worker_copy_per_item();
+        let per_chunk = dispatch + self.message_s();
+        let chunk_cost = |first: usize| {
+            let end = (first + c).min(n);
+            slow * (self.work_before(end) - self.work_before(first))
+                + per_chunk
+                + copy_item * (end - first) as f64
+        };
+        let work = self.total_work();
+        let spread_total = slow * work + chunks as f64 * per_chunk + copy_item * n as f64;
+        let ideal = spread_total / k as f64;
+        let makespan = if chunks <= SIMULATED_CHUNKS {
+            let mut free = vec![0.0f64; k];
+            for j in 0..chunks {
+                let (w, _) = free
+                    .iter()
+                    .enumerate()
+                    .min_by(|a, b| a.1.total_cmp(b.1))
+                    .expect("at least one worker");
+                free[w] += chunk_cost(j * c);
+            }
+            free.into_iter().fold(0.0, f64::max)
+        } else {
+            ideal + 0.5 * chunk_cost(n - c)
+        };
+        let busy = k.min(chunks);
+        let noise = if busy >= 2 {
+            slow * self.profile.within_sd_s * (2.0 * c as f64 * (busy as f64).ln()).sqrt()
+        } else {
+            0.0
+        };
+        let startup = self.costs.run_overhead_s(k)
+            + match self.start {
+                Start::Cold => k as f64 * self.costs.startup_per_worker_s.value,
+                Start::Warm => 0.0,
+            };
+        let breakdown = Breakdown {
+            compute_s: slow * work / k as f64,
+            startup_s: startup,
+            dispatch_s: chunks as f64 * dispatch / k as f64,
+            transfer_s: (chunks as f64 * self.message_s() + copy_item * n as f64) / k as f64
+                + self.caller_copy(chunks),
+            imbalance_s: (makespan - ideal).max(0.0) + noise,
+        };
+        let time = breakdown.total();
+        let compute_spread = 2.0 * self.profile.relative_error * breakdown.compute_s;
+        let overhead = breakdown.overhead();
+        Prediction {
+            serial: false,
+            workers: k,
+            chunk_size: c,
+            time_s: time,
+            low_s: breakdown.compute_s - compute_spread + 0.5 * overhead,
+            high_s: breakdown.compute_s + compute_spread + 2.0 * overhead,
+            breakdown,
+        }
+    }
+
+    /// The best chunk size for `workers`; among near-ties (within 0.5%), the largest chunk.
+    pub fn best_for(&self, workers: usize) -> Prediction {
+        let predictions: Vec<Prediction> = chunk_candidates(self.profile.items, workers)
+            .into_iter()
+            .map(|c| self.predict(workers, c))
+            .collect();
+        let fastest = predictions
+            .iter()
+            .map(|p| p.time_s)
+            .fold(f64::INFINITY, f64::min);
+        predictions
+            .into_iter()
+            .filter(|p| p.time_s <= fastest * 1.005)
+            .max_by_key(|p| p.chunk_size)
+            .expect("chunk candidates are never empty")
+    }
+}
+
+/// Chunk sizes worth predicting for `workers` over `n` items: powers of two, and the sizes that
+/// give each worker a whole number of equal chunks.
+pub fn chunk_candidates(n: usize, workers: usize) -> Vec<usize> {
+    let n = n.max(1);
+    let k = workers.max(1);
+    let mut sizes: Vec<usize> = std::iter::successors(Some(1usize), |c| c.checked_mul(2))
+        .take_while(|&c| c <= n)
+        .collect();
+    for per_worker in [1usize, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64] {
+        sizes.push(n.div_ceil(k * per_worker).max(1));
+    }
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
+/// A geometric ladder of chunk sizes from 1 to `n`, each `ratio` times the last, plus `n`.
+pub fn chunk_ladder(n: usize, ratio: usize) -> Vec<usize> {
+    let ratio = ratio.max(2);
+    let mut sizes: Vec<usize> = std::iter::successors(Some(1usize), |c| c.checked_mul(ratio))
+        .take_while(|&c| c < n)
+        .collect();
+    sizes.push(n.max(1));
+    sizes
+}

@@ -1,0 +1,365 @@
+//! Times the per-item function on a stratified random sample of the items.
+//!
+//! Items are timed in short consecutive batches, long enough for the clock's resolution, taken
+//! at random offsets inside equal strata of the index range, so that a cost that grows with the
+//! index is seen. The first batch only warms caches and is dropped.
+
+use crate::clock::{self, Stopwatch};
+use crate::error::{Error, Result};
+use crate::executor::map_range;
+use crate::pool::WorkerPool;
+use crate::stats;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
+
+/// Whether a figure came from a measurement on this machine or was assumed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Measured,
+    Assumed,
+}
+
+/// What crossing a process or worker boundary costs per item, measured on sampled items.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TransferProfile {
+    pub encode_in_s: f64,
+    pub decode_in_s: f64,
+    pub encode_out_s: f64,
+    pub decode_out_s: f64,
+}
+
+/// The measured cost of one item, and how it varies over the input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub items: usize,
+    /// Items the sampler timed (warm-up excluded).
+    pub sampled_items: usize,
+    pub batches: usize,
+    /// Consecutive items per timed batch; above 1, per-item figures are batch averages.
+    pub batch_len: usize,
+    pub mean_s: f64,
+    /// Item-level coefficient of variation, from the spread within and between strata.
+    pub cv: f64,
+    pub p10_s: f64,
+    pub p50_s: f64,
+    pub p90_s: f64,
+    pub max_s: f64,
+    /// Mean per-item time in each equal slice of the index range, first slice first.
+    pub stratum_means_s: Vec<f64>,
+    /// Item-level standard deviation inside a stratum: the part of the spread that is random.
+    pub within_sd_s: f64,
+    /// Standard error of `mean_s`, relative to it.
+    pub relative_error: f64,
+    /// Share of an item's time that needs a CPU (the rest waits). 1 means CPU-bound.
+    pub cpu_fraction: f64,
+    pub cpu_fraction_source: Source,
+    pub bytes_in: f64,
+    pub bytes_out: f64,
+    /// True when bytes are serialized sizes; false when they are in-memory sizes only.
+    pub bytes_serialized: bool,
+    pub transfer: Option<TransferProfile>,
+    pub warmup_items: usize,
+    pub sampling_time_s: f64,
+}
+
+impl Profile {
+    /// Estimated serial time of the whole input.
+    pub fn serial_time_s(&self) -> f64 {
+        self.mean_s * self.items as f64
+    }
+
+    /// Ratio of the costliest stratum to the cheapest: how strongly cost depends on the index.
+    pub fn index_skew(&self) -> f64 {
+        let max = self.stratum_means_s.iter().cloned().fold(0.0, f64::max);
+        let min = self
+            .stratum_means_s
+            .iter()
+            .cloned()
+            .fold(f64::INFINITY, f64::min);
+        if min > 0.0 {
+            max / min
+        } else {
+            1.0
+        }
+    }
+}
+
+/// A profile plus a few results kept for measuring transfer costs.
+pub(crate) struct Sample<R> {
+    pub profile: Profile,
+    pub kept: Vec<(usize, R)>,
+}
+
+/// What the sampler may spend.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SampleLimits {
+    pub budget_s: f64,
+    pub seed: u64,
+}
+
+/// Share of the estimated serial time the sampler may spend.
+const BUDGET_SHARE: f64 = 0.02;
+const MIN_BUDGET_S: f64 = 0.002;
+const MAX_STRATA: usize = 16;
+const MIN_STRATA: usize = 3;
+const MAX_ROUNDS: usize = 32;
+const KEEP_RESULTS: usize = 16;
+/// Batches last at least this many clock ticks, so that resolution adds under 1% error.
+const TICKS_PER_BATCH: f64 = 100.0;
+const MIN_BATCH_S: f64 = 20e-6;
+/// The concurrency probe runs at least this long per worker, so that waking workers is small
+/// beside it.
+const PROBE_MIN_S: f64 = 0.002;
+
+/// Times `f` over `items[first..first + len]` the way the executor runs it: results are written
+/// into a vector sized beforehand, so that the cost of storing them is timed too.
+fn time_batch<T, R>(
+    items: &[T],
+    first: usize,
+    len: usize,
+    f: &(impl Fn(&T) -> R + Sync),
+    keep: &mut Vec<(usize, R)>,
+) -> Result<f64> {
+    let mut results = Vec::with_capacity(len);
+    let watch = Stopwatch::start();
+    map_range(items, first..first + len, f, |_, r| results.push(r))?;
+    let elapsed = watch.elapsed();
+    if keep.len() < KEEP_RESULTS {
+        if let Some(result) = results.pop() {
+            keep.push((first + len - 1, result));
+        }
+    }
+    drop(std::hint::black_box(results));
+    Ok(elapsed)
+}
+
+/// Samples `f` over `items` within `limits`, then probes whether items compute or wait.
+pub(crate) fn sample<T: Sync, R: Send>(
+    items: &[T],
+    f: &(impl Fn(&T) -> R + Sync),
+    limits: SampleLimits,
+    pool: &dyn WorkerPool,
+) -> Result<Sample<R>> {
+    let n = items.len();
+    if n == 0 {
+        return Err(Error::EmptyInput);
+    }
+    let watch = Stopwatch::start();
+    let mut rng = fastrand::Rng::with_seed(limits.seed);
+    let mut kept = Vec::new();
+    let max_sampled = (n / 10).max(n.min(8));
+    let min_batch_s = (TICKS_PER_BATCH * clock::resolution()).max(MIN_BATCH_S);
+
+    // Warm-up, and a first guess at the batch length from how long the warm-up took.
+    let mut batch_len = 1usize;
+    let mut warmup_items = 0;
+    let mut per_item_guess;
+    loop {
+        let first = rng.usize(..=n - batch_len);
+        let t = time_batch(items, first, batch_len, f, &mut Vec::new())?;
+        warmup_items += batch_len;
+        per_item_guess = t / batch_len as f64;
+        if t >= min_batch_s || batch_len * 2 > max_sampled / MIN_STRATA.min(n) {
+            break;
+        }
+        let wanted = (min_batch_s / per_item_guess.max(1e-12)).ceil() as usize;
+        batch_len = wanted
+            .clamp(batch_len * 2, batch_len * 64)
+            .min((max_sampled / MIN_STRATA).max(1));
+    }
+
+    let estimated_serial = per_item_guess * n as f64;
+    let budget = (BUDGET_SHARE * estimated_serial)
+        .max(MIN_BUDGET_S)
+        .min(limits.budget_s);
+    let batch_cost = per_item_guess * batch_len as f64;
+    let strata = ((budget / batch_cost.max(1e-12)) as usize)
+        .clamp(MIN_STRATA, MAX_STRATA)
+        .min((max_sampled / batch_len).max(1))
+        .min(n);
+
+    // per_stratum[s] holds the per-item time of each batch taken from stratum s.
+    let mut per_stratum: Vec<Vec<f64>> = vec![Vec::new(); strata];
+    let mut sampled = 0;
+    for round in 0..MAX_ROUNDS {
+        for (s, times) in per_stratum.iter_mut().enumerate() {
+            let lo = s * n / strata;
+            let hi = (s + 1) * n / strata;
+            let len = batch_len.min(hi - lo).max(1);
+            let first = lo + rng.usize(..=(hi - lo).saturating_sub(len));
+            let t = time_batch(items, first, len, f, &mut kept)?;
+            times.push(t / len as f64);
+            sampled += len;
+        }
+        let spent = watch.elapsed();
+        let next_round_fits = spent * (round + 2) as f64 / (round + 1) as f64 <= budget;
+        let room = sampled + strata * batch_len <= max_sampled;
+        if !next_round_fits || !room {
+            break;
+        }
+        if round >= 2 && relative_error(&per_stratum) < 0.01 {
+            break;
+        }
+    }
+
+    let stratum_means_s: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
+    let mean_s = stats::mean(&stratum_means_s);
+    let within_sd_s = within_sd(&per_stratum, &stratum_means_s) * (batch_len as f64).sqrt();
+    let between_var = stats::std_dev(&stratum_means_s).powi(2);
+    let cv = if mean_s > 0.0 {
+        (within_sd_s.powi(2) + between_var).sqrt() / mean_s
+    } else {
+        0.0
+    };
+    let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
+
+    let (cpu_fraction, cpu_fraction_source) =
+        probe_cpu_fraction(items, f, mean_s, &mut rng, pool, budget)?;
+
+    let profile = Profile {
+        items: n,
+        sampled_items: sampled,
+        batches: all.len(),
+        batch_len,
+        mean_s,
+        cv,
+        p10_s: stats::quantile(&all, 0.1),
+        p50_s: stats::quantile(&all, 0.5),
+        p90_s: stats::quantile(&all, 0.9),
+        max_s: stats::quantile(&all, 1.0),
+        stratum_means_s,
+        within_sd_s,
+        relative_error: relative_error(&per_stratum),
+        cpu_fraction,
+        cpu_fraction_source,
+        bytes_in: std::mem::size_of::<T>() as f64,
+        bytes_out: std::mem::size_of::<R>() as f64,
+        bytes_serialized: false,
+        transfer: None,
+        warmup_items,
+        sampling_time_s: watch.elapsed(),
+    };
+    Ok(Sample { profile, kept })
+}
+
+/// Robust spread of batch times around their own stratum's mean: 1.4826 times the median
+/// absolute residual, so that a batch hit by an interrupt does not pass for heterogeneity.
+/// With one batch per stratum it falls back to successive differences between strata, which a
+/// smooth trend over the index does not inflate.
+fn within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
+    const MAD_TO_SD: f64 = 1.4826;
+    let residuals: Vec<f64> = per_stratum
+        .iter()
+        .zip(means)
+        .filter(|(times, _)| times.len() > 1)
+        .flat_map(|(times, mean)| times.iter().map(move |t| (t - mean).abs()))
+        .collect();
+    if !residuals.is_empty() {
+        let batches_per_stratum = residuals.len() as f64 / per_stratum.len() as f64;
+        // Residuals from a stratum's own mean shrink by sqrt((m - 1) / m) for m batches.
+        let correction = (batches_per_stratum / (batches_per_stratum - 1.0).max(1.0)).sqrt();
+        return MAD_TO_SD * stats::median(&residuals) * correction;
+    }
+    if means.len() < 2 {
+        return 0.0;
+    }
+    let diffs: Vec<f64> = means.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
+    MAD_TO_SD * stats::median(&diffs) / std::f64::consts::SQRT_2
+}
+
+/// Standard error of the stratified mean, relative to it.
+fn relative_error(per_stratum: &[Vec<f64>]) -> f64 {
+    let means: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
+    let mean = stats::mean(&means);
+    let sd = within_sd(per_stratum, &means);
+    let batches: usize = per_stratum.iter().map(Vec::len).sum();
+    if mean > 0.0 && batches > 0 {
+        sd / (batches as f64).sqrt() / mean
+    } else {
+        0.0
+    }
+}
+
+/// Runs the same items alone and then on more workers than there are cores. CPU-bound work
+/// slows down in proportion to the oversubscription; waiting work does not.
+fn probe_cpu_fraction<T: Sync, R: Send>(
+    items: &[T],
+    f: &(impl Fn(&T) -> R + Sync),
+    mean_s: f64,
+    rng: &mut fastrand::Rng,
+    pool: &dyn WorkerPool,
+    budget: f64,
+) -> Result<(f64, Source)> {
+    let cores = pool.cores();
+    let workers = pool.threads().min(2 * cores);
+    let n = items.len();
+    let len = ((PROBE_MIN_S / mean_s.max(1e-12)).ceil() as usize).clamp(1, n);
+    let solo_estimate = len as f64 * mean_s;
+    let probe_cost = solo_estimate * (1.0 + workers as f64 / cores as f64);
+    if workers <= cores
+        || solo_estimate < PROBE_MIN_S
+        || probe_cost > budget.max(mean_s * n as f64 * 0.05)
+    {
+        return Ok((1.0, Source::Assumed));
+    }
+    let first = rng.usize(..=n - len);
+    let solo = time_batch(items, first, len, f, &mut Vec::new())?;
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let watch = Stopwatch::start();
+    pool.run(workers, &|_| {
+        if let Err(e) = time_batch(items, first, len, f, &mut Vec::new()) {
+            failure.lock().unwrap().get_or_insert(e);
+        }
+    });
+    let together = watch.elapsed();
+    if let Some(e) = failure.into_inner().unwrap() {
+        return Err(e);
+    }
+    let oversubscription = workers as f64 / cores as f64;
+    let fraction = ((together / solo - 1.0) / (oversubscription - 1.0)).clamp(0.0, 1.0);
+    Ok((fraction, Source::Measured))
+}
+
+/// Times encoding and decoding of the sampled items and their results, as copy transfer does.
+pub(crate) fn measure_transfer<T, R>(
+    items: &[T],
+    kept: &[(usize, R)],
+    profile: &mut Profile,
+) -> Result<()>
+where
+    T: serde::Serialize + DeserializeOwned,
+    R: serde::Serialize + DeserializeOwned,
+{
+    if kept.is_empty() {
+        return Ok(());
+    }
+    let inputs: Vec<&T> = kept.iter().map(|(i, _)| &items[*i]).collect();
+    let outputs: Vec<&R> = kept.iter().map(|(_, r)| r).collect();
+    let count = kept.len() as f64;
+    let encode_error = |e: postcard::Error| Error::Transfer {
+        index: kept[0].0,
+        message: e.to_string(),
+    };
+    let in_bytes = postcard::to_allocvec(&inputs).map_err(encode_error)?;
+    let out_bytes = postcard::to_allocvec(&outputs).map_err(encode_error)?;
+    let min_time = (TICKS_PER_BATCH * clock::resolution()).max(MIN_BATCH_S);
+    let encode_in_s = clock::time_per_call(min_time, || postcard::to_allocvec(&inputs).map(drop)) / count;
+    let decode_in_s =
+        clock::time_per_call(min_time, || postcard::from_bytes::<Vec<T>>(&in_bytes).map(drop)) / count;
+    let encode_out_s =
+        clock::time_per_call(min_time, || postcard::to_allocvec(&outputs).map(drop)) / count;
+    let decode_out_s =
+        clock::time_per_call(min_time, || postcard::from_bytes::<Vec<R>>(&out_bytes).map(drop)) / count;
+    profile.bytes_in = in_bytes.len() as f64 / count;
+    profile.bytes_out = out_bytes.len() as f64 / count;
+    profile.bytes_serialized = true;
+    profile.transfer = Some(TransferProfile {
+        encode_in_s,
+        decode_in_s,
+        encode_out_s,
+        decode_out_s,
+    });
+    Ok(())
+}

@@ -1,0 +1,246 @@
+//! Measured series that the tutorials chart: serial against blind and recommended parallelism,
+//! time against worker count, and speedup against per-item cost or input size.
+//!
+//! Each series measures real runs and sets the model's prediction beside each measurement.
+
+use crate::cancel::CancelToken;
+use crate::error::{Error, Result};
+use crate::job::{prepare, Job};
+use crate::model::Model;
+use crate::options::Options;
+use crate::plan::Plan;
+use crate::report::{Measured, Report};
+use crate::sweep::{Measurement, Progress};
+use crate::tune::{TuneOptions, TuneResult};
+use crate::workload::{ParamValue, Params};
+use serde::{Deserialize, Serialize};
+
+/// Callbacks and limits shared by every study.
+#[derive(Clone, Copy, Default)]
+pub struct StudyControl<'a> {
+    pub repeats: usize,
+    pub cancel: Option<&'a CancelToken>,
+    pub progress: Option<&'a dyn Fn(&Progress)>,
+}
+
+impl StudyControl<'_> {
+    fn repeats(&self) -> usize {
+        self.repeats.max(1)
+    }
+
+    fn report(&self, done: usize, total: usize, workers: usize, chunk_size: usize) {
+        if let Some(progress) = self.progress {
+            progress(&Progress {
+                done,
+                total,
+                workers,
+                chunk_size,
+            });
+        }
+    }
+
+    fn options(&self, base: &Options) -> Options {
+        Options {
+            cancel: self.cancel.cloned(),
+            ..base.clone()
+        }
+    }
+}
+
+/// Serial, blind parallel (every core, chunks of one), the recommendation, and the best shape
+/// the tuner measured, each repeated, with the explain report.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Comparison {
+    pub plan: Plan,
+    pub report: Report,
+    pub serial: Measurement,
+    pub blind: Measurement,
+    pub blind_workers: usize,
+    pub recommended: Measurement,
+    pub tuned: TuneResult,
+    pub speedup_blind: f64,
+    pub speedup_recommended: f64,
+    pub speedup_best: f64,
+}
+
+pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Result<Comparison> {
+    let options = control.options(base);
+    let plan = job.optimize(&options)?;
+    let repeats = control.repeats();
+    let cores = plan.costs.as_ref().map_or(1, |c| c.cores);
+    let total = 3 * repeats;
+    control.report(0, total, 0, job.items());
+    let serial = job.measure(&Plan::serial(), repeats, &options)?;
+    control.report(repeats, total, 0, job.items());
+    let blind = job.measure(&Plan::fixed(cores, 1), repeats, &options)?;
+    control.report(2 * repeats, total, cores, 1);
+    let recommended = job.measure(&plan, repeats, &options)?;
+    control.report(total, total, plan.workers, plan.chunk_size);
+    let tuned = job.tune(
+        &plan,
+        &TuneOptions {
+            cancel: control.cancel.cloned(),
+            progress: control.progress,
+            ..TuneOptions::default()
+        },
+    )?;
+    let best_s = tuned.best_time_s.min(recommended.median_s).min(serial.median_s);
+    let report = Report::new(
+        &plan,
+        Some(Measured::new(&plan, serial.median_s, recommended.median_s)),
+    )
+    .expect("an optimized plan has a profile");
+    Ok(Comparison {
+        speedup_blind: serial.median_s / blind.median_s,
+        speedup_recommended: serial.median_s / recommended.median_s,
+        speedup_best: serial.median_s / best_s,
+        plan,
+        report,
+        serial,
+        blind,
+        blind_workers: cores,
+        recommended,
+        tuned,
+    })
+}
+
+/// One worker count, run at the model's best chunk size for it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CurvePoint {
+    pub workers: usize,
+    pub chunk_size: usize,
+    pub measured: Measurement,
+    pub predicted_s: f64,
+    pub speedup: f64,
+    pub predicted_speedup: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WorkerCurve {
+    pub plan: Plan,
+    pub serial: Measurement,
+    pub points: Vec<CurvePoint>,
+}
+
+/// Time and speedup against worker count (`1..=max_workers`), measured and predicted.
+pub fn worker_curve(
+    job: &dyn Job,
+    base: &Options,
+    max_workers: usize,
+    control: StudyControl<'_>,
+) -> Result<WorkerCurve> {
+    if max_workers == 0 {
+        return Err(Error::ZeroWorkers);
+    }
+    let options = control.options(base);
+    let plan = job.optimize(&options)?;
+    let (profile, costs) = (
+        plan.profile.as_ref().expect("optimized"),
+        plan.costs.as_ref().expect("optimized"),
+    );
+    if max_workers > costs.threads {
+        return Err(Error::TooManyWorkers {
+            requested: max_workers,
+            available: costs.threads,
+        });
+    }
+    let model = Model::new(profile, costs, plan.transfer, plan.start);
+    let repeats = control.repeats();
+    let total = (max_workers + 1) * repeats;
+    let serial = job.measure(&Plan::serial(), repeats, &options)?;
+    control.report(repeats, total, 0, job.items());
+    let mut points = Vec::new();
+    for k in 1..=max_workers {
+        let predicted = model.best_for(k);
+        let measured = job.measure(&Plan::fixed(k, predicted.chunk_size), repeats, &options)?;
+        control.report((k + 1) * repeats, total, k, predicted.chunk_size);
+        points.push(CurvePoint {
+            workers: k,
+            chunk_size: predicted.chunk_size,
+            speedup: serial.median_s / measured.median_s,
+            predicted_speedup: plan.predicted_serial_s / predicted.time_s,
+            predicted_s: predicted.time_s,
+            measured,
+        });
+    }
+    Ok(WorkerCurve {
+        plan,
+        serial,
+        points,
+    })
+}
+
+/// What a scaling study varies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Axis {
+    /// The number of items.
+    Items,
+    /// A numeric workload parameter, such as the parametric workload's `cost_us`.
+    Param { name: String },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScalingPoint {
+    pub x: f64,
+    pub items: usize,
+    pub plan: Plan,
+    pub serial: Measurement,
+    pub recommended: Measurement,
+    pub speedup: f64,
+    pub predicted_speedup: f64,
+}
+
+/// For each value of `axis`, optimizes, then measures serial and the recommendation.
+pub fn scaling(
+    name: &str,
+    params: &Params,
+    items: Option<usize>,
+    axis: &Axis,
+    values: &[f64],
+    base: &Options,
+    control: StudyControl<'_>,
+) -> Result<Vec<ScalingPoint>> {
+    if values.is_empty() {
+        return Err(Error::InvalidParameter {
+            name: "values".into(),
+            message: "give at least one value to vary".into(),
+        });
+    }
+    let options = control.options(base);
+    let repeats = control.repeats();
+    let mut points = Vec::new();
+    for (i, &x) in values.iter().enumerate() {
+        let (point_params, point_items) = match axis {
+            Axis::Items => {
+                if !(x >= 1.0 && x.fract() == 0.0) {
+                    return Err(Error::InvalidParameter {
+                        name: "n".into(),
+                        message: format!("{x} is not a positive whole number of items"),
+                    });
+                }
+                (params.clone(), Some(x as usize))
+            }
+            Axis::Param { name } => {
+                let mut p = params.clone();
+                p.insert(name.clone(), ParamValue::Number(x));
+                (p, items)
+            }
+        };
+        let job = prepare(name, &point_params, point_items)?;
+        let plan = job.optimize(&options)?;
+        let serial = job.measure(&Plan::serial(), repeats, &options)?;
+        let recommended = job.measure(&plan, repeats, &options)?;
+        control.report(i + 1, values.len(), plan.workers, plan.chunk_size);
+        points.push(ScalingPoint {
+            x,
+            items: job.items(),
+            speedup: serial.median_s / recommended.median_s,
+            predicted_speedup: plan.predicted_speedup,
+            plan,
+            serial,
+            recommended,
+        });
+    }
+    Ok(points)
+}

@@ -1,0 +1,224 @@
+//! A measured grid over worker counts and chunk sizes, with repeats.
+
+use crate::cancel::CancelToken;
+use crate::error::{Error, Result};
+use crate::model::chunk_ladder;
+use crate::options::Transfer;
+use crate::plan::Plan;
+use crate::stats;
+use serde::{Deserialize, Serialize};
+
+/// How far a sweep or tune has got. `workers == 0` marks the serial baseline.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub workers: usize,
+    pub chunk_size: usize,
+}
+
+impl Progress {
+    pub fn fraction(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.done as f64 / self.total as f64
+        }
+    }
+}
+
+/// Repeated timings of one configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    pub median_s: f64,
+    pub min_s: f64,
+    pub max_s: f64,
+    pub runs_s: Vec<f64>,
+}
+
+impl Measurement {
+    pub fn from_runs(runs_s: Vec<f64>) -> Self {
+        Self {
+            median_s: stats::median(&runs_s),
+            min_s: runs_s.iter().cloned().fold(f64::INFINITY, f64::min),
+            max_s: runs_s.iter().cloned().fold(0.0, f64::max),
+            runs_s,
+        }
+    }
+
+    /// (max - min) / median: how much the repeats disagree.
+    pub fn spread(&self) -> f64 {
+        (self.max_s - self.min_s) / self.median_s
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    pub workers: usize,
+    pub chunk_size: usize,
+    pub time: Measurement,
+    /// The model's time for this point, when the sweep was given a plan to predict with.
+    pub predicted_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepResult {
+    pub items: usize,
+    pub serial: Option<Measurement>,
+    pub points: Vec<SweepPoint>,
+    /// The point with the least median time.
+    pub best: SweepPoint,
+    pub runs: usize,
+    pub elapsed_s: f64,
+}
+
+impl SweepResult {
+    /// Serial median over the best point's median, when serial was measured.
+    pub fn best_speedup(&self) -> Option<f64> {
+        self.serial
+            .as_ref()
+            .map(|s| s.median_s / self.best.time.median_s)
+    }
+}
+
+/// What to sweep. `SweepOptions::grid` gives the usual grid for a machine.
+pub struct SweepOptions<'a> {
+    pub workers: Vec<usize>,
+    pub chunk_sizes: Vec<usize>,
+    pub repeats: usize,
+    pub include_serial: bool,
+    pub transfer: Transfer,
+    pub cancel: Option<CancelToken>,
+    pub progress: Option<&'a dyn Fn(&Progress)>,
+    /// A plan from `optimize`; its profile and costs give each point a predicted time.
+    pub predict_with: Option<&'a Plan>,
+}
+
+impl<'a> SweepOptions<'a> {
+    /// Worker counts `1..=max_workers`, chunk sizes on a x4 ladder plus one chunk per worker,
+    /// three repeats, and serial.
+    pub fn grid(items: usize, max_workers: usize) -> Self {
+        let workers: Vec<usize> = (1..=max_workers.max(1)).collect();
+        let mut chunk_sizes = chunk_ladder(items, 4);
+        chunk_sizes.extend(workers.iter().map(|&k| items.div_ceil(k).max(1)));
+        chunk_sizes.sort_unstable();
+        chunk_sizes.dedup();
+        Self {
+            workers,
+            chunk_sizes,
+            repeats: 3,
+            include_serial: true,
+            transfer: Transfer::Shared,
+            cancel: None,
+            progress: None,
+            predict_with: None,
+        }
+    }
+}
+
+/// Times one plan once, in seconds.
+pub(crate) type RunOnce<'r> = dyn Fn(&Plan, Option<&CancelToken>) -> Result<f64> + 'r;
+
+pub(crate) fn check_shape(workers: &[usize], chunk_sizes: &[usize], threads: usize) -> Result<()> {
+    if workers.is_empty() || workers.contains(&0) {
+        return Err(Error::ZeroWorkers);
+    }
+    if chunk_sizes.is_empty() || chunk_sizes.contains(&0) {
+        return Err(Error::ZeroChunkSize);
+    }
+    if let Some(&k) = workers.iter().find(|&&k| k > threads) {
+        return Err(Error::TooManyWorkers {
+            requested: k,
+            available: threads,
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn run_sweep(
+    items: usize,
+    threads: usize,
+    run: &RunOnce<'_>,
+    options: &SweepOptions<'_>,
+) -> Result<SweepResult> {
+    if items == 0 {
+        return Err(Error::EmptyInput);
+    }
+    check_shape(&options.workers, &options.chunk_sizes, threads)?;
+    if options.repeats == 0 {
+        return Err(Error::InvalidParameter {
+            name: "repeats".into(),
+            message: "must be at least 1".into(),
+        });
+    }
+    let watch = crate::clock::Stopwatch::start();
+    let mut chunk_sizes: Vec<usize> = options
+        .chunk_sizes
+        .iter()
+        .map(|&c| c.min(items))
+        .collect();
+    chunk_sizes.sort_unstable();
+    chunk_sizes.dedup();
+    let shapes: Vec<(usize, usize)> = options
+        .workers
+        .iter()
+        .flat_map(|&k| chunk_sizes.iter().map(move |&c| (k, c)))
+        .collect();
+    let per_repeat = shapes.len() + usize::from(options.include_serial);
+    let total = per_repeat * options.repeats;
+    let cancel = options.cancel.as_ref();
+    let mut serial_runs = Vec::new();
+    let mut point_runs: Vec<Vec<f64>> = vec![Vec::new(); shapes.len()];
+    let mut done = 0;
+    let report = |done: usize, workers: usize, chunk_size: usize| {
+        if let Some(progress) = options.progress {
+            progress(&Progress {
+                done,
+                total,
+                workers,
+                chunk_size,
+            });
+        }
+    };
+    // Repeats go round the whole grid, so that drift in the machine's speed hits every point.
+    for _ in 0..options.repeats {
+        if options.include_serial {
+            serial_runs.push(run(&Plan::serial(), cancel)?);
+            done += 1;
+            report(done, 0, items);
+        }
+        for (i, &(k, c)) in shapes.iter().enumerate() {
+            point_runs[i].push(run(&Plan::fixed(k, c), cancel)?);
+            done += 1;
+            report(done, k, c);
+        }
+    }
+    let points: Vec<SweepPoint> = shapes
+        .iter()
+        .zip(point_runs)
+        .map(|(&(k, c), runs)| SweepPoint {
+            workers: k,
+            chunk_size: c,
+            time: Measurement::from_runs(runs),
+            predicted_s: options
+                .predict_with
+                .and_then(|p| p.with_shape(k, c).predict())
+                .map(|p| p.time_s),
+        })
+        .collect();
+    let best = points
+        .iter()
+        .min_by(|a, b| a.time.median_s.total_cmp(&b.time.median_s))
+        .cloned()
+        .expect("a checked grid has points");
+    Ok(SweepResult {
+        items,
+        serial: options
+            .include_serial
+            .then(|| Measurement::from_runs(serial_runs)),
+        points,
+        best,
+        runs: total,
+        elapsed_s: watch.elapsed(),
+    })
+}

@@ -1,0 +1,165 @@
+//! Adaptive search: successive halving over the model's most promising shapes.
+//!
+//! The model ranks every (k, c); the tuner measures only the leading few, plus serial, and
+//! halves the field each round on medians of real runs. The winner is what was measured fastest,
+//! not what was predicted.
+
+use crate::cancel::CancelToken;
+use crate::error::Result;
+use crate::plan::Plan;
+use crate::stats;
+use crate::sweep::{Progress, RunOnce};
+use serde::{Deserialize, Serialize};
+
+pub struct TuneOptions<'a> {
+    /// How many shapes enter the first round (serial comes on top).
+    pub candidates: usize,
+    /// Runs the winner has at least, for its median.
+    pub final_runs: usize,
+    pub cancel: Option<CancelToken>,
+    pub progress: Option<&'a dyn Fn(&Progress)>,
+}
+
+impl Default for TuneOptions<'_> {
+    fn default() -> Self {
+        Self {
+            candidates: 8,
+            final_runs: 3,
+            cancel: None,
+            progress: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// 0 for serial.
+    pub workers: usize,
+    pub chunk_size: usize,
+    pub predicted_s: f64,
+    pub runs_s: Vec<f64>,
+    pub median_s: f64,
+    /// The round that eliminated it; `None` for the winner.
+    pub eliminated_in: Option<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TuneResult {
+    /// The fastest measured shape, as a plan carrying the model's prediction for it.
+    pub plan: Plan,
+    pub best_time_s: f64,
+    /// Serial's median if serial survived a round, else its first run.
+    pub serial_time_s: f64,
+    pub candidates: Vec<Candidate>,
+    pub rounds: usize,
+    pub runs: usize,
+    pub elapsed_s: f64,
+}
+
+fn plan_for(model_plan: &Plan, workers: usize, chunk_size: usize) -> Plan {
+    if workers == 0 {
+        model_plan.as_serial()
+    } else {
+        model_plan.with_shape(workers, chunk_size)
+    }
+}
+
+/// The first round's field: serial, the model's best chunk for each worker count, and that
+/// chunk a quarter and four times as big, ranked by predicted time.
+fn field(model_plan: &Plan, items: usize, size: usize) -> Vec<Candidate> {
+    let mut shapes: Vec<(usize, usize)> = Vec::new();
+    for p in &model_plan.per_workers {
+        let c = p.chunk_size;
+        for shape in [(p.workers, c), (p.workers, (c / 4).max(1)), (p.workers, (c * 4).min(items))] {
+            if !shapes.contains(&shape) {
+                shapes.push(shape);
+            }
+        }
+    }
+    let mut ranked: Vec<Candidate> = shapes
+        .into_iter()
+        .map(|(k, c)| Candidate {
+            workers: k,
+            chunk_size: c,
+            predicted_s: plan_for(model_plan, k, c).predicted_time_s,
+            runs_s: Vec::new(),
+            median_s: f64::NAN,
+            eliminated_in: None,
+        })
+        .collect();
+    ranked.sort_by(|a, b| a.predicted_s.total_cmp(&b.predicted_s));
+    ranked.truncate(size.max(1));
+    ranked.push(Candidate {
+        workers: 0,
+        chunk_size: items,
+        predicted_s: model_plan.predicted_serial_s,
+        runs_s: Vec::new(),
+        median_s: f64::NAN,
+        eliminated_in: None,
+    });
+    ranked
+}
+
+pub(crate) fn run_tune(
+    items: usize,
+    model_plan: &Plan,
+    run: &RunOnce<'_>,
+    options: &TuneOptions<'_>,
+) -> Result<TuneResult> {
+    let watch = crate::clock::Stopwatch::start();
+    let mut all = field(model_plan, items, options.candidates);
+    let mut alive: Vec<usize> = (0..all.len()).collect();
+    // Rounds until one is left, then top the winner up to `final_runs`.
+    let mut total = 0;
+    let mut field_size = alive.len();
+    while field_size > 1 {
+        total += field_size;
+        field_size = field_size.div_ceil(2);
+    }
+    total += options.final_runs.max(1);
+    let cancel = options.cancel.as_ref();
+    let mut runs = 0;
+    let mut rounds = 0;
+    let measure = |candidate: &mut Candidate, runs: &mut usize| -> Result<()> {
+        let plan = plan_for(model_plan, candidate.workers, candidate.chunk_size);
+        candidate.runs_s.push(run(&plan, cancel)?);
+        candidate.median_s = stats::median(&candidate.runs_s);
+        *runs += 1;
+        if let Some(progress) = options.progress {
+            progress(&Progress {
+                done: *runs,
+                total,
+                workers: candidate.workers,
+                chunk_size: candidate.chunk_size,
+            });
+        }
+        Ok(())
+    };
+    while alive.len() > 1 {
+        rounds += 1;
+        for &i in &alive {
+            measure(&mut all[i], &mut runs)?;
+        }
+        alive.sort_by(|&a, &b| all[a].median_s.total_cmp(&all[b].median_s));
+        let keep = alive.len().div_ceil(2);
+        for &i in &alive[keep..] {
+            all[i].eliminated_in = Some(rounds);
+        }
+        alive.truncate(keep);
+    }
+    let winner = alive[0];
+    while all[winner].runs_s.len() < options.final_runs.max(1) {
+        measure(&mut all[winner], &mut runs)?;
+    }
+    let best = &all[winner];
+    let serial = all.iter().find(|c| c.workers == 0).expect("serial is in the field");
+    Ok(TuneResult {
+        plan: plan_for(model_plan, best.workers, best.chunk_size),
+        best_time_s: best.median_s,
+        serial_time_s: serial.median_s,
+        candidates: all.clone(),
+        rounds,
+        runs,
+        elapsed_s: watch.elapsed(),
+    })
+}

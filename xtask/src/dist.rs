@@ -1,0 +1,154 @@
+//! `cargo xtask dist`: the threaded build (trunk, build-std, shared memory) into `dist/` and the
+//! single-threaded fallback into `dist/st/`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::util::{self, cargo, cmd, heading, human, run, secs, size, timed, Result};
+use crate::{bail, err, setup, wasm};
+
+/// The engine crate's library name: the threaded build's `data-target-name` and the
+/// single-threaded build's `--out-name`.
+pub const CRATE: &str = "amorsize";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Harmless flags for the single-threaded build. Setting RUSTFLAGS replaces the config's
+/// `[target.wasm32-unknown-unknown] rustflags` (cargo takes the first of
+/// CARGO_ENCODED_RUSTFLAGS, RUSTFLAGS, target rustflags, build rustflags), so the atomics and
+/// shared-memory flags are dropped. The cfg lets the engine tell the two builds apart.
+pub const ST_RUSTFLAGS: &str = "--cfg amorsize_single_thread";
+/// wasm-opt features for the single-threaded module; rustc's wasm32 target enables these by
+/// default, and wasm-bindgen drops the target_features section that would announce them.
+const ST_WASM_OPT_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+pub fn dist() -> Result {
+    let root = util::root();
+    let start = Instant::now();
+    setup::check_build_tools()?;
+    for f in ["index.html", "Trunk.toml"] {
+        if !root.join(f).exists() {
+            bail!("{f} is missing in {}: trunk builds from it", root.display());
+        }
+    }
+
+    heading("dist: cargo fetch (trunk --offline passes --offline to cargo)");
+    let (res, t_fetch) = timed(|| -> Result {
+        run(cargo().arg("fetch"))?;
+        // The crates std is built from (build-std) must be in the cache too.
+        run(cargo()
+            .args(["fetch", "--target", WASM_TARGET])
+            .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std"))
+    });
+    res?;
+
+    heading("dist: threaded build (trunk build --release --offline, build-std)");
+    let (res, t_threaded) = timed(|| {
+        run(cmd("trunk")
+            .args(["build", "--release", "--offline"])
+            .env("CARGO_UNSTABLE_BUILD_STD", "panic_abort,std")
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS"))
+    });
+    res?;
+    let threaded_wasm = root.join("dist").join(format!("{CRATE}_bg.wasm"));
+    let threaded_js = root.join("dist").join(format!("{CRATE}.js"));
+    for f in [&threaded_wasm, &threaded_js] {
+        if !f.exists() {
+            bail!(
+                "trunk did not write {} (is index.html's rust link data-target-name=\"{CRATE}\", \
+                 and filehash = false in Trunk.toml?)",
+                f.display()
+            );
+        }
+    }
+    let mem = read_memory(&threaded_wasm)?;
+    println!("threaded memory: {mem}");
+    if mem.import.is_none() || !mem.shared || mem.max.is_none() {
+        bail!(
+            "{} is not a threaded build: its memory must be imported, shared and have a \
+             maximum, but it is {mem}. Check the rustflags in .cargo/config.toml and that \
+             build-std ran.",
+            threaded_wasm.display()
+        );
+    }
+
+    heading("dist: single-threaded build (no atomics, no build-std)");
+    let (res, t_st) = timed(|| single_threaded(&root));
+    let st_wasm = res?;
+
+    println!(
+        "\ndist: fetch {}, threaded {}, single-threaded {}, total {}",
+        secs(t_fetch),
+        secs(t_threaded),
+        secs(t_st),
+        secs(start.elapsed())
+    );
+    println!(
+        "  dist/{CRATE}_bg.wasm     {:>10}  (threaded, shared memory)",
+        human(size(&threaded_wasm))
+    );
+    println!(
+        "  dist/st/{CRATE}_bg.wasm  {:>10}  (single-threaded)",
+        human(size(&st_wasm))
+    );
+    Ok(())
+}
+
+fn single_threaded(root: &Path) -> Result<PathBuf> {
+    let target_dir = root.join("target").join("st");
+    run(cargo()
+        .args(["build", "--release", "--lib", "--target", WASM_TARGET])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env("RUSTFLAGS", ST_RUSTFLAGS))?;
+    let raw = target_dir
+        .join(WASM_TARGET)
+        .join("release")
+        .join(format!("{CRATE}.wasm"));
+    let mem = read_memory(&raw)?;
+    println!("single-threaded memory: {mem}");
+    if mem.shared || mem.import.is_some() {
+        bail!(
+            "{} has {mem}; the single-threaded build must define its own unshared memory \
+             (did RUSTFLAGS fail to replace the config's target rustflags?)",
+            raw.display()
+        );
+    }
+    let out_dir = root.join("dist").join("st");
+    if out_dir.exists() {
+        std::fs::remove_dir_all(&out_dir)?;
+    }
+    run(cmd("wasm-bindgen")
+        .args(["--target", "web", "--no-typescript", "--out-name", CRATE])
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .arg(&raw))?;
+    let bg = out_dir.join(format!("{CRATE}_bg.wasm"));
+    let raw_bindgen = size(&bg);
+    run(cmd("wasm-opt")
+        .arg("-O3")
+        .args(ST_WASM_OPT_FEATURES)
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg))?;
+    println!(
+        "single-threaded wasm: {} raw, {} after wasm-bindgen, {} after wasm-opt -O3",
+        human(size(&raw)),
+        human(raw_bindgen),
+        human(size(&bg))
+    );
+    Ok(bg)
+}
+
+fn read_memory(path: &Path) -> Result<wasm::Memory> {
+    let bytes = std::fs::read(path).map_err(|e| err!("reading {}: {e}", path.display()))?;
+    wasm::memory(&bytes)
+        .map_err(|e| err!("parsing {}: {e:?}", path.display()))?
+        .ok_or_else(|| err!("{} has no memory at all", path.display()))
+}
