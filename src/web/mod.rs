@@ -1,0 +1,118 @@
+//! The browser's door into the engine: a few wasm-bindgen exports that take and return plain
+//! JS objects (via serde-wasm-bindgen). It installs the browser's clock and pool, and turns
+//! requests from the page's worker host into engine calls. No optimizer logic lives here.
+
+mod request;
+
+use crate::calibrate::{self, Figure};
+use crate::clock::{self, Clock};
+use crate::pool;
+use std::time::Duration;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[cfg(target_feature = "atomics")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
+pub use request::handle;
+
+fn performance_now() -> f64 {
+    thread_local! {
+        static PERFORMANCE: web_sys::Performance = js_sys::global()
+            .unchecked_into::<web_sys::WorkerGlobalScope>()
+            .performance()
+            .expect("workers have performance");
+    }
+    // timeOrigin differs per worker; adding it puts every pool thread on one time line.
+    PERFORMANCE.with(|p| (p.time_origin() + p.now()) / 1000.0)
+}
+
+#[cfg(target_feature = "atomics")]
+fn wait(duration: Duration) {
+    std::thread::sleep(duration);
+}
+
+/// Without threads there is no blocking wait, so simulated I/O spins on the clock instead.
+#[cfg(not(target_feature = "atomics"))]
+fn wait(duration: Duration) {
+    let until = performance_now() + duration.as_secs_f64();
+    while performance_now() < until {}
+}
+
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("amorsize engine panic: {info}").into());
+    }));
+}
+
+/// Installs clock and pool, measures this browser's costs, and describes the mode.
+///
+/// Call once, after `initThreadPool` in the threaded build. `pool_startup_s` is how long
+/// `initThreadPool` took, which stands for the cold-start cost the engine cannot measure here.
+#[wasm_bindgen]
+pub fn start(cores: usize, pool_startup_s: f64) -> Result<JsValue, JsValue> {
+    install_panic_hook();
+    clock::install(Clock {
+        now: performance_now,
+        sleep: wait,
+    });
+    let threaded = cfg!(target_feature = "atomics");
+    let installed = if threaded {
+        pool::install(Box::new(pool::GlobalPool {
+            cores: cores.max(1),
+        }))
+    } else {
+        pool::install(Box::new(pool::InlinePool))
+    };
+    if !installed {
+        return Err(JsValue::from_str("the engine was already started"));
+    }
+    let pool = pool::current();
+    let mut costs = calibrate::measure(pool);
+    if threaded && pool_startup_s.is_finite() && pool_startup_s > 0.0 {
+        costs.startup_per_worker_s = Figure::measured(pool_startup_s / pool.threads() as f64);
+    }
+    calibrate::install(costs.clone());
+    let mode = serde_json_like(threaded, pool.threads(), pool.cores(), &costs);
+    Ok(mode)
+}
+
+fn serde_json_like(
+    threaded: bool,
+    threads: usize,
+    cores: usize,
+    costs: &calibrate::Costs,
+) -> JsValue {
+    #[derive(serde::Serialize)]
+    struct Mode<'a> {
+        threaded: bool,
+        threads: usize,
+        cores: usize,
+        costs: &'a calibrate::Costs,
+    }
+    request::to_js(&Mode {
+        threaded,
+        threads,
+        cores,
+        costs,
+    })
+}
+
+/// Every catalog workload with its parameters.
+#[wasm_bindgen]
+pub fn catalog() -> JsValue {
+    request::to_js(&crate::workloads::catalog())
+}
+
+/// Address (in the shared wasm memory) of the 32-bit word that cancels the running request.
+/// The page stores 1 there with `Atomics.store`; the engine checks it at every chunk.
+#[wasm_bindgen]
+pub fn cancel_flag_address() -> usize {
+    request::cancel_token().as_ptr() as usize
+}
+
+/// The module's shared memory, so that the page can write the cancel flag while a request runs.
+#[wasm_bindgen]
+pub fn shared_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
