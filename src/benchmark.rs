@@ -77,7 +77,11 @@ pub fn bench_job(
     let n = job.items();
     let mut workers: Vec<usize> = (1..=costs.cores).collect();
     if job.info().waits {
-        workers.extend([2 * costs.cores, 4 * costs.cores].into_iter().filter(|&k| k <= costs.threads));
+        workers.extend(
+            [2 * costs.cores, 4 * costs.cores]
+                .into_iter()
+                .filter(|&k| k <= costs.threads),
+        );
     }
     let mut chunk_sizes = chunk_ladder(n, 4);
     chunk_sizes.extend(workers.iter().map(|&k| n.div_ceil(k)));
@@ -150,7 +154,10 @@ pub fn summarize(rows: &[BenchRow]) -> BenchSummary {
         targets: Vec::new(),
     };
     let targets = vec![
-        ("median regret <= 1.05".to_string(), summary.median_regret <= 1.05),
+        (
+            "median regret <= 1.05".to_string(),
+            summary.median_regret <= 1.05,
+        ),
         ("max regret <= 1.15".to_string(), summary.max_regret <= 1.15),
         (
             "median prediction error <= 10%".to_string(),

@@ -111,11 +111,18 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
     let _ = noop_run(pool, threads, threads, Start::Warm);
     let run_points: Vec<(f64, f64)> = worker_counts
         .iter()
-        .filter_map(|&k| noop_run(pool, k, k, Start::Warm).ok().map(|t| (k as f64, t)))
+        .filter_map(|&k| {
+            noop_run(pool, k, k, Start::Warm)
+                .ok()
+                .map(|t| (k as f64, t))
+        })
         .collect();
     let (fixed, per_worker) = stats::fit_line(&run_points);
     let (run_fixed, wake) = if per_worker < 0.0 || run_points.len() < 2 {
-        (stats::mean(&run_points.iter().map(|p| p.1).collect::<Vec<_>>()), 0.0)
+        (
+            stats::mean(&run_points.iter().map(|p| p.1).collect::<Vec<_>>()),
+            0.0,
+        )
     } else {
         (fixed, per_worker)
     };

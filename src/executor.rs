@@ -321,6 +321,9 @@ fn decode<V: DeserializeOwned>(bytes: &[u8], index: usize) -> Result<V> {
     })
 }
 
+/// Encoded result chunks one worker produced, keyed by their first item.
+type Outbox = Mutex<Vec<(usize, Vec<u8>)>>;
+
 /// Runs `plan` with copy transfer: each chunk's items are encoded and decoded on the way to its
 /// worker, and its results are encoded there and decoded by the caller in input order.
 pub(crate) fn run_copied<T, R>(
@@ -338,8 +341,7 @@ where
         return run_serial(items, f, spec.cancel);
     }
     let n = items.len();
-    let outboxes: Vec<Mutex<Vec<(usize, Vec<u8>)>>> =
-        (0..plan.workers).map(|_| Mutex::default()).collect();
+    let outboxes: Vec<Outbox> = (0..plan.workers).map(|_| Mutex::default()).collect();
     let started_at = clock::now();
     let body = |worker: usize, range: Range<usize>| {
         let first = range.start;

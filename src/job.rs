@@ -77,8 +77,11 @@ impl<W: Workload> Job for Prepared<W> {
         let runs = (0..repeats.max(1))
             .map(|_| {
                 let watch = crate::clock::Stopwatch::start();
-                let results: Vec<W::Output> =
-                    self.items.par_iter().map(|x| self.workload.run(x)).collect();
+                let results: Vec<W::Output> = self
+                    .items
+                    .par_iter()
+                    .map(|x| self.workload.run(x))
+                    .collect();
                 let elapsed = watch.elapsed();
                 drop(results);
                 elapsed

@@ -92,7 +92,10 @@ impl<'a> Model<'a> {
 
     /// Expected compute time of items `0..index`.
     fn work_before(&self, index: usize) -> f64 {
-        let s = self.bounds.partition_point(|&b| b <= index).saturating_sub(1);
+        let s = self
+            .bounds
+            .partition_point(|&b| b <= index)
+            .saturating_sub(1);
         let s = s.min(self.bounds.len() - 2);
         let mean = self
             .profile

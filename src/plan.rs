@@ -182,7 +182,8 @@ fn speedup_interval(serial_s: f64, p: &Prediction) -> (f64, f64) {
 }
 
 /// Chooses the plan with the least predicted time.
-pub(crate) fn choose(
+/// Useful on its own to ask "what if" of a profile and costs measured elsewhere.
+pub fn choose(
     profile: Profile,
     costs: Costs,
     transfer: Transfer,
@@ -192,7 +193,10 @@ pub(crate) fn choose(
     let model = Model::new(&profile, &costs, transfer, start);
     let serial = model.serial();
     let cpu_bound = profile.cpu_fraction >= 0.9;
-    let mut limit = max_workers.unwrap_or(costs.threads).min(costs.threads).max(1);
+    let mut limit = max_workers
+        .unwrap_or(costs.threads)
+        .min(costs.threads)
+        .max(1);
     if cpu_bound && max_workers.is_none() {
         limit = limit.min(costs.cores.max(1));
     }
@@ -243,7 +247,13 @@ pub(crate) fn choose(
     plan
 }
 
-fn reasons(profile: &Profile, costs: &Costs, plan: &Plan, best: &Prediction, gain: f64) -> Vec<String> {
+fn reasons(
+    profile: &Profile,
+    costs: &Costs,
+    plan: &Plan,
+    best: &Prediction,
+    gain: f64,
+) -> Vec<String> {
     let mut out = vec![format!(
         "Each item takes {} on average (timed on {} items in {} batches; CV {:.2}), so all {} items are about {} of work.",
         seconds(profile.mean_s),
@@ -368,7 +378,9 @@ fn warnings(profile: &Profile, plan: &Plan, best: &Prediction) -> Vec<Warning> {
             "More workers than cores: right for waiting work, wrong if the waits become computation.".into(),
         );
     }
-    if profile.relative_error > 0.1 || profile.cpu_fraction_source == Source::Assumed && profile.cpu_fraction < 1.0 {
+    if profile.relative_error > 0.1
+        || profile.cpu_fraction_source == Source::Assumed && profile.cpu_fraction < 1.0
+    {
         warn(
             WarningKind::NoisySample,
             format!(

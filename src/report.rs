@@ -124,9 +124,18 @@ impl Report {
             costs: vec![
                 ("run start and join".into(), costs.run_fixed_s),
                 ("wake per worker".into(), costs.wake_per_worker_s),
-                ("dispatch per chunk (one worker)".into(), costs.dispatch_solo_s),
-                ("dispatch per chunk (contended)".into(), costs.dispatch_shared_s),
-                ("thread start-up (cold runs)".into(), costs.startup_per_worker_s),
+                (
+                    "dispatch per chunk (one worker)".into(),
+                    costs.dispatch_solo_s,
+                ),
+                (
+                    "dispatch per chunk (contended)".into(),
+                    costs.dispatch_shared_s,
+                ),
+                (
+                    "thread start-up (cold runs)".into(),
+                    costs.startup_per_worker_s,
+                ),
                 ("copied message".into(), costs.message_s),
             ],
             predicted_serial_s: plan.predicted_serial_s,
@@ -200,7 +209,12 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "[1] Workload")?;
         writeln!(f, "    items               {}", self.items)?;
-        writeln!(f, "    time per item       {} (CV {:.2})", seconds(self.mean_item_s), self.cv)?;
+        writeln!(
+            f,
+            "    time per item       {} (CV {:.2})",
+            seconds(self.mean_item_s),
+            self.cv
+        )?;
         writeln!(
             f,
             "    p10 / p50 / p90 / max  {} / {} / {} / {}",
@@ -216,20 +230,42 @@ impl fmt::Display for Report {
             percent(self.cpu_fraction),
             source_tag(self.cpu_fraction_source)
         )?;
-        writeln!(f, "    bytes in / out      {} / {}", bytes(self.bytes_in), bytes(self.bytes_out))?;
+        writeln!(
+            f,
+            "    bytes in / out      {} / {}",
+            bytes(self.bytes_in),
+            bytes(self.bytes_out)
+        )?;
         writeln!(f, "    sampled items       {}", self.sampled_items)?;
         writeln!(f, "[2] System")?;
-        writeln!(f, "    cores / pool threads  {} / {}", self.cores, self.threads)?;
+        writeln!(
+            f,
+            "    cores / pool threads  {} / {}",
+            self.cores, self.threads
+        )?;
         for (name, figure) in &self.costs {
-            writeln!(f, "    {name:<32} {} ({})", seconds(figure.value), source_tag(figure.source))?;
+            writeln!(
+                f,
+                "    {name:<32} {} ({})",
+                seconds(figure.value),
+                source_tag(figure.source)
+            )?;
         }
         writeln!(f, "[3] Decision: {}", self.plan_label)?;
         for reason in &self.reasons {
             writeln!(f, "    - {reason}")?;
         }
         writeln!(f, "[4] Prediction")?;
-        writeln!(f, "    serial              {}", seconds(self.predicted_serial_s))?;
-        writeln!(f, "    this plan           {}", seconds(self.predicted_time_s))?;
+        writeln!(
+            f,
+            "    serial              {}",
+            seconds(self.predicted_serial_s)
+        )?;
+        writeln!(
+            f,
+            "    this plan           {}",
+            seconds(self.predicted_time_s)
+        )?;
         writeln!(
             f,
             "    speedup             {:.2}x ({:.2}x - {:.2}x), efficiency {}",

@@ -345,13 +345,16 @@ where
     let in_bytes = postcard::to_allocvec(&inputs).map_err(encode_error)?;
     let out_bytes = postcard::to_allocvec(&outputs).map_err(encode_error)?;
     let min_time = (TICKS_PER_BATCH * clock::resolution()).max(MIN_BATCH_S);
-    let encode_in_s = clock::time_per_call(min_time, || postcard::to_allocvec(&inputs).map(drop)) / count;
-    let decode_in_s =
-        clock::time_per_call(min_time, || postcard::from_bytes::<Vec<T>>(&in_bytes).map(drop)) / count;
+    let encode_in_s =
+        clock::time_per_call(min_time, || postcard::to_allocvec(&inputs).map(drop)) / count;
+    let decode_in_s = clock::time_per_call(min_time, || {
+        postcard::from_bytes::<Vec<T>>(&in_bytes).map(drop)
+    }) / count;
     let encode_out_s =
         clock::time_per_call(min_time, || postcard::to_allocvec(&outputs).map(drop)) / count;
-    let decode_out_s =
-        clock::time_per_call(min_time, || postcard::from_bytes::<Vec<R>>(&out_bytes).map(drop)) / count;
+    let decode_out_s = clock::time_per_call(min_time, || {
+        postcard::from_bytes::<Vec<R>>(&out_bytes).map(drop)
+    }) / count;
     profile.bytes_in = in_bytes.len() as f64 / count;
     profile.bytes_out = out_bytes.len() as f64 / count;
     profile.bytes_serialized = true;

@@ -84,7 +84,10 @@ pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Resu
             ..TuneOptions::default()
         },
     )?;
-    let best_s = tuned.best_time_s.min(recommended.median_s).min(serial.median_s);
+    let best_s = tuned
+        .best_time_s
+        .min(recommended.median_s)
+        .min(serial.median_s);
     let report = Report::new(
         &plan,
         Some(Measured::new(&plan, serial.median_s, recommended.median_s)),

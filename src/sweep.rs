@@ -152,11 +152,7 @@ pub(crate) fn run_sweep(
         });
     }
     let watch = crate::clock::Stopwatch::start();
-    let mut chunk_sizes: Vec<usize> = options
-        .chunk_sizes
-        .iter()
-        .map(|&c| c.min(items))
-        .collect();
+    let mut chunk_sizes: Vec<usize> = options.chunk_sizes.iter().map(|&c| c.min(items)).collect();
     chunk_sizes.sort_unstable();
     chunk_sizes.dedup();
     let shapes: Vec<(usize, usize)> = options

@@ -70,7 +70,11 @@ fn field(model_plan: &Plan, items: usize, size: usize) -> Vec<Candidate> {
     let mut shapes: Vec<(usize, usize)> = Vec::new();
     for p in &model_plan.per_workers {
         let c = p.chunk_size;
-        for shape in [(p.workers, c), (p.workers, (c / 4).max(1)), (p.workers, (c * 4).min(items))] {
+        for shape in [
+            (p.workers, c),
+            (p.workers, (c / 4).max(1)),
+            (p.workers, (c * 4).min(items)),
+        ] {
             if !shapes.contains(&shape) {
                 shapes.push(shape);
             }
@@ -152,7 +156,10 @@ pub(crate) fn run_tune(
         measure(&mut all[winner], &mut runs)?;
     }
     let best = &all[winner];
-    let serial = all.iter().find(|c| c.workers == 0).expect("serial is in the field");
+    let serial = all
+        .iter()
+        .find(|c| c.workers == 0)
+        .expect("serial is in the field");
     Ok(TuneResult {
         plan: plan_for(model_plan, best.workers, best.chunk_size),
         best_time_s: best.median_s,

@@ -120,27 +120,39 @@ impl JobSpec {
     }
 }
 
+/// A prepared job and what it was prepared from.
+struct Prepared {
+    workload: String,
+    n: Option<usize>,
+    params: Params,
+    job: Rc<dyn Job>,
+}
+
+impl Prepared {
+    fn serves(&self, spec: &JobSpec) -> bool {
+        self.workload == spec.workload && self.n == spec.n && self.params == spec.params
+    }
+}
+
 thread_local! {
     /// The last prepared job: consecutive requests on one workload reuse its items.
-    static PREPARED: RefCell<Option<(String, Option<usize>, Params, Rc<dyn Job>)>> =
-        const { RefCell::new(None) };
+    static PREPARED: RefCell<Option<Prepared>> = const { RefCell::new(None) };
 }
 
 fn job_for(spec: &JobSpec) -> Result<Rc<dyn Job>, Error> {
     PREPARED.with(|cell| {
-        if let Some((name, n, params, job)) = cell.borrow().as_ref() {
-            if *name == spec.workload && *n == spec.n && *params == spec.params {
-                return Ok(job.clone());
-            }
+        if let Some(prepared) = cell.borrow().as_ref().filter(|p| p.serves(spec)) {
+            return Ok(prepared.job.clone());
         }
+        // Free the old items before building new ones: both may not fit in wasm memory.
         *cell.borrow_mut() = None;
         let job: Rc<dyn Job> = Rc::from(prepare(&spec.workload, &spec.params, spec.n)?);
-        *cell.borrow_mut() = Some((
-            spec.workload.clone(),
-            spec.n,
-            spec.params.clone(),
-            job.clone(),
-        ));
+        *cell.borrow_mut() = Some(Prepared {
+            workload: spec.workload.clone(),
+            n: spec.n,
+            params: spec.params.clone(),
+            job: job.clone(),
+        });
         Ok(job)
     })
 }

@@ -24,7 +24,10 @@ pub struct BenchArgs {
 
 pub fn run(args: BenchArgs) -> Result<(), String> {
     if !(args.scale > 0.0 && args.scale.is_finite()) {
-        return Err(format!("--scale must be a positive number, not {}", args.scale));
+        return Err(format!(
+            "--scale must be a positive number, not {}",
+            args.scale
+        ));
     }
     let infos: Vec<_> = catalog()
         .into_iter()
@@ -63,6 +66,9 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         "workloads": rows,
         "summary": summarize(&rows),
     });
-    println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+    );
     Ok(())
 }

@@ -3,13 +3,19 @@
 use crate::bench;
 use amorsize::job::{prepare, Job};
 use amorsize::workloads::catalog;
-use amorsize::{Options, ParamValue, Params, Plan, Report, Start, SweepOptions, Transfer, TuneOptions};
+use amorsize::{
+    Options, ParamValue, Params, Plan, Report, Start, SweepOptions, Transfer, TuneOptions,
+};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "amorsize", version, about = "Should this map run in parallel, with how many workers and what chunk size? Measured on this machine.")]
+#[command(
+    name = "amorsize",
+    version,
+    about = "Should this map run in parallel, with how many workers and what chunk size? Measured on this machine."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -168,7 +174,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 print_json(&infos);
             } else {
                 for info in infos {
-                    println!("{:<14} {} (default n = {})", info.name, info.title, info.default_n);
+                    println!(
+                        "{:<14} {} (default n = {})",
+                        info.name, info.title, info.default_n
+                    );
                     println!("{:<14} {}", "", info.stands_for);
                     for p in &info.params {
                         println!("{:<14}   --param {}={} {}", "", p.name, p.value, p.unit);
@@ -183,7 +192,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 print_json(&plan);
             } else {
                 println!("{}: {} items\n", job.info().name, job.items());
-                print!("{}", Report::new(&plan, None).expect("optimized plans have a report"));
+                print!(
+                    "{}",
+                    Report::new(&plan, None).expect("optimized plans have a report")
+                );
             }
         }
         Command::Run {
@@ -260,7 +272,8 @@ fn run(cli: Cli) -> Result<(), String> {
                             r.workers,
                             r.chunk_size,
                             r.median_s * 1e3,
-                            r.predicted_s.map_or("-".into(), |p| format!("{:.3}", p * 1e3))
+                            r.predicted_s
+                                .map_or("-".into(), |p| format!("{:.3}", p * 1e3))
                         );
                     }
                     println!(

@@ -1,0 +1,122 @@
+//! The executor on every small (workers, chunk size): results, order and timeline.
+
+use amorsize::{execute, execute_with, ChunkTiming, Options, Plan, Transfer};
+
+fn work(x: &u64) -> u64 {
+    x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(17) ^ x
+}
+
+/// Every item appears in exactly one chunk, chunks tile 0..n in order of `first`, at most
+/// `workers` distinct workers ran, and no worker ran two chunks at once.
+fn check_timeline(chunks: &[ChunkTiming], n: usize, workers: usize, chunk_size: usize) {
+    let mut sorted = chunks.to_vec();
+    sorted.sort_by_key(|c| c.first);
+    let mut next = 0;
+    for c in &sorted {
+        assert_eq!(c.first, next, "gap or overlap at item {next}");
+        assert!(c.count >= 1 && c.count <= chunk_size);
+        assert!(c.end >= c.start);
+        next += c.count;
+    }
+    assert_eq!(next, n, "timeline does not cover every item");
+    let mut ids: Vec<usize> = chunks.iter().map(|c| c.worker).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert!(ids.len() <= workers && ids.iter().all(|&w| w < workers));
+    for w in ids {
+        let mut mine: Vec<&ChunkTiming> = chunks.iter().filter(|c| c.worker == w).collect();
+        mine.sort_by(|a, b| a.start.total_cmp(&b.start));
+        for pair in mine.windows(2) {
+            assert!(
+                pair[0].end <= pair[1].start,
+                "worker {w} ran two chunks at once"
+            );
+        }
+    }
+    // At any instant no more than `workers` chunks are in flight.
+    let mut events: Vec<(f64, i32)> = chunks
+        .iter()
+        .flat_map(|c| [(c.start, 1), (c.end, -1)])
+        .collect();
+    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut active = 0;
+    for (_, delta) in events {
+        active += delta;
+        assert!(active <= workers as i32);
+    }
+}
+
+#[test]
+fn every_small_shape_matches_serial_in_order() {
+    for n in [1usize, 5, 97, 1000] {
+        let items: Vec<u64> = (0..n as u64).collect();
+        let expected: Vec<u64> = items.iter().map(work).collect();
+        for workers in 1..=4 {
+            for chunk in [1usize, 2, 3, 7, 64, 1000, 5000] {
+                let plan = Plan::fixed(workers, chunk);
+                let run = execute(&items, work, &plan).unwrap();
+                assert_eq!(run.results, expected, "shared n={n} k={workers} c={chunk}");
+                check_timeline(&run.chunks, n, workers, chunk);
+                let copy = Options {
+                    transfer: Transfer::Copy,
+                    ..Options::default()
+                };
+                let run = execute_with(&items, work, &plan, &copy).unwrap();
+                assert_eq!(run.results, expected, "copy n={n} k={workers} c={chunk}");
+                check_timeline(&run.chunks, n, workers, chunk);
+            }
+        }
+    }
+}
+
+#[test]
+fn serial_plans_and_cold_starts_give_the_same_results() {
+    let items: Vec<u64> = (0..500).collect();
+    let expected: Vec<u64> = items.iter().map(work).collect();
+    assert_eq!(
+        execute(&items, work, &Plan::serial()).unwrap().results,
+        expected
+    );
+    let cold = Options {
+        start: amorsize::Start::Cold,
+        ..Options::default()
+    };
+    let run = execute_with(&items, work, &Plan::fixed(3, 16), &cold).unwrap();
+    assert_eq!(run.results, expected);
+    check_timeline(&run.chunks, 500, 3, 16);
+}
+
+#[test]
+fn results_that_own_memory_come_back_intact() {
+    let items: Vec<u64> = (0..300).collect();
+    let f = |x: &u64| vec![*x as u8; (*x % 17) as usize];
+    let expected: Vec<Vec<u8>> = items.iter().map(f).collect();
+    for transfer in [Transfer::Shared, Transfer::Copy] {
+        let options = Options {
+            transfer,
+            ..Options::default()
+        };
+        let run = execute_with(&items, f, &Plan::fixed(2, 7), &options).unwrap();
+        assert_eq!(run.results, expected);
+    }
+}
+
+#[test]
+fn workers_beyond_the_core_count_are_accepted_up_to_the_pool() {
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let items: Vec<u64> = (0..64).collect();
+    let plan = Plan::fixed(cores * 4, 1);
+    let run = execute(&items, work, &plan).unwrap();
+    assert_eq!(run.results.len(), 64);
+    check_timeline(&run.chunks, 64, cores * 4, 1);
+}
+
+#[test]
+fn timeline_is_capped_but_results_are_complete() {
+    let n = amorsize::options::TIMELINE_LIMIT * 2;
+    let items: Vec<u64> = (0..n as u64).collect();
+    let run = execute(&items, work, &Plan::fixed(2, 1)).unwrap();
+    assert_eq!(run.results.len(), n);
+    assert!(run.timeline_truncated);
+    assert!(run.chunks.len() <= amorsize::options::TIMELINE_LIMIT);
+}

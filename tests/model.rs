@@ -1,0 +1,154 @@
+//! The model and planner on synthetic profiles, where the right answer is known.
+
+use amorsize::calibrate::{Costs, Figure};
+use amorsize::model::Model;
+use amorsize::plan::{choose, Strategy};
+use amorsize::sample::{Profile, Source, TransferProfile};
+use amorsize::{Start, Transfer};
+
+fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {
+    Profile {
+        items,
+        sampled_items: 64,
+        batches: 64,
+        batch_len: 1,
+        mean_s,
+        cv: within_sd_s / mean_s,
+        p10_s: mean_s,
+        p50_s: mean_s,
+        p90_s: mean_s,
+        max_s: mean_s,
+        stratum_means_s: vec![mean_s; 16],
+        within_sd_s,
+        relative_error: 0.01,
+        cpu_fraction: 1.0,
+        cpu_fraction_source: Source::Measured,
+        bytes_in: 8.0,
+        bytes_out: 8.0,
+        bytes_serialized: false,
+        transfer: None,
+        warmup_items: 1,
+        sampling_time_s: 0.001,
+    }
+}
+
+fn costs(cores: usize, dispatch_s: f64) -> Costs {
+    Costs {
+        cores,
+        threads: cores * 4,
+        run_fixed_s: Figure::measured(20e-6),
+        wake_per_worker_s: Figure::measured(5e-6),
+        dispatch_solo_s: Figure::measured(dispatch_s),
+        dispatch_shared_s: Figure::measured(dispatch_s),
+        startup_per_worker_s: Figure::measured(50e-6),
+        message_s: Figure::measured(1e-6),
+        clock_resolution_s: 1e-8,
+        calibration_time_s: 0.001,
+    }
+}
+
+fn chosen(profile: Profile, costs: Costs, transfer: Transfer) -> amorsize::Plan {
+    choose(profile, costs, transfer, Start::Warm, None)
+}
+
+#[test]
+fn huge_per_item_cost_uses_every_core() {
+    let plan = chosen(profile(1000, 10e-3, 0.0), costs(4, 1e-6), Transfer::Shared);
+    assert_eq!(plan.strategy, Strategy::Parallel);
+    assert_eq!(plan.workers, 4);
+    assert!(plan.predicted_speedup > 3.9, "{}", plan.predicted_speedup);
+}
+
+#[test]
+fn tiny_items_with_costly_dispatch_stay_serial() {
+    let mut c = costs(4, 2e-6);
+    c.run_fixed_s = Figure::measured(100e-6);
+    let plan = chosen(profile(1000, 1e-9, 0.0), c, Transfer::Shared);
+    assert_eq!(plan.strategy, Strategy::Serial);
+    assert!(plan.predicted_speedup <= 1.0 + 1e-9);
+    assert!(!plan.reasons.is_empty());
+}
+
+#[test]
+fn heterogeneous_items_get_smaller_chunks() {
+    let even = chosen(
+        profile(100_000, 10e-6, 0.0),
+        costs(4, 0.2e-6),
+        Transfer::Shared,
+    );
+    let uneven = chosen(
+        profile(100_000, 10e-6, 30e-6),
+        costs(4, 0.2e-6),
+        Transfer::Shared,
+    );
+    assert_eq!(even.workers, uneven.workers);
+    assert!(
+        uneven.chunk_size < even.chunk_size,
+        "heterogeneous {} vs uniform {}",
+        uneven.chunk_size,
+        even.chunk_size
+    );
+}
+
+#[test]
+fn copy_heavy_items_get_fewer_bigger_chunks() {
+    let base = profile(10_000, 50e-6, 50e-6);
+    let mut copied = base.clone();
+    copied.transfer = Some(TransferProfile {
+        encode_in_s: 2e-6,
+        decode_in_s: 2e-6,
+        encode_out_s: 2e-6,
+        decode_out_s: 2e-6,
+    });
+    let mut c = costs(4, 0.1e-6);
+    c.message_s = Figure::measured(200e-6);
+    let shared = chosen(base, c.clone(), Transfer::Shared);
+    let copy = chosen(copied, c, Transfer::Copy);
+    assert!(
+        copy.chunk_size > shared.chunk_size,
+        "copy {} vs shared {}",
+        copy.chunk_size,
+        shared.chunk_size
+    );
+    assert!(copy.breakdown.transfer_s > 0.0);
+    assert_eq!(shared.breakdown.transfer_s, 0.0);
+}
+
+#[test]
+fn cost_growing_with_index_avoids_one_chunk_per_worker() {
+    let mut p = profile(16_000, 10e-6, 0.0);
+    p.stratum_means_s = (0..16).map(|s| (s as f64 + 0.5) * 1.25e-6).collect();
+    let c = costs(2, 0.1e-6);
+    let model = Model::new(&p, &c, Transfer::Shared, Start::Warm);
+    let halves = model.predict(2, 8_000);
+    let best = model.best_for(2);
+    // Two halves of a ramp: the second costs three times the first.
+    assert!(halves.breakdown.imbalance_s > 0.2 * halves.time_s);
+    assert!(best.chunk_size < 8_000);
+    assert!(best.time_s < 0.8 * halves.time_s);
+}
+
+#[test]
+fn waiting_items_pay_past_the_core_count_and_computing_ones_do_not() {
+    let mut waiting = profile(400, 5e-3, 0.0);
+    waiting.cpu_fraction = 0.02;
+    let plan = chosen(waiting, costs(2, 1e-6), Transfer::Shared);
+    assert!(plan.workers > 2, "{}", plan.workers);
+    let computing = chosen(profile(400, 5e-3, 0.0), costs(2, 1e-6), Transfer::Shared);
+    assert_eq!(computing.workers, 2);
+}
+
+#[test]
+fn breakdown_adds_up_to_the_prediction() {
+    let p = profile(5000, 20e-6, 10e-6);
+    let c = costs(4, 0.5e-6);
+    let model = Model::new(&p, &c, Transfer::Shared, Start::Cold);
+    for k in 1..=4 {
+        for chunk in [1, 7, 100, 5000] {
+            let pred = model.predict(k, chunk);
+            assert!((pred.breakdown.total() - pred.time_s).abs() < 1e-12);
+            assert!(pred.low_s <= pred.time_s && pred.time_s <= pred.high_s);
+            assert!(pred.breakdown.startup_s >= 20e-6);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Orderings measured in one run, with margins that hold on a noisy 2-core machine.
+
+use amorsize::{execute, Plan};
+
+fn heavy(x: &u64) -> f64 {
+    let mut r = 0.0f64;
+    for i in 0..20_000u64 {
+        let v = (x.wrapping_add(i) % 1000) as f64;
+        r += v * v;
+    }
+    std::hint::black_box(r)
+}
+
+/// Timing tests in this file run one at a time, so that they do not load each other's cores.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[test]
+fn two_workers_beat_one_on_cpu_heavy_work() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let cores = std::thread::available_parallelism().unwrap().get();
+    if cores < 2 {
+        eprintln!("skipped: this machine has one core, so two workers cannot beat one");
+        return;
+    }
+    let items: Vec<u64> = (0..2_000).collect();
+    let (mut one, mut two) = (Vec::new(), Vec::new());
+    // Interleaved, so that a burst of outside load hits both alike.
+    for _ in 0..5 {
+        one.push(
+            execute(&items, heavy, &Plan::fixed(1, 50))
+                .unwrap()
+                .elapsed
+                .as_secs_f64(),
+        );
+        two.push(
+            execute(&items, heavy, &Plan::fixed(2, 50))
+                .unwrap()
+                .elapsed
+                .as_secs_f64(),
+        );
+    }
+    let ratio = median(one) / median(two);
+    assert!(ratio > 1.3, "2 workers were only {ratio:.2}x faster than 1");
+}
+
+#[test]
+fn blind_chunks_of_one_lose_to_serial_on_tiny_items() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let items: Vec<u64> = (0..200_000).collect();
+    let tiny = |x: &u64| x.wrapping_mul(3) ^ 5;
+    let (mut serial, mut blind) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        serial.push(
+            execute(&items, tiny, &Plan::serial())
+                .unwrap()
+                .elapsed
+                .as_secs_f64(),
+        );
+        blind.push(
+            execute(&items, tiny, &Plan::fixed(2, 1))
+                .unwrap()
+                .elapsed
+                .as_secs_f64(),
+        );
+    }
+    let ratio = median(blind) / median(serial);
+    assert!(
+        ratio > 1.5,
+        "blind parallelism was only {ratio:.2}x slower than serial"
+    );
+}
