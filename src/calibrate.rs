@@ -73,7 +73,7 @@ impl Costs {
     }
 }
 
-const REPEATS: usize = 9;
+const REPEATS: usize = 5;
 const DISPATCH_CHUNKS: usize = 4096;
 /// A thread start when it cannot be measured: typical for Linux and for Web Workers.
 const ASSUMED_STARTUP_S: f64 = 100e-6;

@@ -135,14 +135,19 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// How much slower each worker computes when workers outnumber cores.
+    /// How much slower each worker computes with `workers` running: measured contention grows
+    /// from none at one worker to its full value at one worker per core; past the cores, the
+    /// CPU-bound share of each item also waits its turn for a core.
     fn slowdown(&self, workers: usize) -> f64 {
         let cores = self.costs.cores.max(1);
-        if workers <= cores {
+        let contention = self.profile.contention.max(1.0);
+        if workers <= 1 {
             1.0
+        } else if workers <= cores {
+            1.0 + (contention - 1.0) * (workers - 1) as f64 / (cores - 1).max(1) as f64
         } else {
             let cpu = self.profile.cpu_fraction;
-            (1.0 - cpu) + cpu * workers as f64 / cores as f64
+            (1.0 - cpu) + cpu * contention * workers as f64 / cores as f64
         }
     }
 

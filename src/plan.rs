@@ -269,8 +269,15 @@ fn reasons(
         seconds(costs.wake_per_worker_s.value),
         seconds(costs.dispatch_shared_s.value),
     ));
+    if profile.contention > 1.1 {
+        out.push(format!(
+            "With one worker per core, items ran {:.2}x slower than alone (shared memory bandwidth, caches or clock boost), which caps the speedup near {:.2}x.",
+            profile.contention,
+            costs.cores as f64 / profile.contention
+        ));
+    }
     match plan.strategy {
-        crate::plan::Strategy::Serial => {
+        Strategy::Serial => {
             if best.workers <= 1 {
                 out.push("No worker count beats one worker, and one pool worker only adds overhead to a plain loop.".into());
             } else {
@@ -280,7 +287,7 @@ fn reasons(
                 ));
             }
         }
-        crate::plan::Strategy::Parallel => {
+        Strategy::Parallel => {
             let b = &plan.breakdown;
             out.push(format!(
                 "{} workers with chunks of {} items ({} chunks) are predicted to take {} against {} serial: {:.2}x (between {:.2}x and {:.2}x if overheads are half or twice the measured ones).",

@@ -56,6 +56,8 @@ pub struct Report {
     pub cv: f64,
     pub quantiles_s: [f64; 4],
     pub index_skew: f64,
+    pub contention: f64,
+    pub contention_source: Source,
     pub cpu_fraction: f64,
     pub cpu_fraction_source: Source,
     pub bytes_in: f64,
@@ -114,6 +116,8 @@ impl Report {
             cv: profile.cv,
             quantiles_s: [profile.p10_s, profile.p50_s, profile.p90_s, profile.max_s],
             index_skew: profile.index_skew(),
+            contention: profile.contention,
+            contention_source: profile.contention_source,
             cpu_fraction: profile.cpu_fraction,
             cpu_fraction_source: profile.cpu_fraction_source,
             bytes_in: profile.bytes_in,
@@ -224,6 +228,12 @@ impl fmt::Display for Report {
             seconds(self.quantiles_s[3])
         )?;
         writeln!(f, "    cost skew by index  {:.2}x", self.index_skew)?;
+        writeln!(
+            f,
+            "    slowdown, all cores busy  {:.2}x ({})",
+            self.contention,
+            source_tag(self.contention_source)
+        )?;
         writeln!(
             f,
             "    CPU share           {} ({})",

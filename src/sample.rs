@@ -52,6 +52,10 @@ pub struct Profile {
     pub within_sd_s: f64,
     /// Standard error of `mean_s`, relative to it.
     pub relative_error: f64,
+    /// How much slower items run with one worker per core than alone (shared memory bandwidth,
+    /// caches, clock boost); 1 means no interference.
+    pub contention: f64,
+    pub contention_source: Source,
     /// Share of an item's time that needs a CPU (the rest waits). 1 means CPU-bound.
     pub cpu_fraction: f64,
     pub cpu_fraction_source: Source,
@@ -111,7 +115,9 @@ const TICKS_PER_BATCH: f64 = 100.0;
 const MIN_BATCH_S: f64 = 20e-6;
 /// The concurrency probe runs at least this long per worker, so that waking workers is small
 /// beside it.
-const PROBE_MIN_S: f64 = 0.002;
+const PROBE_MIN_S: f64 = 0.001;
+/// Share of the estimated serial time the concurrency probe may take beyond the budget.
+const PROBE_SHARE: f64 = 0.15;
 
 /// Times `f` over `items[first..first + len]` the way the executor runs it: results are written
 /// into a vector sized beforehand, so that the cost of storing them is timed too.
@@ -215,8 +221,7 @@ pub(crate) fn sample<T: Sync, R: Send>(
     };
     let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
 
-    let (cpu_fraction, cpu_fraction_source) =
-        probe_cpu_fraction(items, f, mean_s, &mut rng, pool, budget)?;
+    let concurrency = probe_concurrency(items, f, mean_s, &mut rng, pool, budget)?;
 
     let profile = Profile {
         items: n,
@@ -232,8 +237,10 @@ pub(crate) fn sample<T: Sync, R: Send>(
         stratum_means_s,
         within_sd_s,
         relative_error: relative_error(&per_stratum),
-        cpu_fraction,
-        cpu_fraction_source,
+        contention: concurrency.contention,
+        contention_source: concurrency.contention_source,
+        cpu_fraction: concurrency.cpu_fraction,
+        cpu_fraction_source: concurrency.cpu_fraction_source,
         bytes_in: std::mem::size_of::<T>() as f64,
         bytes_out: std::mem::size_of::<R>() as f64,
         bytes_serialized: false,
@@ -282,44 +289,102 @@ fn relative_error(per_stratum: &[Vec<f64>]) -> f64 {
     }
 }
 
-/// Runs the same items alone and then on more workers than there are cores. CPU-bound work
-/// slows down in proportion to the oversubscription; waiting work does not.
-fn probe_cpu_fraction<T: Sync, R: Send>(
+/// How items behave when several run at once, measured by running them so.
+struct Concurrency {
+    contention: f64,
+    contention_source: Source,
+    cpu_fraction: f64,
+    cpu_fraction_source: Source,
+}
+
+/// Times `f` over each region `starts[w]..starts[w] + len` on its own worker, all at once.
+/// Returns each worker's own time and the wall time of the whole run.
+fn run_regions<T: Sync, R: Send>(
+    items: &[T],
+    f: &(impl Fn(&T) -> R + Sync),
+    starts: &[usize],
+    len: usize,
+    pool: &dyn WorkerPool,
+) -> Result<(Vec<f64>, f64)> {
+    let times: Mutex<Vec<f64>> = Mutex::new(vec![0.0; starts.len()]);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let watch = Stopwatch::start();
+    pool.run(
+        starts.len(),
+        &|w| match time_batch(items, starts[w], len, f, &mut Vec::new()) {
+            Ok(t) => times.lock().unwrap()[w] = t,
+            Err(e) => {
+                failure.lock().unwrap().get_or_insert(e);
+            }
+        },
+    );
+    let wall = watch.elapsed();
+    match failure.into_inner().unwrap() {
+        Some(e) => Err(e),
+        None => Ok((times.into_inner().unwrap(), wall)),
+    }
+}
+
+/// Runs disjoint stretches of items alone, then one per core at once, then on twice as many
+/// workers as cores. Shared memory bandwidth, caches and clock boosts show up as contention:
+/// the concurrent stretches take longer than alone. CPU-bound work then slows down in
+/// proportion to the oversubscription, while waiting work does not.
+fn probe_concurrency<T: Sync, R: Send>(
     items: &[T],
     f: &(impl Fn(&T) -> R + Sync),
     mean_s: f64,
     rng: &mut fastrand::Rng,
     pool: &dyn WorkerPool,
     budget: f64,
-) -> Result<(f64, Source)> {
-    let cores = pool.cores();
-    let workers = pool.threads().min(2 * cores);
+) -> Result<Concurrency> {
+    let assumed = Concurrency {
+        contention: 1.0,
+        contention_source: Source::Assumed,
+        cpu_fraction: 1.0,
+        cpu_fraction_source: Source::Assumed,
+    };
+    let cores = pool.cores().min(pool.threads());
+    let oversubscribed = pool.threads().min(2 * cores);
     let n = items.len();
     let len = ((PROBE_MIN_S / mean_s.max(1e-12)).ceil() as usize).clamp(1, n);
-    let solo_estimate = len as f64 * mean_s;
-    let probe_cost = solo_estimate * (1.0 + workers as f64 / cores as f64);
-    if workers <= cores
-        || solo_estimate < PROBE_MIN_S
-        || probe_cost > budget.max(mean_s * n as f64 * 0.05)
-    {
-        return Ok((1.0, Source::Assumed));
+    let stretch_s = len as f64 * mean_s;
+    let cost = stretch_s * (cores + 1) as f64 + stretch_s * oversubscribed as f64 / cores as f64;
+    let affordable = cost <= budget.max(PROBE_SHARE * mean_s * n as f64);
+    if cores < 2 || stretch_s < PROBE_MIN_S || !affordable {
+        return Ok(assumed);
     }
-    let first = rng.usize(..=n - len);
-    let solo = time_batch(items, first, len, f, &mut Vec::new())?;
-    let failure: Mutex<Option<Error>> = Mutex::new(None);
-    let watch = Stopwatch::start();
-    pool.run(workers, &|_| {
-        if let Err(e) = time_batch(items, first, len, f, &mut Vec::new()) {
-            failure.lock().unwrap().get_or_insert(e);
-        }
-    });
-    let together = watch.elapsed();
-    if let Some(e) = failure.into_inner().unwrap() {
-        return Err(e);
+    let regions = oversubscribed.max(cores);
+    let starts: Vec<usize> = if n >= len * regions {
+        let span = n / regions;
+        (0..regions)
+            .map(|w| w * span + rng.usize(..=span - len))
+            .collect()
+    } else {
+        vec![rng.usize(..=n - len); regions]
+    };
+    let mut alone = 0.0;
+    for &start in &starts[..cores] {
+        alone += time_batch(items, start, len, f, &mut Vec::new())?;
     }
-    let oversubscription = workers as f64 / cores as f64;
-    let fraction = ((together / solo - 1.0) / (oversubscription - 1.0)).clamp(0.0, 1.0);
-    Ok((fraction, Source::Measured))
+    let (together, _) = run_regions(items, f, &starts[..cores], len, pool)?;
+    let contention = (together.iter().sum::<f64>() / alone).clamp(1.0, cores as f64);
+    if oversubscribed <= cores {
+        return Ok(Concurrency {
+            contention,
+            contention_source: Source::Measured,
+            ..assumed
+        });
+    }
+    let (_, wall) = run_regions(items, f, &starts, len, pool)?;
+    let per_stretch = alone / cores as f64;
+    let factor = oversubscribed as f64 / cores as f64;
+    let cpu_fraction = ((wall / (per_stretch * contention) - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
+    Ok(Concurrency {
+        contention,
+        contention_source: Source::Measured,
+        cpu_fraction,
+        cpu_fraction_source: Source::Measured,
+    })
 }
 
 /// Times encoding and decoding of the sampled items and their results, as copy transfer does.

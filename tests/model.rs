@@ -21,6 +21,8 @@ fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {
         stratum_means_s: vec![mean_s; 16],
         within_sd_s,
         relative_error: 0.01,
+        contention: 1.0,
+        contention_source: Source::Measured,
         cpu_fraction: 1.0,
         cpu_fraction_source: Source::Measured,
         bytes_in: 8.0,
@@ -151,4 +153,16 @@ fn breakdown_adds_up_to_the_prediction() {
             assert!(pred.breakdown.startup_s >= 20e-6);
         }
     }
+}
+
+#[test]
+fn contention_measured_with_one_worker_per_core_caps_the_speedup() {
+    let mut bandwidth_bound = profile(1_000_000, 2e-9, 0.0);
+    bandwidth_bound.contention = 1.6;
+    let c = costs(2, 1e-9);
+    let model = Model::new(&bandwidth_bound, &c, Transfer::Shared, Start::Warm);
+    let best = model.best_for(2);
+    let speedup = model.serial().time_s / best.time_s;
+    assert!(speedup < 2.0 / 1.6 + 1e-9, "{speedup}");
+    assert!(speedup > 1.0);
 }

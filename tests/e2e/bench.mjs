@@ -1,0 +1,69 @@
+// Browser benchmark: node tests/e2e/bench.mjs > bench.json
+// Loads the isolated page, runs `bench` for every catalog workload at its bench_n (repeats 3),
+// and measures: single-thread browser time of serial per workload (ratio to native when
+// NATIVE_BENCH_JSON names the native bench JSON), the 2-thread speedup on cpu-loop, the size of
+// dist/amorsize_bg.wasm, and the time from navigation to pool ready. Prints one JSON object.
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { launch, open, urls } from './browser.mjs';
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+
+function nativeRows() {
+  const path = process.env.NATIVE_BENCH_JSON;
+  if (!path) return null;
+  const json = JSON.parse(readFileSync(path, 'utf8'));
+  const rows = Array.isArray(json) ? json : json.rows ?? json.results ?? [];
+  return Object.fromEntries(rows.map((r) => [r.workload, r]));
+}
+
+const base = await urls();
+if (!base) {
+  console.error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
+  process.exit(2);
+}
+const browser = await launch();
+const out = { when: new Date().toISOString(), url: base.isolated, repeats: REPEATS };
+try {
+  const navStart = Date.now();
+  const page = await open(browser, base.isolated);
+  const ready = await page.evaluate(() => window.amorsize.engine.ready().then((i) => ({ mode: i.mode, poolReadyMs: i.poolReadyMs, poolStartupMs: i.poolStartupMs, readyAt: i.navToReadyMs })));
+  out.mode = { threaded: ready.mode.threaded, threads: ready.mode.threads, cores: ready.mode.cores };
+  out.navigation_to_pool_ready_ms = ready.readyAt; // performance.now() at ready = ms since navigation start
+  out.worker_start_to_ready_ms = ready.poolReadyMs;
+  out.init_thread_pool_ms = ready.poolStartupMs;
+  out.wall_navigation_to_ready_ms = Date.now() - navStart;
+  out.calibrated_costs = ready.mode.costs;
+  try {
+    out.wasm_bytes = statSync(resolve(process.env.AMORSIZE_DIST ?? 'dist', 'amorsize_bg.wasm')).size;
+  } catch {
+    const res = await fetch(new URL('amorsize_bg.wasm', base.isolated));
+    out.wasm_bytes = (await res.arrayBuffer()).byteLength;
+  }
+  const catalog = await page.evaluate(() => window.amorsize.engine.current().catalog.map((w) => ({ name: w.name, bench_n: w.bench_n })));
+  const native = nativeRows();
+  out.workloads = [];
+  for (const w of catalog) {
+    const started = Date.now();
+    const result = await page.evaluate(({ name, n, repeats }) => window.amorsize.engine.request({ kind: 'bench', job: { workload: name, n }, repeats }).then((v) => ({ ok: v }), (e) => ({ err: e })), { name: w.name, n: w.bench_n, repeats: REPEATS });
+    const row = { workload: w.name, bench_n: w.bench_n, wall_s: (Date.now() - started) / 1000 };
+    if (result.err) row.error = result.err;
+    else {
+      row.bench = result.ok;
+      row.serial_browser_s = result.ok.serial_s;
+      const nat = native?.[w.name];
+      if (nat?.serial_s) row.serial_browser_over_native = result.ok.serial_s / nat.serial_s;
+    }
+    out.workloads.push(row);
+    console.error(`bench ${w.name}: ${row.error ? JSON.stringify(row.error) : `serial ${row.serial_browser_s?.toFixed(4)} s`} (${row.wall_s.toFixed(1)} s)`);
+  }
+  const cpu = catalog.find((w) => w.name === 'cpu-loop');
+  const curve = await page.evaluate(({ n }) => window.amorsize.engine.request({ kind: 'worker_curve', job: { workload: 'cpu-loop', n }, max_workers: 2, repeats: 5 }), { n: cpu.bench_n });
+  const k2 = curve.points.find((p) => p.workers === 2);
+  out.cpu_loop_two_threads = { n: cpu.bench_n, serial_s: curve.serial.median_s, k2_s: k2.measured.median_s, speedup: k2.speedup, predicted_speedup: k2.predicted_speedup };
+  out.console_errors = page.problems;
+} finally {
+  await browser.close();
+  base.close();
+}
+console.log(JSON.stringify(out, null, 2));

@@ -1,0 +1,57 @@
+// Shared set-up for the browser tests and the benchmark: Chromium via playwright-core, and the
+// base URLs (AMORSIZE_URL / AMORSIZE_URL_NO_ISOLATION, or our own servers for dist/).
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer } from './static-server.mjs';
+
+export const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ARGS });
+}
+
+export async function urls() {
+  if (process.env.AMORSIZE_URL && process.env.AMORSIZE_URL_NO_ISOLATION) {
+    return { isolated: process.env.AMORSIZE_URL, plain: process.env.AMORSIZE_URL_NO_ISOLATION, close: () => {} };
+  }
+  const root = resolve(process.env.AMORSIZE_DIST ?? 'dist');
+  if (!existsSync(join(root, 'index.html'))) return null;
+  const a = await startServer({ root, isolated: true });
+  const b = await startServer({ root, isolated: false });
+  return { isolated: a.url, plain: b.url, close: () => { a.server.close(); b.server.close(); } };
+}
+
+export function artifact(name) {
+  const dir = process.env.ARTIFACTS_DIR;
+  if (!dir) return null;
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
+
+/** Opens `url`, collecting console errors and page errors into page.problems. */
+export async function open(browser, url, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => document.querySelector('#mode')?.dataset.threaded !== undefined, null, { timeout: 60_000 });
+  return page;
+}
+
+export async function setField(page, cellId, name, value) {
+  const input = page.locator(`#${cellId} [name="${name}"]`);
+  if ((await input.evaluate((e) => e.tagName)) === 'SELECT') await input.selectOption(String(value));
+  else await input.fill(String(value));
+}
+
+/** Series data lengths of every chart in `scope` (via the ECharts instances). */
+export function chartData(page, scope = 'main') {
+  return page.evaluate((sel) => [...document.querySelectorAll(`${sel} .chart`)].map((el) => {
+    const chart = echarts.getInstanceByDom(el);
+    const series = chart?.getOption().series ?? [];
+    return { title: el.getAttribute('aria-label'), lengths: series.map((s) => (s.data ?? []).filter((d) => d !== null && d !== undefined).length) };
+  }), scope);
+}

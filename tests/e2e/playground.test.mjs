@@ -1,0 +1,152 @@
+// Browser tests of the playground pages (node --test tests/e2e/). Base URLs come from
+// AMORSIZE_URL / AMORSIZE_URL_NO_ISOLATION (cargo xtask test), else from our own servers for dist/.
+// Screenshots go to ARTIFACTS_DIR. Inputs are kept small so the suite fits a few minutes on 2 cores.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { artifact, chartData, launch, open, setField, urls } from './browser.mjs';
+
+let browser;
+let base;
+const skip = false;
+
+before(async () => {
+  base = await urls();
+  if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  base?.close();
+});
+
+const PAGES = ['', 'performance', 'tuning', 'use-cases', 'lab'];
+
+async function smallGettingStarted(page) {
+  await setField(page, 'problem', 'n_tiny', 2000);
+  await setField(page, 'problem', 'repeats', 2);
+  await setField(page, 'bars', 'repeats', 2);
+  await setField(page, 'transactions', 'repeats', 2);
+  await setField(page, 'curve', 'max_workers', 3);
+}
+
+async function runAll(page, timeout) {
+  await page.click('button.run-all');
+  await page.waitForFunction(() => document.querySelector('main').dataset.runAll === 'done', null, { timeout });
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll('.cell')].map((c) => [c.id, { state: c.dataset.state, error: c.querySelector('.error:not([hidden])')?.textContent ?? null }])));
+}
+
+test('isolated: crossOriginIsolated and a thread pool larger than one', { skip }, async () => {
+  const page = await open(browser, base.isolated);
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
+  const mode = await page.evaluate(() => ({ ...document.querySelector('#mode').dataset, text: document.querySelector('#mode').textContent }));
+  assert.equal(mode.threaded, 'true', mode.text);
+  assert.ok(Number(mode.threads) > 1, `pool threads: ${mode.text}`);
+  assert.match(mode.text, /threads \(cross-origin isolated\)/);
+  assert.equal(await page.isVisible('#banner'), false);
+  await page.context().close();
+});
+
+test('isolated: Getting started runs end to end via Run all', { skip, timeout: 240_000 }, async () => {
+  const page = await open(browser, base.isolated);
+  await page.waitForSelector('#problem');
+  await smallGettingStarted(page);
+  const states = await runAll(page, 220_000);
+  for (const [id, s] of Object.entries(states)) {
+    if (id === 'takeaways') continue;
+    assert.equal(s.state, 'done', `${id}: ${s.error}`);
+  }
+  const charts = await chartData(page);
+  assert.ok(charts.length >= 9, `charts: ${charts.length}`);
+  for (const c of charts) assert.ok(c.lengths.some((n) => n > 0), `chart "${c.title}" has no data: ${JSON.stringify(c.lengths)}`);
+  assert.ok(await page.isVisible('#optimize [data-plan]'), 'recommendation shown');
+  assert.match(await page.textContent('#optimize [data-plan]'), /Recommendation:/);
+  assert.ok(await page.isVisible('#diagnostics [data-report]'), 'explain report shown');
+  const report = await page.textContent('#diagnostics [data-report]');
+  for (const section of ['[1] Workload', '[2] System', '[3] Decision', '[4] Prediction', '[5] Bottleneck']) assert.ok(report.includes(section), section);
+  const curve = JSON.parse(await page.getAttribute('#curve .out', 'data-curve'));
+  const k2 = curve.find((p) => p.k === 2);
+  assert.ok(k2, 'k=2 measured');
+  assert.ok(k2.speedup > 1.3, `cpu-loop speedup at k=2: ${k2.speedup.toFixed(2)}`);
+  const shot = artifact('getting-started-after-run-all-1280.png');
+  if (shot) await page.screenshot({ path: shot, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('isolated: a sweep reports progress up to 100 %, and Cancel stops a long sweep within a second', { skip, timeout: 120_000 }, async () => {
+  const page = await open(browser, `${base.isolated}#/tuning`);
+  await page.waitForSelector('#heatmap');
+  await setField(page, 'heatmap', 'workers', '1, 2');
+  await setField(page, 'heatmap', 'chunk_sizes', '8, 64');
+  await setField(page, 'heatmap', 'repeats', 2);
+  await page.click('#heatmap button.run');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#heatmap').dataset.state), null, { timeout: 60_000 });
+  assert.equal(await page.getAttribute('#heatmap', 'data-state'), 'done');
+  assert.equal(await page.getAttribute('#heatmap', 'data-progress'), '1');
+  const charts = await chartData(page, '#heatmap');
+  assert.ok(charts.every((c) => c.lengths.some((n) => n > 0)));
+
+  // A long sweep: many points, many repeats.
+  await page.goto(`${base.isolated}#/lab?workload=cpu-loop&repeats=15`);
+  await page.waitForSelector('#lab [data-action="sweep"]');
+  await page.click('#lab [data-action="sweep"]');
+  await page.waitForFunction(() => Number(document.querySelector('#lab').dataset.progress ?? 0) > 0, null, { timeout: 30_000 });
+  const t0 = Date.now();
+  await page.click('#lab button.cancel');
+  await page.waitForFunction(() => document.querySelector('#lab').dataset.state === 'cancelled', null, { timeout: 5_000 });
+  const stopped = Date.now() - t0;
+  assert.ok(stopped < 1000, `cancel took ${stopped} ms`);
+  await page.click('#lab [data-action="optimize"]');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#lab').dataset.state), null, { timeout: 30_000 });
+  assert.equal(await page.getAttribute('#lab', 'data-state'), 'done');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('lab: URL parameters prefill, invalid ones show an inline error', { skip, timeout: 60_000 }, async () => {
+  const page = await open(browser, `${base.isolated}#/lab?workload=parametric&n=5000&cost_us=50&transfer=sideways&bogus=1`);
+  await page.waitForSelector('#lab [name="n"]');
+  assert.equal(await page.inputValue('#lab [name="n"]'), '5000');
+  assert.equal(await page.inputValue('#lab [name="p.cost_us"]'), '50');
+  assert.equal(await page.inputValue('#lab [name="transfer"]'), 'shared');
+  assert.match(await page.textContent('#lab [data-field="transfer"] .field-error'), /sideways/);
+  assert.match(await page.textContent('#lab .intro .error'), /bogus/);
+  await page.fill('#lab [name="n"]', '-3');
+  assert.match(await page.textContent('#lab [data-field="n"] .field-error'), /at least 1/);
+  await page.context().close();
+});
+
+test('not isolated: single-threaded build runs Getting started, banner visible', { skip, timeout: 240_000 }, async () => {
+  const page = await open(browser, base.plain);
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
+  assert.equal(await page.getAttribute('#mode', 'data-threaded'), 'false');
+  assert.match(await page.textContent('#mode'), /single-threaded/);
+  assert.ok(await page.isVisible('#banner'));
+  assert.match(await page.textContent('#banner'), /COOP|Cross-Origin-Opener-Policy/);
+  await page.waitForSelector('#problem');
+  await smallGettingStarted(page);
+  await setField(page, 'curve', 'max_workers', 1);
+  const states = await runAll(page, 220_000);
+  for (const [id, s] of Object.entries(states)) if (id !== 'takeaways') assert.equal(s.state, 'done', `${id}: ${s.error}`);
+  for (const c of await chartData(page)) assert.ok(c.lengths.some((n) => n > 0), `chart "${c.title}" empty`);
+  const shot = artifact('getting-started-single-threaded-1280.png');
+  if (shot) await page.screenshot({ path: shot, fullPage: false });
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('every page: no console errors; screenshots at 1280 and 375 px', { skip, timeout: 120_000 }, async () => {
+  for (const [width, height] of [[1280, 900], [375, 812]]) {
+    const page = await open(browser, base.isolated, { width, height });
+    for (const path of PAGES) {
+      await page.goto(`${base.isolated}#/${path}`);
+      await page.waitForFunction((p) => document.querySelector('main').dataset.page === (p || 'getting-started'), path, { timeout: 30_000 });
+      const shot = artifact(`page-${path || 'getting-started'}-${width}.png`);
+      if (shot) await page.screenshot({ path: shot });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${path} at ${width}px overflows horizontally by ${overflow}px`);
+    }
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+});
