@@ -211,7 +211,9 @@ pub fn choose(
         .find(|p| p.time_s <= fastest * 1.01)
         .expect("at least one worker count");
     let gain = serial.time_s / best.time_s;
-    let parallel = gain >= MIN_GAIN && best.workers > 1;
+    // Parallel must also win with its overheads doubled: a pool that might lose is not worth it.
+    let pessimistic = speedup_interval(serial.time_s, &best).0;
+    let parallel = gain >= MIN_GAIN && pessimistic >= 1.0 && best.workers > 1;
     let chosen = if parallel { best } else { serial };
 
     let mut plan = Plan {
@@ -281,9 +283,10 @@ fn reasons(
             if best.workers <= 1 {
                 out.push("No worker count beats one worker, and one pool worker only adds overhead to a plain loop.".into());
             } else {
+                let pessimistic = speedup_interval(plan.predicted_serial_s, best).0;
                 out.push(format!(
-                    "The best parallel shape ({} workers x {} items) is predicted at {:.2}x, below the {:.2}x that measurement noise can be trusted to deliver: stay serial.",
-                    best.workers, best.chunk_size, gain, MIN_GAIN
+                    "The best parallel shape ({} workers x {} items) is predicted at {:.2}x, and {:.2}x if overheads are twice the measured ones. Parallel must reach {:.2}x and not lose even then: stay serial.",
+                    best.workers, best.chunk_size, gain, pessimistic, MIN_GAIN
                 ));
             }
         }
