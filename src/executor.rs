@@ -129,7 +129,42 @@ pub(crate) fn map_range<T, R>(
     })
 }
 
-const SERIAL_CANCEL_STRIDE: usize = 1024;
+/// Aim for a cancel check about this often inside a chunk.
+const CHECK_EVERY_S: f64 = 0.002;
+const LONGEST_STRIDE: usize = 1 << 16;
+
+/// `map_range` that checks `cancel` between blocks of items. Blocks double while they take
+/// under half of `CHECK_EVERY_S` and halve above it, so that checking costs nothing beside the
+/// work and a cancel lands within milliseconds even when one chunk runs for seconds.
+pub(crate) fn map_range_cancellable<T, R>(
+    items: &[T],
+    range: Range<usize>,
+    f: &(impl Fn(&T) -> R + Sync),
+    mut write: impl FnMut(usize, R),
+    cancel: Option<&CancelToken>,
+) -> Result<()> {
+    let Some(cancel) = cancel else {
+        return map_range(items, range, f, write);
+    };
+    let mut stride = 1;
+    let mut first = range.start;
+    while first < range.end {
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let end = first.saturating_add(stride).min(range.end);
+        let began = clock::now();
+        map_range(items, first..end, f, &mut write)?;
+        let took = clock::now() - began;
+        if took < CHECK_EVERY_S / 2.0 && stride < LONGEST_STRIDE {
+            stride *= 2;
+        } else if took > CHECK_EVERY_S && stride > 1 {
+            stride /= 2;
+        }
+        first = end;
+    }
+    Ok(())
+}
 
 /// The serial baseline: a plain loop on the calling thread, no pool and no copies.
 pub(crate) fn run_serial<T: Sync, R: Send>(
@@ -142,15 +177,7 @@ pub(crate) fn run_serial<T: Sync, R: Send>(
     }
     let watch = clock::Stopwatch::start();
     let mut results = Vec::with_capacity(items.len());
-    let mut first = 0;
-    while first < items.len() {
-        if cancel.is_some_and(|c| c.is_cancelled()) {
-            return Err(Error::Cancelled);
-        }
-        let end = (first + SERIAL_CANCEL_STRIDE).min(items.len());
-        map_range(items, first..end, f, |_, r| results.push(r))?;
-        first = end;
-    }
+    map_range_cancellable(items, 0..items.len(), f, |_, r| results.push(r), cancel)?;
     let elapsed = watch.elapsed();
     Ok(Execution {
         results,
@@ -287,7 +314,13 @@ pub(crate) fn run_shared<T: Sync, R: Send>(
     let started_at = clock::now();
     let body = |_worker: usize, range: Range<usize>| {
         // SAFETY: the range came from the shared counter, so no other worker writes it.
-        map_range(items, range, f, |index, r| unsafe { slots.write(index, r) })
+        map_range_cancellable(
+            items,
+            range,
+            f,
+            |index, r| unsafe { slots.write(index, r) },
+            spec.cancel,
+        )
     };
     // On failure, written results leak rather than drop: the run is abandoned anyway.
     let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
@@ -348,15 +381,20 @@ where
         let message = encode(&items[range], first)?;
         let received: Vec<T> = decode(&message, first)?;
         let mut results = Vec::with_capacity(received.len());
-        map_range(&received, 0..received.len(), f, |_, r| results.push(r)).map_err(
-            |e| match e {
-                Error::Panicked { index, message } => Error::Panicked {
-                    index: first + index,
-                    message,
-                },
-                other => other,
+        let pushed = map_range_cancellable(
+            &received,
+            0..received.len(),
+            f,
+            |_, r| results.push(r),
+            spec.cancel,
+        );
+        pushed.map_err(|e| match e {
+            Error::Panicked { index, message } => Error::Panicked {
+                index: first + index,
+                message,
             },
-        )?;
+            other => other,
+        })?;
         let reply = encode(&results, first)?;
         outboxes[worker].lock().unwrap().push((first, reply));
         Ok(())

@@ -194,3 +194,34 @@ fn catalog_errors_name_the_problem() {
         Error::InvalidParameter { .. }
     ));
 }
+
+#[test]
+fn cancel_lands_inside_a_long_chunk() {
+    let items: Vec<u64> = (0..400).collect();
+    let token = CancelToken::new();
+    let options = Options {
+        cancel: Some(token.clone()),
+        ..Options::default()
+    };
+    let wait = |x: &u64| {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        x + 1
+    };
+    for plan in [Plan::serial(), Plan::fixed(2, 200)] {
+        token.reset();
+        let canceller = {
+            let token = token.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                token.cancel();
+            })
+        };
+        let started = std::time::Instant::now();
+        let outcome = execute_with(&items, wait, &plan, &options);
+        let took = started.elapsed();
+        canceller.join().unwrap();
+        assert_eq!(outcome.unwrap_err(), Error::Cancelled);
+        // Each chunk alone would run 400 ms (serial: 800 ms); the cancel must not wait for it.
+        assert!(took.as_millis() < 300, "{} took {took:?}", plan.label());
+    }
+}
