@@ -106,6 +106,11 @@ pub(crate) struct SampleLimits {
 /// Share of the estimated serial time the sampler may spend.
 const BUDGET_SHARE: f64 = 0.02;
 const MIN_BUDGET_S: f64 = 0.002;
+/// Warm-up may take this share of the estimated serial time, within the bounds below.
+const WARMUP_SHARE: f64 = 0.02;
+const MAX_WARMUP_S: f64 = 0.05;
+/// A batch this much faster than the one before means the function is still warming up.
+const STILL_WARMING: f64 = 1.1;
 const MAX_STRATA: usize = 16;
 const MIN_STRATA: usize = 3;
 const MAX_ROUNDS: usize = 32;
@@ -174,6 +179,21 @@ pub(crate) fn sample<T: Sync, R: Send>(
         batch_len = wanted
             .clamp(batch_len * 2, batch_len * 64)
             .min((max_sampled / MIN_STRATA).max(1));
+    }
+
+    // Keep warming up while batches still get faster: caches filling, and in the browser the
+    // JIT swapping baseline code for optimized code after the first calls.
+    let warmup_cap = (WARMUP_SHARE * per_item_guess * n as f64).clamp(MIN_BUDGET_S, MAX_WARMUP_S);
+    let warmup = Stopwatch::start();
+    while warmup.elapsed() < warmup_cap && warmup_items + batch_len <= n {
+        let first = rng.usize(..=n - batch_len);
+        let t = time_batch(items, first, batch_len, f, &mut Vec::new())? / batch_len as f64;
+        warmup_items += batch_len;
+        let settled = t > per_item_guess / STILL_WARMING;
+        per_item_guess = t;
+        if settled {
+            break;
+        }
     }
 
     let estimated_serial = per_item_guess * n as f64;

@@ -38,7 +38,7 @@ fn optimize_prints_the_report_and_json_on_request() {
     ] {
         assert!(out.contains(section), "missing {section} in:\n{out}");
     }
-    let (ok, out, _) = amorsize(&["optimize", "tiny", "-n", "2000", "--json"]);
+    let (ok, out, _) = amorsize(&["optimize", "tiny", "-n", "20", "--json"]);
     assert!(ok);
     let plan: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
