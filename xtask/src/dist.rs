@@ -120,30 +120,75 @@ fn single_threaded(root: &Path) -> Result<PathBuf> {
             raw.display()
         );
     }
+    // wasm-bindgen and wasm-opt (a wasm build of binaryen run by node, ~20 s on the engine)
+    // run only when the raw wasm changed; their output is kept in target/st/web, because trunk
+    // empties dist/ on every build.
+    let cache = target_dir.join("web");
+    let bg_cached = cache.join(format!("{CRATE}_bg.wasm"));
+    let stamp = cache.join("stamp");
+    let key = {
+        let m = std::fs::metadata(&raw)?;
+        let mtime = m
+            .modified()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        format!("{} {mtime} {}", m.len(), ST_WASM_OPT_FEATURES.join(" "))
+    };
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(key.as_str()) && bg_cached.exists() {
+        println!(
+            "raw wasm unchanged: reusing wasm-bindgen + wasm-opt output from {}",
+            cache.display()
+        );
+    } else {
+        if cache.exists() {
+            std::fs::remove_dir_all(&cache)?;
+        }
+        run(cmd("wasm-bindgen")
+            .args(["--target", "web", "--no-typescript", "--out-name", CRATE])
+            .arg("--out-dir")
+            .arg(&cache)
+            .arg(&raw))?;
+        let raw_bindgen = size(&bg_cached);
+        run(cmd("wasm-opt")
+            .arg("-O3")
+            .args(ST_WASM_OPT_FEATURES)
+            .arg(&bg_cached)
+            .arg("-o")
+            .arg(&bg_cached))?;
+        println!(
+            "single-threaded wasm: {} raw, {} after wasm-bindgen, {} after wasm-opt -O3",
+            human(size(&raw)),
+            human(raw_bindgen),
+            human(size(&bg_cached))
+        );
+        std::fs::write(&stamp, &key)?;
+    }
     let out_dir = root.join("dist").join("st");
     if out_dir.exists() {
         std::fs::remove_dir_all(&out_dir)?;
     }
-    run(cmd("wasm-bindgen")
-        .args(["--target", "web", "--no-typescript", "--out-name", CRATE])
-        .arg("--out-dir")
-        .arg(&out_dir)
-        .arg(&raw))?;
+    copy_tree(&cache, &out_dir, &stamp)?;
     let bg = out_dir.join(format!("{CRATE}_bg.wasm"));
-    let raw_bindgen = size(&bg);
-    run(cmd("wasm-opt")
-        .arg("-O3")
-        .args(ST_WASM_OPT_FEATURES)
-        .arg(&bg)
-        .arg("-o")
-        .arg(&bg))?;
-    println!(
-        "single-threaded wasm: {} raw, {} after wasm-bindgen, {} after wasm-opt -O3",
-        human(size(&raw)),
-        human(raw_bindgen),
-        human(size(&bg))
-    );
     Ok(bg)
+}
+
+/// Copies the files under `from` to `to` (snippets included), leaving out `skip`.
+fn copy_tree(from: &Path, to: &Path, skip: &Path) -> Result {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        if path == skip {
+            continue;
+        }
+        let dest = to.join(path.file_name().unwrap_or_default());
+        if path.is_dir() {
+            copy_tree(&path, &dest, skip)?;
+        } else {
+            std::fs::copy(&path, &dest)?;
+        }
+    }
+    Ok(())
 }
 
 fn read_memory(path: &Path) -> Result<wasm::Memory> {

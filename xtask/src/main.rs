@@ -20,6 +20,7 @@ use util::{cargo, cmd, run, Result, Summary};
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "Build, serve, test and bench the Amorsize Playground"
 )]
 struct Cli {

@@ -105,6 +105,9 @@ fn handle(root: &Path, isolated: bool, req: Request) {
         ),
     };
     let mut resp = Response::from_data(body)
+        // Always a Content-Length (tiny_http would chunk bodies over 32 KiB): download
+        // progress for the wasm needs it.
+        .with_chunked_threshold(usize::MAX)
         .with_status_code(StatusCode(status))
         .with_header(header("Content-Type", content_type))
         .with_header(header("Cache-Control", "no-cache"))
@@ -267,6 +270,7 @@ mod tests {
         assert!(r.contains("cross-origin-opener-policy: same-origin"));
         assert!(r.contains("cross-origin-embedder-policy: require-corp"));
         assert!(r.contains("cross-origin-resource-policy: same-origin"));
+        assert!(r.contains("content-length: 8"));
 
         let r = get(iso.port, "/nope.js");
         assert!(r.starts_with("http/1.1 404"), "{r}");

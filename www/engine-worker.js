@@ -1,0 +1,89 @@
+// The engine's home: a dedicated module Worker that owns the wasm module and (when the page is
+// cross-origin isolated) its rayon thread pool. The page never loads the wasm itself, so its
+// main thread never blocks or spins. Protocol (page <-> worker):
+//   worker -> page  {type:'ready', mode, catalog, memory, cancelAddress, poolReadyMs, ...}
+//                   {type:'boot-error', error}
+//   page -> worker  {id, type:'request', request}
+//   worker -> page  {id, type:'progress', done, total, workers, chunk_size}
+//                   {id, type:'result', value} | {id, type:'error', error:{kind, message}}
+const bornAt = performance.now();
+let engine = null;
+let crashed = false;
+const backlog = [];
+
+function threadCount() {
+  const cores = navigator.hardwareConcurrency || 1;
+  const asked = Number.parseInt(new URL(self.location.href).searchParams.get('threads') ?? '', 10);
+  if (Number.isInteger(asked) && asked >= 1 && asked <= 64) return asked;
+  // The pool can never be resized, so start it once at its largest size: more threads than
+  // cores let waiting workloads use more workers than cores.
+  return Math.min(4 * cores, 16);
+}
+
+function asError(e) {
+  if (e instanceof WebAssembly.RuntimeError) {
+    crashed = true;
+    return { kind: 'crashed', message: `the engine crashed (${e.message}); it is being restarted` };
+  }
+  if (e && typeof e === 'object' && 'kind' in e) return { kind: String(e.kind), message: String(e.message ?? e.kind) };
+  return { kind: 'error', message: String(e?.message ?? e) };
+}
+
+async function boot() {
+  const cores = navigator.hardwareConcurrency || 1;
+  if (self.crossOriginIsolated) {
+    const mod = await import('../amorsize.js');
+    await mod.default();
+    const threads = threadCount();
+    const t = performance.now();
+    await mod.initThreadPool(threads);
+    const poolStartupMs = performance.now() - t;
+    const mode = mod.start(cores, poolStartupMs / 1000);
+    engine = mod;
+    return {
+      mode: { ...mode, threaded: true, poolThreads: threads },
+      memory: mod.shared_memory(),
+      cancelAddress: mod.cancel_flag_address(),
+      poolStartupMs,
+    };
+  }
+  const mod = await import('../st/amorsize.js');
+  await mod.default();
+  const mode = mod.start(1, 0);
+  engine = mod;
+  return { mode: { ...mode, threaded: false, poolThreads: 1 }, memory: null, cancelAddress: null, poolStartupMs: 0 };
+}
+
+function run({ id, request }) {
+  if (crashed) {
+    postMessage({ id, type: 'error', error: { kind: 'crashed', message: 'the engine crashed earlier' } });
+    return;
+  }
+  const progress = (p) => postMessage({ id, type: 'progress', ...p });
+  try {
+    const value = engine.handle(request, progress);
+    postMessage({ id, type: 'result', value });
+  } catch (e) {
+    postMessage({ id, type: 'error', error: asError(e) });
+  }
+}
+
+self.onmessage = (event) => {
+  const msg = event.data;
+  if (msg?.type !== 'request') return;
+  if (engine) run(msg);
+  else backlog.push(msg);
+};
+
+boot().then(
+  (info) => {
+    postMessage({
+      type: 'ready',
+      ...info,
+      catalog: engine.catalog(),
+      poolReadyMs: performance.now() - bornAt,
+    });
+    while (backlog.length) run(backlog.shift());
+  },
+  (e) => postMessage({ type: 'boot-error', error: { kind: 'boot', message: String(e?.message ?? e) } }),
+);

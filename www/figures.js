@@ -1,0 +1,308 @@
+// Figures: turn engine results into chart specs ({title, name, option, csv}). Only drawing:
+// every number (times, speedups, predictions, breakdowns) comes from the engine.
+import { COLORS, measuredBar, measuredLine, predictedBar, predictedLine } from './charts.js';
+import { ms, seconds, shapeLabel } from './format.js';
+
+const num = (v) => (Number.isFinite(v) ? v : null);
+const round = (v, digits = 4) => (Number.isFinite(v) ? +v.toPrecision(digits) : null);
+const timeAxis = (name = 'time (ms)') => ({ type: 'value', name, nameTextStyle: { align: 'left' }, min: 0 });
+const speedupAxis = { type: 'value', name: 'speedup (× serial)', nameTextStyle: { align: 'left' }, min: 0 };
+const oneLine = {
+  silent: true, symbol: 'none', lineStyle: { color: COLORS.bad, type: 'solid', width: 1.5 },
+  label: { formatter: '1× = serial', position: 'insideEndTop', color: COLORS.bad }, data: [{ yAxis: 1 }],
+};
+const fmtTip = (unit) => (v) => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${v}${unit}`);
+
+/** Serial / blind / optimized / best measured, from a `compare` result. */
+export function compareBars(cmp, name) {
+  const labels = ['serial', `blind (${cmp.blind_workers} workers × 1)`, `optimized (${cmp.plan.strategy === 'serial' ? 'serial' : shapeLabel(cmp.plan.workers, cmp.plan.chunk_size)})`, `best measured (${shapeLabel(cmp.tuned.plan.workers, cmp.tuned.plan.chunk_size)})`];
+  const short = ['serial', 'blind', 'optimized', 'best'];
+  const mt = [cmp.serial.median_s, cmp.blind.median_s, cmp.recommended.median_s, cmp.tuned.best_time_s].map(ms);
+  const pt = [cmp.plan.predicted_serial_s, null, cmp.plan.predicted_time_s, cmp.tuned.plan.predicted_time_s].map(ms);
+  const ms_ = [1, cmp.speedup_blind, cmp.speedup_recommended, cmp.speedup_best].map((v) => round(v, 3));
+  const ps = [1, null, cmp.plan.predicted_speedup, cmp.tuned.plan.predicted_speedup].map((v) => round(v, 3));
+  const cat = { type: 'category', data: short, axisLabel: { interval: 0 } };
+  const tip = { trigger: 'axis', confine: true, formatter: (items) => `${labels[items[0].dataIndex]}<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'}`).join('<br>') };
+  const time = {
+    title: 'Time: serial, blind, optimized, best measured', name: `${name}-time`,
+    option: {
+      tooltip: { ...tip, valueFormatter: fmtTip(' ms') }, xAxis: cat, yAxis: timeAxis(),
+      series: [measuredBar('measured median (ms)', mt), predictedBar('predicted (ms)', pt)],
+    },
+    csv: { columns: ['run', 'measured_median_ms', 'predicted_ms'], rows: labels.map((l, i) => [l, mt[i], pt[i]]) },
+  };
+  const speed = {
+    title: 'Speedup over serial (red line: 1×, below it parallel is slower)', name: `${name}-speedup`,
+    option: {
+      tooltip: { ...tip, valueFormatter: fmtTip('×') }, xAxis: cat, yAxis: speedupAxis,
+      series: [
+        measuredBar('measured speedup', ms_.map((v) => ({ value: v, itemStyle: v !== null && v < 1 ? { color: COLORS.bad } : undefined })), { markLine: oneLine }),
+        predictedBar('predicted speedup', ps),
+      ],
+    },
+    csv: { columns: ['run', 'measured_speedup', 'predicted_speedup'], rows: labels.map((l, i) => [l, ms_[i], ps[i]]) },
+  };
+  return [time, speed];
+}
+
+function recommendedMark(plan, axisIsCategory = false) {
+  const k = plan.strategy === 'serial' ? 1 : plan.workers;
+  return {
+    silent: true, symbol: 'none', lineStyle: { color: COLORS.good, type: 'solid', width: 2 },
+    label: { formatter: plan.strategy === 'serial' ? 'recommended: serial' : `recommended k=${k}`, position: 'insideEndTop', color: COLORS.good },
+    data: [{ xAxis: axisIsCategory ? String(k) : k }],
+  };
+}
+
+/** Time and speedup against the worker count, from a `worker_curve` result. */
+export function workerCurve(curve, name) {
+  const pts = curve.points;
+  const kAxis = { type: 'value', name: 'workers (k)', nameLocation: 'middle', nameGap: 26, minInterval: 1, min: 1, max: Math.max(...pts.map((p) => p.workers)) };
+  const mt = pts.map((p) => [p.workers, ms(p.measured.median_s)]);
+  const pt = pts.map((p) => [p.workers, ms(p.predicted_s)]);
+  const msu = pts.map((p) => [p.workers, round(p.speedup, 3)]);
+  const psu = pts.map((p) => [p.workers, round(p.predicted_speedup, 3)]);
+  const ideal = pts.map((p) => [p.workers, p.workers]);
+  const grid = { bottom: 30 };
+  const time = {
+    title: 'Time against worker count', name: `${name}-time-vs-k`,
+    option: {
+      grid, tooltip: { trigger: 'axis', confine: true, valueFormatter: fmtTip(' ms') }, xAxis: kAxis, yAxis: timeAxis(),
+      series: [
+        measuredLine('measured median (ms)', mt, {
+          markLine: {
+            silent: true, symbol: 'none', lineStyle: { color: COLORS.serial, type: 'dotted' },
+            label: { formatter: `serial ${seconds(curve.serial.median_s)}`, position: 'insideEndTop' }, data: [{ yAxis: ms(curve.serial.median_s) }],
+          },
+        }),
+        predictedLine('predicted (ms)', pt, { markLine: recommendedMark(curve.plan) }),
+      ],
+    },
+    csv: {
+      columns: ['workers', 'chunk_size', 'measured_median_ms', 'measured_min_ms', 'measured_max_ms', 'predicted_ms', 'serial_median_ms'],
+      rows: pts.map((p) => [p.workers, p.chunk_size, ms(p.measured.median_s), ms(p.measured.min_s), ms(p.measured.max_s), ms(p.predicted_s), ms(curve.serial.median_s)]),
+    },
+  };
+  const speed = {
+    title: 'Speedup against worker count', name: `${name}-speedup-vs-k`,
+    option: {
+      grid, tooltip: { trigger: 'axis', confine: true, valueFormatter: fmtTip('×') }, xAxis: kAxis, yAxis: speedupAxis,
+      series: [
+        measuredLine('measured speedup', msu, { markLine: oneLine }),
+        predictedLine('predicted speedup', psu, { markLine: recommendedMark(curve.plan) }),
+        { name: 'ideal (linear, k×)', type: 'line', data: ideal, symbol: 'none', color: COLORS.ideal, lineStyle: { type: 'dotted', width: 1.5 } },
+      ],
+    },
+    csv: {
+      columns: ['workers', 'chunk_size', 'measured_speedup', 'predicted_speedup', 'ideal_speedup'],
+      rows: pts.map((p) => [p.workers, p.chunk_size, round(p.speedup, 4), round(p.predicted_speedup, 4), p.workers]),
+    },
+  };
+  return [time, speed];
+}
+
+const PARTS = [['compute_s', 'compute'], ['startup_s', 'start-up'], ['dispatch_s', 'dispatch'], ['transfer_s', 'transfer'], ['imbalance_s', 'imbalance']];
+
+/** Predicted overhead breakdown per worker count, from plan.per_workers. */
+export function breakdown(plan, name) {
+  const rows = plan.per_workers;
+  const cats = rows.map((p) => String(p.workers));
+  const series = PARTS.map(([key, label], i) => ({
+    name: `${label} (predicted)`, type: 'bar', stack: 'time', color: COLORS.parts[i], barMaxWidth: 48,
+    data: rows.map((p) => ms(p.breakdown[key])),
+  }));
+  series[0].markLine = recommendedMark(plan, true);
+  return {
+    title: 'Predicted time per worker count, split into compute and overheads', name: `${name}-breakdown`,
+    note: 'Each bar is the model\'s best chunk size for that k (chunk size in the tooltip). Serial is predicted at ' + seconds(plan.predicted_serial_s) + '.',
+    option: {
+      grid: { bottom: 30 },
+      tooltip: {
+        trigger: 'axis', confine: true,
+        formatter: (items) => {
+          const p = rows[items[0].dataIndex];
+          return `k=${p.workers}, chunk ${p.chunk_size}: ${seconds(p.time_s)} predicted<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value} ms`).join('<br>');
+        },
+      },
+      xAxis: { type: 'category', data: cats, name: 'workers (k)', nameLocation: 'middle', nameGap: 26 },
+      yAxis: timeAxis('predicted time (ms)'),
+      series,
+    },
+    csv: {
+      columns: ['workers', 'chunk_size', 'predicted_total_ms', ...PARTS.map(([, l]) => `${l}_ms`)],
+      rows: rows.map((p) => [p.workers, p.chunk_size, ms(p.time_s), ...PARTS.map(([k]) => ms(p.breakdown[k]))]),
+    },
+  };
+}
+
+/** Speedup against a swept axis (per-item cost or N), from a `scaling` result. */
+export function scaling(points, { name, axisName, log }) {
+  const msu = points.map((p) => [p.x, round(p.speedup, 3)]);
+  const psu = points.map((p) => [p.x, round(p.predicted_speedup, 3)]);
+  return {
+    title: `Speedup of the recommended plan against ${axisName}`, name,
+    option: {
+      grid: { bottom: 30 },
+      tooltip: {
+        trigger: 'axis', confine: true,
+        formatter: (items) => {
+          const p = points[items[0].dataIndex];
+          return `${axisName} = ${p.x} (N = ${p.items})<br>plan: ${p.plan.strategy === 'serial' ? 'serial' : shapeLabel(p.plan.workers, p.plan.chunk_size)}<br>serial ${seconds(p.serial.median_s)}, plan ${seconds(p.recommended.median_s)}<br>`
+            + items.map((i) => `${i.marker}${i.seriesName}: ${i.value[1]}×`).join('<br>');
+        },
+      },
+      xAxis: { type: log ? 'log' : 'value', name: axisName, nameLocation: 'middle', nameGap: 26, logBase: 10 },
+      yAxis: speedupAxis,
+      series: [measuredLine('measured speedup', msu, { markLine: oneLine }), predictedLine('predicted speedup', psu)],
+    },
+    csv: {
+      columns: ['x', 'items', 'plan_workers', 'plan_chunk_size', 'strategy', 'serial_median_ms', 'plan_median_ms', 'measured_speedup', 'predicted_speedup'],
+      rows: points.map((p) => [p.x, p.items, p.plan.workers, p.plan.strategy === 'serial' ? '' : p.plan.chunk_size, p.plan.strategy, ms(p.serial.median_s), ms(p.recommended.median_s), round(p.speedup, 4), round(p.predicted_speedup, 4)]),
+    },
+  };
+}
+
+/** Per-worker chunk timeline, from an `execute` result's run.chunks. */
+export function timeline(run, name) {
+  const chunks = run.chunks;
+  const t0 = Math.min(...chunks.map((c) => c.start));
+  const workers = Math.max(...chunks.map((c) => c.worker)) + 1;
+  const data = chunks.map((c) => [c.worker, ms(c.start - t0), ms(c.end - t0), c.first, c.count]);
+  return {
+    title: `Chunks per worker over time (${chunks.length} chunks${run.timeline_truncated ? ', truncated' : ''})`, name,
+    height: Math.max(180, 60 + workers * 34),
+    option: {
+      legend: { show: false },
+      grid: { bottom: 30, top: 40 },
+      tooltip: {
+        trigger: 'item', confine: true,
+        formatter: (p) => `worker ${p.value[0]}: items ${p.value[3]}–${p.value[3] + p.value[4] - 1}<br>${p.value[1]} ms → ${p.value[2]} ms (${+(p.value[2] - p.value[1]).toPrecision(3)} ms)`,
+      },
+      xAxis: { type: 'value', name: 'time since first chunk (ms)', nameLocation: 'middle', nameGap: 26, min: 0 },
+      yAxis: { type: 'category', data: Array.from({ length: workers }, (_, i) => `worker ${i}`), inverse: true },
+      series: [{
+        name: 'chunk (measured)', type: 'custom', encode: { x: [1, 2], y: 0 }, data,
+        renderItem: (params, api) => {
+          const start = api.coord([api.value(1), api.value(0)]);
+          const end = api.coord([api.value(2), api.value(0)]);
+          const h = api.size([0, 1])[1] * 0.6;
+          return {
+            type: 'rect',
+            shape: { x: start[0], y: start[1] - h / 2, width: Math.max(1, end[0] - start[0]), height: h },
+            style: { fill: COLORS.parts[api.value(0) % COLORS.parts.length], stroke: 'rgba(0,0,0,0.35)', lineWidth: 0.5 },
+          };
+        },
+      }],
+    },
+    csv: { columns: ['worker', 'start_ms', 'end_ms', 'first_item', 'items'], rows: data },
+  };
+}
+
+/** Heatmap of median time over k × c, from a `sweep` result. */
+export function heatmap(sweep, name) {
+  const ks = [...new Set(sweep.points.map((p) => p.workers))].sort((a, b) => a - b);
+  const cs = [...new Set(sweep.points.map((p) => p.chunk_size))].sort((a, b) => a - b);
+  const best = sweep.best;
+  const data = sweep.points.map((p) => {
+    const item = { value: [ks.indexOf(p.workers), cs.indexOf(p.chunk_size), ms(p.time.median_s)], point: p };
+    if (p.workers === best.workers && p.chunk_size === best.chunk_size) item.itemStyle = { borderColor: COLORS.good, borderWidth: 3 };
+    return item;
+  });
+  const values = data.map((d) => d.value[2]).filter(Number.isFinite);
+  return {
+    title: 'Measured median time over workers × chunk size (green border: fastest)', name,
+    height: Math.max(260, 110 + cs.length * 30),
+    option: {
+      legend: { show: false },
+      grid: { bottom: 60, top: 36 },
+      tooltip: {
+        trigger: 'item', confine: true,
+        formatter: (p) => {
+          const pt = p.data.point;
+          return `k=${pt.workers}, chunk ${pt.chunk_size}<br>measured median ${seconds(pt.time.median_s)} (min ${seconds(pt.time.min_s)}, max ${seconds(pt.time.max_s)}, ${pt.time.runs_s.length} runs)<br>predicted ${seconds(pt.predicted_s)}`;
+        },
+      },
+      xAxis: { type: 'category', data: ks.map(String), name: 'workers (k)', nameLocation: 'middle', nameGap: 24 },
+      yAxis: { type: 'category', data: cs.map(String), name: 'chunk size (items)' },
+      visualMap: { min: Math.min(...values), max: Math.max(...values), calculable: true, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120, text: ['slow (ms)', 'fast'], inRange: { color: ['#1a9850', '#fee08b', '#d73027'] } },
+      series: [{ name: 'measured median (ms)', type: 'heatmap', data, label: { show: ks.length <= 8, fontSize: 10, formatter: (p) => `${p.value[2]}` } }],
+    },
+    csv: {
+      columns: ['workers', 'chunk_size', 'measured_median_ms', 'measured_min_ms', 'measured_max_ms', 'predicted_ms'],
+      rows: sweep.points.map((p) => [p.workers, p.chunk_size, ms(p.time.median_s), ms(p.time.min_s), ms(p.time.max_s), ms(p.predicted_s)]),
+    },
+  };
+}
+
+/** Predicted against measured for every sweep point, with the y = x line. */
+export function predictedVsMeasured(sweep, name) {
+  const pts = sweep.points.filter((p) => Number.isFinite(p.predicted_s));
+  const data = pts.map((p) => ({ value: [ms(p.predicted_s), ms(p.time.median_s)], point: p }));
+  const hi = Math.max(1e-9, ...data.flatMap((d) => d.value).filter(Number.isFinite)) * 1.1;
+  return {
+    title: 'Predicted against measured time (on the dotted line the model is exact)', name,
+    option: {
+      grid: { bottom: 30 },
+      tooltip: { trigger: 'item', confine: true, formatter: (p) => p.data.point ? `k=${p.data.point.workers}, chunk ${p.data.point.chunk_size}<br>predicted ${p.value[0]} ms, measured ${p.value[1]} ms` : '' },
+      xAxis: { type: 'value', name: 'predicted (ms)', nameLocation: 'middle', nameGap: 26, min: 0, max: +hi.toPrecision(2) },
+      yAxis: { type: 'value', name: 'measured median (ms)', min: 0, max: +hi.toPrecision(2) },
+      series: [
+        { name: 'sweep point', type: 'scatter', data, color: COLORS.measured, symbolSize: 9 },
+        { name: 'y = x', type: 'line', data: [[0, 0], [+hi.toPrecision(2), +hi.toPrecision(2)]], symbol: 'none', color: COLORS.ideal, lineStyle: { type: 'dotted' } },
+      ],
+    },
+    csv: { columns: ['workers', 'chunk_size', 'predicted_ms', 'measured_median_ms'], rows: pts.map((p) => [p.workers, p.chunk_size, ms(p.predicted_s), ms(p.time.median_s)]) },
+  };
+}
+
+/** Model recommendation vs adaptive tuner vs full grid: the shape's time and the cost of finding it. */
+export function searchCost(rows, name) {
+  // rows: [{label, time_s, predicted_s, cost_s, runs}]
+  const cats = rows.map((r) => r.label);
+  return {
+    title: 'Time of the chosen shape, and what finding it cost', name,
+    option: {
+      grid: { bottom: 8 },
+      tooltip: {
+        trigger: 'axis', confine: true,
+        formatter: (items) => {
+          const r = rows[items[0].dataIndex];
+          return `${r.label}: ${r.shape}<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'} ms`).join('<br>') + `<br>${r.runs} measured runs`;
+        },
+      },
+      xAxis: { type: 'category', data: cats, axisLabel: { interval: 0 } },
+      yAxis: [timeAxis('shape time (ms)'), { type: 'value', name: 'search cost (ms)', min: 0, splitLine: { show: false } }],
+      series: [
+        measuredBar('shape time, measured (ms)', rows.map((r) => ms(r.time_s))),
+        predictedBar('shape time, predicted (ms)', rows.map((r) => ms(r.predicted_s))),
+        { name: 'search cost (ms)', type: 'bar', yAxisIndex: 1, color: COLORS.ideal, barMaxWidth: 36, data: rows.map((r) => ms(r.cost_s)) },
+      ],
+    },
+    csv: { columns: ['method', 'shape', 'time_ms', 'predicted_ms', 'search_cost_ms', 'runs'], rows: rows.map((r) => [r.label, r.shape, ms(r.time_s), ms(r.predicted_s), ms(r.cost_s), r.runs]) },
+  };
+}
+
+/** Grouped bars: serial vs recommended for several variants (e.g. transfer copy vs shared). */
+export function variants(rows, name, title) {
+  // rows: [{label, serial_s, plan_s, predicted_s, shape}]
+  const cats = rows.map((r) => r.label);
+  return {
+    title, name,
+    option: {
+      tooltip: {
+        trigger: 'axis', confine: true,
+        formatter: (items) => `${rows[items[0].dataIndex].label}: ${rows[items[0].dataIndex].shape}<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'} ms`).join('<br>'),
+      },
+      xAxis: { type: 'category', data: cats, axisLabel: { interval: 0 } },
+      yAxis: timeAxis(),
+      series: [
+        { name: 'serial, measured (ms)', type: 'bar', color: COLORS.serial, barMaxWidth: 36, data: rows.map((r) => ms(r.serial_s)) },
+        measuredBar('recommended, measured (ms)', rows.map((r) => ms(r.plan_s))),
+        predictedBar('recommended, predicted (ms)', rows.map((r) => ms(r.predicted_s))),
+      ],
+    },
+    csv: { columns: ['variant', 'shape', 'serial_median_ms', 'plan_median_ms', 'plan_predicted_ms'], rows: rows.map((r) => [r.label, r.shape, ms(r.serial_s), ms(r.plan_s), ms(r.predicted_s)]) },
+  };
+}
+
+export { num };

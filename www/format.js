@@ -1,0 +1,42 @@
+// Number formatting for display only (the engine computes every figure).
+export function seconds(s) {
+  if (s === null || s === undefined || !Number.isFinite(s)) return '–';
+  const a = Math.abs(s);
+  if (a >= 1) return `${s.toFixed(a >= 10 ? 1 : 2)} s`;
+  if (a >= 1e-3) return `${(s * 1e3).toFixed(a >= 1e-2 ? 1 : 2)} ms`;
+  if (a >= 1e-6) return `${(s * 1e6).toFixed(a >= 1e-5 ? 1 : 2)} µs`;
+  return `${(s * 1e9).toFixed(0)} ns`;
+}
+export const ms = (s) => (Number.isFinite(s) ? +(s * 1e3).toPrecision(4) : null);
+export const x = (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+export const pct = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(0)} %` : '–');
+export function bytes(b) {
+  if (!Number.isFinite(b)) return '–';
+  if (b >= 1 << 20) return `${(b / (1 << 20)).toFixed(1)} MiB`;
+  if (b >= 1024) return `${(b / 1024).toFixed(1)} KiB`;
+  return `${Math.round(b)} B`;
+}
+export const int = (v) => (Number.isFinite(v) ? v.toLocaleString('en-US') : '–');
+export function chunk(c, items) {
+  if (!Number.isFinite(c) || c >= 2 ** 52) return 'all';
+  return items ? `${c} (${Math.ceil(items / c)} chunks)` : String(c);
+}
+export function shapeLabel(workers, chunkSize) {
+  if (!workers || chunkSize >= 2 ** 52) return 'serial';
+  return `${workers} worker${workers === 1 ? '' : 's'} × ${chunkSize} item${chunkSize === 1 ? '' : 's'}`;
+}
+export function esc(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'html') node.innerHTML = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
