@@ -55,6 +55,11 @@ pub struct Costs {
     pub startup_per_worker_s: Figure,
     /// Fixed cost of one copied message (encode and decode of an empty chunk).
     pub message_s: Figure,
+    /// Writing freshly allocated memory, per byte: what the first run into a large result
+    /// vector pays in page faults (natively) or memory growth (wasm).
+    pub fresh_memory_s_per_byte: Figure,
+    /// How much slower that is with one writer per core than with one alone.
+    pub fresh_memory_contention: Figure,
     pub clock_resolution_s: f64,
     pub calibration_time_s: f64,
 }
@@ -142,6 +147,7 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
     };
 
     let startup = measure_startup(pool);
+    let fresh = measure_fresh_memory(pool);
     let message = clock::time_per_call(1e-3, || {
         let bytes = postcard::to_allocvec::<[u64]>(&[])?;
         postcard::from_bytes::<Vec<u64>>(&bytes).map(drop)
@@ -156,6 +162,8 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
         dispatch_shared_s: Figure::measured(shared),
         startup_per_worker_s: startup,
         message_s: Figure::measured(message),
+        fresh_memory_s_per_byte: fresh.0,
+        fresh_memory_contention: fresh.1,
         clock_resolution_s: clock::resolution(),
         calibration_time_s: watch.elapsed(),
     }
@@ -172,6 +180,44 @@ fn measure_startup(pool: &dyn WorkerPool) -> Figure {
     }
     let (_, slope) = stats::fit_line(&points);
     Figure::measured(slope)
+}
+
+/// Bytes per fresh-memory probe: above glibc's default mmap threshold, so each probe maps new
+/// pages, and small enough to take about a millisecond.
+const FRESH_PROBE_BYTES: usize = 4 << 20;
+const PAGE_BYTES: usize = 4096;
+
+/// Seconds to allocate a fresh buffer and write one byte per page of it.
+fn touch_fresh_buffer() -> f64 {
+    let watch = Stopwatch::start();
+    let mut buffer: Vec<u8> = Vec::with_capacity(FRESH_PROBE_BYTES);
+    let spare = buffer.spare_capacity_mut();
+    for page in spare.chunks_mut(PAGE_BYTES) {
+        page[0].write(1);
+    }
+    std::hint::black_box(&mut buffer);
+    watch.elapsed()
+}
+
+/// Fresh-memory cost per byte alone, and its slowdown with one writer per core.
+fn measure_fresh_memory(pool: &dyn WorkerPool) -> (Figure, Figure) {
+    let alone = stats::median(&(0..3).map(|_| touch_fresh_buffer()).collect::<Vec<_>>());
+    let cores = pool.cores().min(pool.threads());
+    let contention = if cores > 1 {
+        let times = std::sync::Mutex::new(Vec::new());
+        pool.run(cores, &|_| {
+            let t = touch_fresh_buffer();
+            times.lock().unwrap().push(t);
+        });
+        let together = stats::median(&times.into_inner().unwrap());
+        Figure::measured((together / alone).max(1.0))
+    } else {
+        Figure::assumed(1.0)
+    };
+    (
+        Figure::measured(alone / FRESH_PROBE_BYTES as f64),
+        contention,
+    )
 }
 
 static COSTS: OnceLock<Costs> = OnceLock::new();

@@ -1,6 +1,7 @@
 //! A catalog workload with its items built, behind one object-safe interface, so that the CLI,
 //! the benchmark and the browser can drive any workload by name.
 
+use crate::clock::Stopwatch;
 use crate::error::{Error, Result};
 use crate::executor::RunSummary;
 use crate::options::Options;
@@ -10,6 +11,9 @@ use crate::tune::{TuneOptions, TuneResult};
 use crate::workload::{Params, Workload, WorkloadInfo};
 use crate::workloads::{with_workload, WorkloadVisitor};
 use rayon::prelude::*;
+
+/// A warm-up round (one serial and one parallel run of a prefix) grows to about this long.
+const WARM_UP_ROUND_S: f64 = 0.004;
 
 /// Most items a prepared job may hold; beyond it the items alone would not fit in memory here.
 pub const MAX_ITEMS: usize = 100_000_000;
@@ -25,12 +29,23 @@ pub trait Job: Send + Sync {
     fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult>;
     /// rayon's own `par_iter().map(f).collect()` on rayon's global pool, `repeats` times.
     fn rayon_default(&self, repeats: usize) -> Result<Measurement>;
+    /// Runs the function serially and on every pool thread for about `seconds`, so that a JIT
+    /// (the browser's) has swapped in optimized code before anything is measured.
+    fn warm_up(&self, seconds: f64) -> Result<()>;
 }
 
 struct Prepared<W: Workload> {
     workload: W,
     info: WorkloadInfo,
     items: Vec<W::Item>,
+}
+
+impl<W: Workload> Prepared<W> {
+    /// The per-item function. One closure type for every call below, so that the engine is
+    /// compiled once per workload rather than once per call site (it keeps the wasm small).
+    fn f(&self) -> impl Fn(&W::Item) -> W::Output + Sync + '_ {
+        move |x| self.workload.run(x)
+    }
 }
 
 impl<W: Workload> Job for Prepared<W> {
@@ -43,11 +58,11 @@ impl<W: Workload> Job for Prepared<W> {
     }
 
     fn optimize(&self, options: &Options) -> Result<Plan> {
-        crate::optimize_with(&self.items, |x| self.workload.run(x), options)
+        crate::optimize_with(&self.items, self.f(), options)
     }
 
     fn execute(&self, plan: &Plan, options: &Options) -> Result<RunSummary> {
-        crate::execute_with(&self.items, |x| self.workload.run(x), plan, options)
+        crate::execute_with(&self.items, self.f(), plan, options)
             .map(|e| e.summary(plan.is_serial()))
     }
 
@@ -58,7 +73,7 @@ impl<W: Workload> Job for Prepared<W> {
         };
         let runs = (0..repeats.max(1))
             .map(|_| {
-                crate::execute_with(&self.items, |x| self.workload.run(x), plan, &options)
+                crate::execute_with(&self.items, self.f(), plan, &options)
                     .map(|e| e.elapsed.as_secs_f64())
             })
             .collect::<Result<Vec<f64>>>()?;
@@ -66,11 +81,32 @@ impl<W: Workload> Job for Prepared<W> {
     }
 
     fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult> {
-        crate::sweep_with(&self.items, |x| self.workload.run(x), options)
+        crate::sweep_with(&self.items, self.f(), options)
     }
 
     fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult> {
-        crate::tune_with(&self.items, |x| self.workload.run(x), plan, options)
+        crate::tune_with(&self.items, self.f(), plan, options)
+    }
+
+    fn warm_up(&self, seconds: f64) -> Result<()> {
+        let watch = crate::clock::Stopwatch::start();
+        let threads = crate::pool::current().threads();
+        let options = Options {
+            timeline: false,
+            ..Options::default()
+        };
+        let mut len = 1usize;
+        while watch.elapsed() < seconds {
+            let prefix = &self.items[..len.min(self.items.len())];
+            let run = Stopwatch::start();
+            crate::execute_with(prefix, self.f(), &Plan::serial(), &options)?;
+            let chunk = prefix.len().div_ceil(threads).max(1);
+            crate::execute_with(prefix, self.f(), &Plan::fixed(threads, chunk), &options)?;
+            if run.elapsed() < WARM_UP_ROUND_S && len < self.items.len() {
+                len *= 2;
+            }
+        }
+        Ok(())
     }
 
     fn rayon_default(&self, repeats: usize) -> Result<Measurement> {

@@ -51,6 +51,10 @@ pub struct Prediction {
 /// Chunk counts up to this are scheduled chunk by chunk; above it each worker gets so many
 /// chunks that the schedule's tail is at most one chunk.
 const SIMULATED_CHUNKS: usize = 4096;
+const TIE_CHUNKS_PER_WORKER: f64 = 8.0;
+/// Result vectors at least this large are taken to land on fresh memory: glibc's largest
+/// dynamic mmap threshold.
+const FRESH_OUTPUT_BYTES: usize = 32 << 20;
 
 pub struct Model<'a> {
     profile: &'a Profile,
@@ -106,6 +110,25 @@ impl<'a> Model<'a> {
         self.cumulative[s] + mean * (index - self.bounds[s]) as f64
     }
 
+    /// Writing a result vector this large maps fresh pages on every run (glibc serves it with
+    /// mmap at any threshold setting), which the sample's short batches never see.
+    fn fresh_output_s(&self) -> f64 {
+        let bytes = self.profile.result_slot_bytes * self.profile.items;
+        if bytes >= FRESH_OUTPUT_BYTES {
+            bytes as f64 * self.costs.fresh_memory_s_per_byte.value
+        } else {
+            0.0
+        }
+    }
+
+    /// How much slower fresh memory is written with `workers` writing at once.
+    fn fresh_slowdown(&self, workers: usize) -> f64 {
+        let cores = self.costs.cores.max(1);
+        let contention = self.costs.fresh_memory_contention.value.max(1.0);
+        let busy = workers.min(cores);
+        1.0 + (contention - 1.0) * (busy - 1) as f64 / (cores - 1).max(1) as f64
+    }
+
     fn total_work(&self) -> f64 {
         self.work_before(self.profile.items)
     }
@@ -152,7 +175,7 @@ impl<'a> Model<'a> {
     }
 
     pub fn serial(&self) -> Prediction {
-        let work = self.total_work();
+        let work = self.total_work() + self.fresh_output_s();
         let spread = 2.0 * self.profile.relative_error * work;
         Prediction {
             serial: true,
@@ -211,8 +234,10 @@ impl<'a> Model<'a> {
                 Start::Cold => k as f64 * self.costs.startup_per_worker_s.value,
                 Start::Warm => 0.0,
             };
+        let busy_writers = k.min(self.costs.cores.max(1));
+        let fresh = self.fresh_output_s() * self.fresh_slowdown(k) / busy_writers as f64;
         let breakdown = Breakdown {
-            compute_s: slow * work / k as f64,
+            compute_s: slow * work / k as f64 + fresh,
             startup_s: startup,
             dispatch_s: chunks as f64 * dispatch / k as f64,
             transfer_s: (chunks as f64 * self.message_s() + copy_item * n as f64) / k as f64
@@ -233,7 +258,10 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// The best chunk size for `workers`; among near-ties (within 0.5%), the largest chunk.
+    /// The best chunk size for `workers`. Among near-ties (within 0.5%) it takes the one nearest
+    /// `TIE_CHUNKS_PER_WORKER` chunks per worker: enough chunks to rebalance when a core stalls
+    /// for reasons no model sees (another process, page faults), few enough that handing them
+    /// out costs nothing.
     pub fn best_for(&self, workers: usize) -> Prediction {
         let predictions: Vec<Prediction> = chunk_candidates(self.profile.items, workers)
             .into_iter()
@@ -243,10 +271,15 @@ impl<'a> Model<'a> {
             .iter()
             .map(|p| p.time_s)
             .fold(f64::INFINITY, f64::min);
+        let n = self.profile.items as f64;
+        let distance = |p: &Prediction| {
+            let per_worker = n / (p.chunk_size as f64 * workers.max(1) as f64);
+            (per_worker / TIE_CHUNKS_PER_WORKER).ln().abs()
+        };
         predictions
             .into_iter()
             .filter(|p| p.time_s <= fastest * 1.005)
-            .max_by_key(|p| p.chunk_size)
+            .min_by(|a, b| distance(a).total_cmp(&distance(b)))
             .expect("chunk candidates are never empty")
     }
 }

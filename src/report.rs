@@ -141,6 +141,13 @@ impl Report {
                     costs.startup_per_worker_s,
                 ),
                 ("copied message".into(), costs.message_s),
+                (
+                    "fresh memory per MiB".into(),
+                    Figure {
+                        value: costs.fresh_memory_s_per_byte.value * (1 << 20) as f64,
+                        source: costs.fresh_memory_s_per_byte.source,
+                    },
+                ),
             ],
             predicted_serial_s: plan.predicted_serial_s,
             predicted_time_s: plan.predicted_time_s,

@@ -27,6 +27,7 @@ fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {
         cpu_fraction_source: Source::Measured,
         bytes_in: 8.0,
         bytes_out: 8.0,
+        result_slot_bytes: 8,
         bytes_serialized: false,
         transfer: None,
         warmup_items: 1,
@@ -44,6 +45,8 @@ fn costs(cores: usize, dispatch_s: f64) -> Costs {
         dispatch_shared_s: Figure::measured(dispatch_s),
         startup_per_worker_s: Figure::measured(50e-6),
         message_s: Figure::measured(1e-6),
+        fresh_memory_s_per_byte: Figure::measured(0.3e-9),
+        fresh_memory_contention: Figure::measured(1.5),
         clock_resolution_s: 1e-8,
         calibration_time_s: 0.001,
     }
@@ -165,4 +168,28 @@ fn contention_measured_with_one_worker_per_core_caps_the_speedup() {
     let speedup = model.serial().time_s / best.time_s;
     assert!(speedup < 2.0 / 1.6 + 1e-9, "{speedup}");
     assert!(speedup > 1.0);
+}
+
+#[test]
+fn large_result_vectors_pay_for_fresh_memory_which_shares_out_poorly() {
+    let small = profile(1_000_000, 2e-9, 0.0);
+    let mut large = profile(16_000_000, 2e-9, 0.0);
+    large.result_slot_bytes = 8;
+    let c = costs(2, 1e-9);
+    let small_model = Model::new(&small, &c, Transfer::Shared, Start::Warm);
+    assert!(
+        (small_model.serial().time_s - 2e-3).abs() < 1e-9,
+        "8 MB of results: no fresh pages"
+    );
+    let model = Model::new(&large, &c, Transfer::Shared, Start::Warm);
+    let serial = model.serial().time_s;
+    let fresh = 16e6 * 8.0 * 0.3e-9;
+    assert!((serial - (32e-3 + fresh)).abs() < 1e-9);
+    let parallel = model.predict(2, 8_000_000).time_s;
+    // Compute halves; fresh memory is written 1.5x slower by two writers, so it gains 1.33x.
+    let expected = 16e-3 + fresh * 1.5 / 2.0;
+    assert!(
+        (parallel - expected).abs() < 1e-4,
+        "{parallel} vs {expected}"
+    );
 }

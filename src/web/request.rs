@@ -29,6 +29,10 @@ pub(crate) fn cancel_token() -> &'static CancelToken {
     TOKEN.get_or_init(CancelToken::new)
 }
 
+/// How long a newly prepared workload runs before anything is measured: V8 first runs wasm
+/// from baseline code and swaps in optimized code only after the function got hot.
+const JIT_WARM_UP_S: f64 = 0.06;
+
 /// Which workload, how many items, and how to transfer and start.
 #[derive(Deserialize, Clone, PartialEq)]
 struct JobSpec {
@@ -147,6 +151,7 @@ fn job_for(spec: &JobSpec) -> Result<Rc<dyn Job>, Error> {
         // Free the old items before building new ones: both may not fit in wasm memory.
         *cell.borrow_mut() = None;
         let job: Rc<dyn Job> = Rc::from(prepare(&spec.workload, &spec.params, spec.n)?);
+        job.warm_up(JIT_WARM_UP_S)?;
         *cell.borrow_mut() = Some(Prepared {
             workload: spec.workload.clone(),
             n: spec.n,
