@@ -8,7 +8,7 @@ use crate::model::chunk_ladder;
 use crate::options::Options;
 use crate::plan::Plan;
 use crate::stats;
-use crate::sweep::{Progress, SweepOptions};
+use crate::sweep::{Measurement, Progress, SweepOptions};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -69,10 +69,17 @@ pub fn bench_job(
     let plan = job.optimize(&options)?;
     let costs = plan.costs.clone().expect("optimized plans carry costs");
     let repeats = repeats.max(1);
-    let serial = job.measure(&Plan::serial(), repeats, &options)?;
-    let blind = job.measure(&Plan::fixed(costs.cores, 1), repeats, &options)?;
-    let rayon = job.rayon_default(repeats)?;
-    let recommended = job.measure(&plan, repeats, &options)?;
+    // Round-robin, so that a slow spell of the machine costs each configuration one run, which
+    // the median then drops, rather than all runs of one configuration.
+    let blind_plan = Plan::fixed(costs.cores, 1);
+    let mut runs: [Vec<f64>; 4] = Default::default();
+    for _ in 0..repeats {
+        runs[0].push(job.measure(&Plan::serial(), 1, &options)?.median_s);
+        runs[1].push(job.measure(&blind_plan, 1, &options)?.median_s);
+        runs[2].push(job.rayon_default(1)?.median_s);
+        runs[3].push(job.measure(&plan, 1, &options)?.median_s);
+    }
+    let [serial, blind, rayon, recommended] = runs.map(Measurement::from_runs);
 
     let n = job.items();
     let mut workers: Vec<usize> = (1..=costs.cores).collect();

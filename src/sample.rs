@@ -109,7 +109,7 @@ pub(crate) struct SampleLimits {
 const BUDGET_SHARE: f64 = 0.02;
 const MIN_BUDGET_S: f64 = 0.002;
 /// Warm-up may take this share of the estimated serial time, within the bounds below.
-const WARMUP_SHARE: f64 = 0.02;
+const WARMUP_SHARE: f64 = 0.01;
 const MAX_WARMUP_S: f64 = 0.05;
 /// A batch this much faster than the one before means the function is still warming up.
 const STILL_WARMING: f64 = 1.1;
@@ -123,7 +123,7 @@ const MIN_BATCH_S: f64 = 20e-6;
 /// The concurrency probe runs at least this long per worker, so that waking workers is small
 /// beside it.
 const PROBE_MIN_S: f64 = 0.001;
-const PROBE_REPEATS: usize = 3;
+const PROBE_REPEATS: usize = 2;
 /// Contention below this is within what short probes on a busy machine measure for work that
 /// does not contend at all, and is taken as none.
 const CONTENTION_NOISE_FLOOR: f64 = 1.2;
@@ -377,9 +377,13 @@ fn probe_concurrency<T: Sync, R: Send>(
     let n = items.len();
     let len = ((PROBE_MIN_S / mean_s.max(1e-12)).ceil() as usize).clamp(1, n);
     let stretch_s = len as f64 * mean_s;
-    let cost = PROBE_REPEATS as f64
-        * stretch_s
-        * ((cores + 1) as f64 + oversubscribed as f64 / cores as f64);
+    let cost = if mean_s >= PROBE_MIN_S {
+        stretch_s * (1.0 + oversubscribed as f64 / cores as f64)
+    } else {
+        PROBE_REPEATS as f64
+            * stretch_s
+            * ((cores + 1) as f64 + oversubscribed as f64 / cores as f64)
+    };
     let affordable = cost <= budget.max(PROBE_SHARE * mean_s * n as f64);
     if cores < 2 || stretch_s < PROBE_MIN_S || !affordable {
         return Ok(assumed);
@@ -396,17 +400,26 @@ fn probe_concurrency<T: Sync, R: Send>(
     // Each figure is the least of a few repeats: the OS may briefly put two fresh busy threads
     // on one core, which only ever adds time. Alone runs on a pool worker too, so that both
     // sides run on the same kind of thread.
-    let mut alone = vec![f64::INFINITY; cores];
+    // Stretches of one long item are timed well by the sample already, and repeating them
+    // would cost more than the decision may.
+    let long_items = mean_s >= PROBE_MIN_S;
+    let repeats = if long_items { 1 } else { PROBE_REPEATS };
+    let mut alone = vec![if long_items { stretch_s } else { f64::INFINITY }; cores];
     let mut together = f64::INFINITY;
     let mut wall = f64::INFINITY;
-    for _ in 0..PROBE_REPEATS {
-        for (best, &start) in alone.iter_mut().zip(&starts[..cores]) {
-            *best = best.min(run_regions(items, f, &[start], len, pool)?.0[0]);
+    for _ in 0..repeats {
+        if !long_items {
+            for (best, &start) in alone.iter_mut().zip(&starts[..cores]) {
+                *best = best.min(run_regions(items, f, &[start], len, pool)?.0[0]);
+            }
         }
         let (times, _) = run_regions(items, f, &starts[..cores], len, pool)?;
         together = together.min(times.iter().sum::<f64>());
         if oversubscribed > cores {
-            wall = wall.min(run_regions(items, f, &starts, len, pool)?.1);
+            // Less the time to start and join that many workers with nothing to do.
+            let idle = run_regions(items, f, &starts, 0, pool)?.1;
+            let busy = run_regions(items, f, &starts, len, pool)?.1;
+            wall = wall.min((busy - idle).max(0.0));
         }
     }
     let alone: f64 = alone.iter().sum();
