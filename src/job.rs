@@ -102,6 +102,12 @@ impl<W: Workload> Job for Prepared<W> {
             crate::execute_with(prefix, self.f(), &Plan::serial(), &options)?;
             let chunk = prefix.len().div_ceil(threads).max(1);
             crate::execute_with(prefix, self.f(), &Plan::fixed(threads, chunk), &options)?;
+            // The sampler's and the probes' copies of the function need optimizing too.
+            let quick = Options {
+                time_budget: std::time::Duration::from_millis(2),
+                ..options.clone()
+            };
+            crate::optimize_with(prefix, self.f(), &quick)?;
             if run.elapsed() < WARM_UP_ROUND_S && len < self.items.len() {
                 len *= 2;
             }

@@ -196,7 +196,8 @@ impl<'a> Model<'a> {
         let k = workers.max(1);
         let c = chunk_size.clamp(1, n.max(1));
         let chunks = n.div_ceil(c);
-        let slow = self.slowdown(k);
+        // Only workers that get a chunk compete for cores.
+        let slow = self.slowdown(k.min(chunks));
         let dispatch = self.costs.dispatch_s(k);
         let copy_item = self.worker_copy_per_item();
         let per_chunk = dispatch + self.message_s();
@@ -234,8 +235,8 @@ impl<'a> Model<'a> {
                 Start::Cold => k as f64 * self.costs.startup_per_worker_s.value,
                 Start::Warm => 0.0,
             };
-        let busy_writers = k.min(self.costs.cores.max(1));
-        let fresh = self.fresh_output_s() * self.fresh_slowdown(k) / busy_writers as f64;
+        let busy_writers = k.min(chunks).min(self.costs.cores.max(1));
+        let fresh = self.fresh_output_s() * self.fresh_slowdown(busy_writers) / busy_writers as f64;
         let breakdown = Breakdown {
             compute_s: slow * work / k as f64 + fresh,
             startup_s: startup,

@@ -214,7 +214,7 @@ export function heatmap(sweep, name) {
     height: Math.max(260, 110 + cs.length * 30),
     option: {
       legend: { show: false },
-      grid: { bottom: 60, top: 36 },
+      grid: { bottom: 86, top: 36 },
       tooltip: {
         trigger: 'item', confine: true,
         formatter: (p) => {

@@ -227,6 +227,9 @@ fn spin(mut state: u64, rounds: u64) -> u64 {
 }
 
 /// Spin rounds per microsecond on this machine, measured once per process.
+/// Calibration windows to wait at most for the spin rate to settle.
+const MAX_CALIBRATION_WINDOWS: usize = 20;
+
 fn rounds_per_us() -> f64 {
     static RATE: OnceLock<f64> = OnceLock::new();
     *RATE.get_or_init(|| {
@@ -234,16 +237,30 @@ fn rounds_per_us() -> f64 {
         // rate is still within a few percent there.
         let target = (2e-3f64).max(50.0 * clock::resolution()).min(0.1);
         let batch = 1_000u64;
-        // One untimed batch so the first timed one does not pay for a cold start.
+        // Measure window after window until two agree: a browser first runs this loop as
+        // baseline code and swaps in optimized code after it got hot, which is what items
+        // will run on.
         let mut state = black_box(spin(1, batch));
-        let watch = clock::Stopwatch::start();
-        let mut rounds = 0u64;
-        while watch.elapsed() < target {
-            state = spin(state, batch);
-            rounds += batch;
+        let mut window = || {
+            let watch = clock::Stopwatch::start();
+            let mut rounds = 0u64;
+            while watch.elapsed() < target {
+                state = spin(state, batch);
+                rounds += batch;
+            }
+            rounds as f64 / (watch.elapsed() * 1e6).max(1e-9)
+        };
+        let mut rate = window();
+        for _ in 0..MAX_CALIBRATION_WINDOWS {
+            let next = window();
+            let settled = (next / rate - 1.0).abs() < 0.05;
+            rate = next;
+            if settled {
+                break;
+            }
         }
         black_box(state);
-        rounds as f64 / (watch.elapsed() * 1e6).max(1e-9)
+        rate
     })
 }
 

@@ -88,7 +88,9 @@ function shapeOf(v) {
 }
 
 function pointsTable(points, label) {
-  return `<table class="data"><thead><tr><th>${label}</th><th>N</th><th>plan</th><th>serial</th><th>plan time</th><th>speedup</th><th>predicted</th></tr></thead><tbody>${
-    points.map((p) => `<tr><td>${p.x}</td><td>${p.items}</td><td>${planShape(p.plan)}</td><td>${seconds(p.serial.median_s)}</td><td>${seconds(p.recommended.median_s)}</td><td><strong>${x(p.speedup)}</strong></td><td>${x(p.predicted_speedup)}</td></tr>`).join('')
+  // When N itself is what varies, one N column says it all.
+  const itemsColumn = label !== 'N';
+  return `<table class="data"><thead><tr><th>${label}</th>${itemsColumn ? '<th>N</th>' : ''}<th>plan</th><th>serial</th><th>plan time</th><th>speedup</th><th>predicted</th></tr></thead><tbody>${
+    points.map((p) => `<tr><td>${p.x}</td>${itemsColumn ? `<td>${p.items}</td>` : ''}<td>${planShape(p.plan)}</td><td>${seconds(p.serial.median_s)}</td><td>${seconds(p.recommended.median_s)}</td><td><strong>${x(p.speedup)}</strong></td><td>${x(p.predicted_speedup)}</td></tr>`).join('')
   }</tbody></table>`;
 }
