@@ -107,14 +107,14 @@ pub(crate) struct SampleLimits {
 
 /// Share of the estimated serial time the sampler may spend.
 const BUDGET_SHARE: f64 = 0.02;
-const MIN_BUDGET_S: f64 = 0.002;
+const MIN_BUDGET_S: f64 = 0.005;
 /// Warm-up may take this share of the estimated serial time, within the bounds below.
 const WARMUP_SHARE: f64 = 0.01;
 const MAX_WARMUP_S: f64 = 0.05;
 /// A batch this much faster than the one before means the function is still warming up.
 const STILL_WARMING: f64 = 1.1;
 const MAX_STRATA: usize = 16;
-const MIN_STRATA: usize = 3;
+const MIN_STRATA: usize = 4;
 const MAX_ROUNDS: usize = 32;
 const KEEP_RESULTS: usize = 16;
 /// Batches last at least this many clock ticks, so that resolution adds under 1% error.
