@@ -13,7 +13,7 @@ function nativeRows() {
   const path = process.env.NATIVE_BENCH_JSON;
   if (!path) return null;
   const json = JSON.parse(readFileSync(path, 'utf8'));
-  const rows = Array.isArray(json) ? json : json.rows ?? json.results ?? [];
+  const rows = Array.isArray(json) ? json : json.workloads ?? json.rows ?? [];
   return Object.fromEntries(rows.map((r) => [r.workload, r]));
 }
 
@@ -62,6 +62,17 @@ try {
   const k2 = curve.points.find((p) => p.workers === 2);
   out.cpu_loop_two_threads = { n: cpu.bench_n, serial_s: curve.serial.median_s, k2_s: k2.measured.median_s, speedup: k2.speedup, predicted_speedup: k2.predicted_speedup };
   out.console_errors = page.problems;
+  const rows = out.workloads.filter((r) => r.bench).map((r) => r.bench);
+  const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+  const max = (v) => Math.max(...v);
+  out.summary = {
+    median_regret: median(rows.map((r) => r.regret)),
+    max_regret: max(rows.map((r) => r.regret)),
+    median_prediction_error: median(rows.map((r) => r.prediction_error)),
+    max_prediction_error: max(rows.map((r) => r.prediction_error)),
+    max_recommended_vs_rayon: max(rows.map((r) => r.recommended_vs_rayon)),
+    max_decision_s: max(rows.map((r) => r.decision_s)),
+  };
 } finally {
   await browser.close();
   base.close();
