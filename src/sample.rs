@@ -246,7 +246,8 @@ pub(crate) fn sample<T: Sync, R: Send>(
     };
     let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
 
-    let concurrency = probe_concurrency(items, f, mean_s, &mut rng, pool, budget)?;
+    let (cpu_fraction, cpu_fraction_source) =
+        probe_cpu_fraction(items, f, mean_s, &mut rng, pool, budget)?;
 
     let profile = Profile {
         items: n,
@@ -262,10 +263,14 @@ pub(crate) fn sample<T: Sync, R: Send>(
         stratum_means_s,
         within_sd_s,
         relative_error: relative_error(&per_stratum),
-        contention: concurrency.contention,
-        contention_source: concurrency.contention_source,
-        cpu_fraction: concurrency.cpu_fraction,
-        cpu_fraction_source: concurrency.cpu_fraction_source,
+        // Contention between cores is not probed: on the 2-core VMs this was built on,
+        // millisecond probes read up to 1.9x for work that scales 2.0x (freshly woken threads
+        // share a core until the OS spreads them), and a wrong reading costs far more (serial
+        // instead of 2x) than the contention it would catch.
+        contention: 1.0,
+        contention_source: Source::Assumed,
+        cpu_fraction,
+        cpu_fraction_source,
         bytes_in: std::mem::size_of::<T>() as f64,
         bytes_out: std::mem::size_of::<R>() as f64,
         result_slot_bytes: std::mem::size_of::<R>(),
@@ -315,14 +320,6 @@ fn relative_error(per_stratum: &[Vec<f64>]) -> f64 {
     }
 }
 
-/// How items behave when several run at once, measured by running them so.
-struct Concurrency {
-    contention: f64,
-    contention_source: Source,
-    cpu_fraction: f64,
-    cpu_fraction_source: Source,
-}
-
 /// Times `f` over each region `starts[w]..starts[w] + len` on its own worker, all at once.
 /// Returns each worker's own time and the wall time of the whole run.
 fn run_regions<T: Sync, R: Send>(
@@ -351,24 +348,17 @@ fn run_regions<T: Sync, R: Send>(
     }
 }
 
-/// Runs disjoint stretches of items alone, then one per core at once, then on twice as many
-/// workers as cores. Shared memory bandwidth, caches and clock boosts show up as contention:
-/// the concurrent stretches take longer than alone. CPU-bound work then slows down in
-/// proportion to the oversubscription, while waiting work does not.
-fn probe_concurrency<T: Sync, R: Send>(
+/// Runs disjoint stretches of items alone, then on twice as many workers as cores. CPU-bound
+/// work slows down in proportion to the oversubscription, while waiting work does not.
+fn probe_cpu_fraction<T: Sync, R: Send>(
     items: &[T],
     f: &(impl Fn(&T) -> R + Sync),
     mean_s: f64,
     rng: &mut fastrand::Rng,
     pool: &dyn WorkerPool,
     budget: f64,
-) -> Result<Concurrency> {
-    let assumed = Concurrency {
-        contention: 1.0,
-        contention_source: Source::Assumed,
-        cpu_fraction: 1.0,
-        cpu_fraction_source: Source::Assumed,
-    };
+) -> Result<(f64, Source)> {
+    let assumed = (1.0, Source::Assumed);
     let cores = pool.cores().min(pool.threads());
     let oversubscribed = pool.threads().min(2 * cores);
     let n = items.len();
@@ -382,10 +372,10 @@ fn probe_concurrency<T: Sync, R: Send>(
             * ((cores + 1) as f64 + oversubscribed as f64 / cores as f64)
     };
     let affordable = cost <= budget.max(PROBE_SHARE * mean_s * n as f64);
-    if cores < 2 || stretch_s < PROBE_MIN_S || !affordable {
+    if cores < 2 || oversubscribed <= cores || stretch_s < PROBE_MIN_S || !affordable {
         return Ok(assumed);
     }
-    let regions = oversubscribed.max(cores);
+    let regions = oversubscribed;
     let starts: Vec<usize> = if n >= len * regions {
         let span = n / regions;
         (0..regions)
@@ -396,52 +386,33 @@ fn probe_concurrency<T: Sync, R: Send>(
     };
     // Each figure is the least of a few repeats: the OS may briefly put two fresh busy threads
     // on one core, which only ever adds time. Alone runs on a pool worker too, so that both
-    // sides run on the same kind of thread.
-    // Stretches of one long item are timed well by the sample already, and repeating them
-    // would cost more than the decision may.
+    // sides run on the same kind of thread; a stretch of one long item is timed well enough by
+    // the sample already.
     let long_items = mean_s >= PROBE_MIN_S;
-    let repeats = PROBE_REPEATS;
     let mut alone = vec![if long_items { stretch_s } else { f64::INFINITY }; cores];
-    let mut together = f64::INFINITY;
     let mut wall = f64::INFINITY;
-    for _ in 0..repeats {
+    for _ in 0..PROBE_REPEATS {
         if !long_items {
             for (best, &start) in alone.iter_mut().zip(&starts[..cores]) {
                 *best = best.min(run_regions(items, f, &[start], len, pool)?.0[0]);
             }
         }
-        let (times, _) = run_regions(items, f, &starts[..cores], len, pool)?;
-        together = together.min(times.iter().sum::<f64>());
-        if oversubscribed > cores {
-            // Less the time to start and join that many workers with nothing to do.
-            let idle = run_regions(items, f, &starts, 0, pool)?.1;
-            let busy = run_regions(items, f, &starts, len, pool)?.1;
-            wall = wall.min((busy - idle).max(0.0));
-        }
+        // One stretch per core first: it wakes the pool threads the oversubscribed run needs,
+        // which a pool hands work to lazily.
+        run_regions(items, f, &starts[..cores], len, pool)?;
+        // Less the time to start and join that many workers with nothing to do.
+        let idle = run_regions(items, f, &starts, 0, pool)?.1;
+        let busy = run_regions(items, f, &starts, len, pool)?.1;
+        wall = wall.min((busy - idle).max(0.0));
     }
     let alone: f64 = alone.iter().sum();
-    // The reading `together / alone` is kept out of the model: on the 2-core VMs this was built
-    // on, millisecond probes read up to 1.9x for work that scales 2.0x (freshly woken threads
-    // share a core until the OS spreads them), and a wrong reading costs far more (serial
-    // instead of 2x) than the contention it would catch. The run still matters: it wakes the
-    // pool threads that the oversubscribed run below needs.
-    let _ = together;
-    let contention = 1.0;
-    if oversubscribed <= cores {
-        return Ok(assumed);
-    }
     let per_stretch = alone / cores as f64;
     let factor = oversubscribed as f64 / cores as f64;
-    let share = ((wall / (per_stretch * contention) - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
+    let share = ((wall / per_stretch - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
     // Only clearly waiting work is trusted with more workers than cores; a mixed reading is
     // within the probe's noise and is taken as CPU-bound.
     let cpu_fraction = if share <= WAITING_SHARE { share } else { 1.0 };
-    Ok(Concurrency {
-        contention,
-        contention_source: Source::Assumed,
-        cpu_fraction,
-        cpu_fraction_source: Source::Measured,
-    })
+    Ok((cpu_fraction, Source::Measured))
 }
 
 /// Times encoding and decoding of the sampled items and their results, as copy transfer does.
