@@ -1,5 +1,10 @@
 // Shared helpers for the tutorial pages.
+import { cell } from '../cells.js';
+import * as code from '../code.js';
+import { jobFrom, nField, paramFields, repeatsField } from '../fields.js';
+import * as fig from '../figures.js';
 import { el, int, seconds, shapeLabel, x } from '../format.js';
+import { renderPlan } from '../report.js';
 
 export function workload(catalog, name) {
   const info = catalog.find((w) => w.name === name);
@@ -27,6 +32,23 @@ export function compareTable(cmp) {
   return `<table class="data"><thead><tr><th>run</th><th>shape</th><th>measured (median)</th><th>predicted</th><th>speedup measured</th><th>predicted</th></tr></thead><tbody>${
     rows.map(([n, shape, m, p, s, ps]) => `<tr class="${Number.isFinite(s) && s < 1 ? 'slower' : ''}"><th scope="row">${n}</th><td>${shape}</td><td>${seconds(m.median_s)}${m.min_s !== undefined ? ` <small>(${seconds(m.min_s)}–${seconds(m.max_s)})</small>` : ''}</td><td>${seconds(p)}</td><td><strong>${x(s)}</strong></td><td>${x(ps)}</td></tr>`).join('')
   }</tbody></table><p class="note">${int(cmp.plan.profile?.items)} items; medians of ${cmp.serial.runs_s.length} runs. The adaptive tuner measured ${cmp.tuned.runs} runs in ${seconds(cmp.tuned.elapsed_s)} to find the best shape.</p>`;
+}
+
+/** A cell that runs `compare` on catalog workload `w`: the plan, the bars and the table. */
+export function compareCell(w, { id, title, intro }) {
+  return cell({
+    id,
+    title,
+    intro,
+    fields: [...paramFields(w), nField(w.default_n), repeatsField(3)],
+    code: (v) => code.compare(jobFrom(v, w.name)),
+    async run(v, ctx) {
+      const cmp = await ctx.request({ kind: 'compare', job: jobFrom(v, w.name), repeats: v.repeats });
+      ctx.html(renderPlan(cmp.plan));
+      for (const spec of fig.compareBars(cmp, w.name)) ctx.chart(spec);
+      ctx.html(compareTable(cmp));
+    },
+  });
 }
 
 export function verdict(speedup) {

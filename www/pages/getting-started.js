@@ -7,7 +7,7 @@ import * as fig from '../figures.js';
 import { COLORS } from '../charts.js';
 import { seconds, x } from '../format.js';
 import { renderPlan, renderReport } from '../report.js';
-import { compareTable, maxWorkers, singleThreadNote, verdict, workload } from './common.js';
+import { compareCell, compareTable, maxWorkers, singleThreadNote, verdict, workload } from './common.js';
 
 export function render(main, { info, catalog }) {
   const tiny = workload(catalog, 'tiny');
@@ -114,19 +114,11 @@ export function render(main, { info, catalog }) {
     },
   });
 
-  const real = cell({
+  const real = compareCell(tx, {
     id: 'transactions',
     title: '6. Real-world example: transaction processing',
     intro: `<p><strong>${tx.title}</strong>: ${tx.description} It stands for ${tx.stands_for} Each item is cheap, so whether parallelism pays depends on N and on
       this machine's overheads: the optimizer decides from measurements, and the bars show whether it was right.</p>`,
-    fields: [...paramFields(tx), nField(tx.default_n), repeatsField(3)],
-    code: (v) => code.compare(jobFrom(v, 'transactions')),
-    async run(v, ctx) {
-      const cmp = await ctx.request({ kind: 'compare', job: jobFrom(v, 'transactions'), repeats: v.repeats });
-      ctx.html(renderPlan(cmp.plan));
-      for (const spec of fig.compareBars(cmp, 'transactions')) ctx.chart(spec);
-      ctx.html(compareTable(cmp));
-    },
   });
 
   const takeaways = cell({

@@ -6,7 +6,7 @@ import { jobFrom, nField, paramFields, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
 import { x } from '../format.js';
 import { renderPlan } from '../report.js';
-import { compareTable, maxWorkers, planShape, workload } from './common.js';
+import { compareCell, compareTable, maxWorkers, planShape, workload } from './common.js';
 
 export function render(main, { info, catalog }) {
   const io = workload(catalog, 'io-wait');
@@ -53,18 +53,10 @@ export function render(main, { info, catalog }) {
     },
   });
 
-  const ml = cell({
+  const ml = compareCell(inf, {
     id: 'ml',
     title: '3. ML pipelines: batch inference',
     intro: `<p><strong>${inf.title}</strong>: ${inf.description} It stands for ${inf.stands_for}</p>`,
-    fields: [...paramFields(inf), nField(inf.default_n), repeatsField(3)],
-    code: (v) => code.compare(jobFrom(v, 'inference')),
-    async run(v, ctx) {
-      const cmp = await ctx.request({ kind: 'compare', job: jobFrom(v, 'inference'), repeats: v.repeats });
-      ctx.html(renderPlan(cmp.plan));
-      for (const spec of fig.compareBars(cmp, 'inference')) ctx.chart(spec);
-      ctx.html(compareTable(cmp));
-    },
   });
 
   page(main, {
