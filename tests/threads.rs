@@ -29,8 +29,9 @@ fn two_workers_beat_one_on_cpu_heavy_work() {
     }
     let items: Vec<u64> = (0..2_000).collect();
     let (mut one, mut two) = (Vec::new(), Vec::new());
-    // Interleaved, so that a burst of outside load hits both alike.
-    for _ in 0..5 {
+    // Interleaved, so that a burst of outside load hits both alike; nine pairs, so that a burst
+    // lasting a few runs (seen on the CI VMs) cannot move the medians.
+    for _ in 0..9 {
         one.push(
             execute(&items, heavy, &Plan::fixed(1, 50))
                 .unwrap()
@@ -44,8 +45,11 @@ fn two_workers_beat_one_on_cpu_heavy_work() {
                 .as_secs_f64(),
         );
     }
-    let ratio = median(one) / median(two);
-    assert!(ratio > 1.3, "2 workers were only {ratio:.2}x faster than 1");
+    let ratio = median(one.clone()) / median(two.clone());
+    assert!(
+        ratio > 1.3,
+        "2 workers were only {ratio:.2}x faster than 1 (runs: 1 worker {one:?}, 2 workers {two:?})"
+    );
 }
 
 #[test]
