@@ -3,11 +3,14 @@
 // and measures: single-thread browser time of serial per workload (ratio to native when
 // NATIVE_BENCH_JSON names the native bench JSON), the 2-thread speedup on cpu-loop, the size of
 // dist/amorsize_bg.wasm, and the time from navigation to pool ready. Prints one JSON object.
+// BENCH_WORKLOADS=a,b limits the catalog; BENCH_REPEATS sets the repeats.
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { launch, open, urls } from './browser.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+// Comma-separated workload names; empty runs the whole catalog.
+const ONLY = (process.env.BENCH_WORKLOADS ?? '').split(',').filter(Boolean);
 
 function nativeRows() {
   const path = process.env.NATIVE_BENCH_JSON;
@@ -43,7 +46,7 @@ try {
   const catalog = await page.evaluate(() => window.amorsize.engine.current().catalog.map((w) => ({ name: w.name, bench_n: w.bench_n })));
   const native = nativeRows();
   out.workloads = [];
-  for (const w of catalog) {
+  for (const w of catalog.filter((c) => ONLY.length === 0 || ONLY.includes(c.name))) {
     const started = Date.now();
     const result = await page.evaluate(({ name, n, repeats }) => window.amorsize.engine.request({ kind: 'bench', job: { workload: name, n }, repeats }).then((v) => ({ ok: v }), (e) => ({ err: e })), { name: w.name, n: w.bench_n, repeats: REPEATS });
     const row = { workload: w.name, bench_n: w.bench_n, wall_s: (Date.now() - started) / 1000 };
