@@ -88,7 +88,7 @@ fn stopping_time(n: u64) -> u64 {
     let mut n = n.max(1);
     let mut steps = 0u64;
     while n != 1 {
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             let shift = n.trailing_zeros();
             n >>= shift;
             steps += u64::from(shift);
@@ -105,7 +105,7 @@ fn stopping_time(n: u64) -> u64 {
 fn stopping_time_wide(mut n: u128) -> u64 {
     let mut steps = 0u64;
     while n != 1 {
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             let shift = n.trailing_zeros();
             n >>= shift;
             steps += u64::from(shift);
