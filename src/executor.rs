@@ -166,6 +166,32 @@ pub(crate) fn map_range_cancellable<T, R>(
     Ok(())
 }
 
+/// Maps `items[range]` into `out` (emptied first), writing each result straight into its slot
+/// as parallel runs do. A `push` per item costs more (much more in wasm), and serial, parallel
+/// and sampled runs must pay the same per result for the model's predictions to hold.
+pub(crate) fn map_into<T, R>(
+    items: &[T],
+    range: Range<usize>,
+    f: &(impl Fn(&T) -> R + Sync),
+    out: &mut Vec<R>,
+    cancel: Option<&CancelToken>,
+) -> Result<()> {
+    let first = range.start;
+    let len = range.len();
+    out.clear();
+    out.reserve_exact(len);
+    let slots = Slots {
+        base: out.spare_capacity_mut().as_mut_ptr(),
+    };
+    // SAFETY: indices run over `range` once each, so `index - first` stays below `len`, within
+    // the reserved capacity.
+    let write = |index: usize, r| unsafe { slots.write(index - first, r) };
+    map_range_cancellable(items, range, f, write, cancel)?;
+    // SAFETY: the whole range was mapped, so slots 0..len are initialized.
+    unsafe { out.set_len(len) };
+    Ok(())
+}
+
 /// The serial baseline: a plain loop on the calling thread, no pool and no copies.
 pub(crate) fn run_serial<T: Sync, R: Send>(
     items: &[T],
@@ -177,7 +203,7 @@ pub(crate) fn run_serial<T: Sync, R: Send>(
     }
     let watch = clock::Stopwatch::start();
     let mut results = Vec::with_capacity(items.len());
-    map_range_cancellable(items, 0..items.len(), f, |_, r| results.push(r), cancel)?;
+    map_into(items, 0..items.len(), f, &mut results, cancel)?;
     let elapsed = watch.elapsed();
     Ok(Execution {
         results,
@@ -381,14 +407,8 @@ where
         let message = encode(&items[range], first)?;
         let received: Vec<T> = decode(&message, first)?;
         let mut results = Vec::with_capacity(received.len());
-        let pushed = map_range_cancellable(
-            &received,
-            0..received.len(),
-            f,
-            |_, r| results.push(r),
-            spec.cancel,
-        );
-        pushed.map_err(|e| match e {
+        let mapped = map_into(&received, 0..received.len(), f, &mut results, spec.cancel);
+        mapped.map_err(|e| match e {
             Error::Panicked { index, message } => Error::Panicked {
                 index: first + index,
                 message,

@@ -67,50 +67,69 @@ fn check_options(options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// Samples, calibrates (once per process) and models; `measure` adds transfer costs.
-fn decide<T: Sync, R: Send>(
+/// Samples, calibrates (once per process) and models; `measure` adds transfer costs from the
+/// results the sampler kept. Only this wrapper is compiled per item and result type.
+fn decide<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     items: &[T],
-    f: &(impl Fn(&T) -> R + Sync),
+    f: &F,
     options: &Options,
     measure: impl FnOnce(&[(usize, R)], &mut Profile) -> Result<()>,
 ) -> Result<Plan> {
     let total = Stopwatch::start();
-    if items.is_empty() {
+    let batches = sample::TypedBatches::new(items, f);
+    let (mut profile, costs, calibrated_now) = calibrate_and_sample(&batches, options)?;
+    measure(&batches.into_kept(), &mut profile)?;
+    Ok(plan_for(profile, costs, calibrated_now, options, total))
+}
+
+fn calibrate_and_sample(
+    batches: &dyn sample::Batches,
+    options: &Options,
+) -> Result<(Profile, calibrate::Costs, bool)> {
+    if batches.len() == 0 {
         return Err(Error::EmptyInput);
     }
     check_options(options)?;
     let pool = pool::current();
     let (costs, calibrated_now) = calibrate::costs(pool);
-    let sampled = sample::sample(
-        items,
-        f,
+    let profile = sample::sample(
+        batches,
         SampleLimits {
             budget_s: options.time_budget.as_secs_f64(),
             seed: options.seed,
         },
         pool,
     )?;
-    let mut profile = sampled.profile;
-    measure(&sampled.kept, &mut profile)?;
+    Ok((profile, costs.clone(), calibrated_now))
+}
+
+fn plan_for(
+    profile: Profile,
+    costs: calibrate::Costs,
+    calibrated_now: bool,
+    options: &Options,
+    total: Stopwatch,
+) -> Plan {
     let model_watch = Stopwatch::start();
+    let calibration_s = if calibrated_now {
+        costs.calibration_time_s
+    } else {
+        0.0
+    };
     let mut plan = plan::choose(
         profile,
-        costs.clone(),
+        costs,
         options.transfer,
         options.start,
         options.max_workers,
     );
     plan.decision = plan::DecisionCost {
         sampling_s: plan.profile.as_ref().map_or(0.0, |p| p.sampling_time_s),
-        calibration_s: if calibrated_now {
-            costs.calibration_time_s
-        } else {
-            0.0
-        },
+        calibration_s,
         model_s: model_watch.elapsed(),
         total_s: total.elapsed(),
     };
-    Ok(plan)
+    plan
 }
 
 /// Recommends how to map `f` over `items` on this machine, with shared (zero-copy) transfer.

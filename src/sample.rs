@@ -6,7 +6,7 @@
 
 use crate::clock::{self, Stopwatch};
 use crate::error::{Error, Result};
-use crate::executor::map_range;
+use crate::executor::map_into;
 use crate::pool::WorkerPool;
 use crate::stats;
 use serde::de::DeserializeOwned;
@@ -92,10 +92,65 @@ impl Profile {
     }
 }
 
-/// A profile plus a few results kept for measuring transfer costs.
-pub(crate) struct Sample<R> {
-    pub profile: Profile,
-    pub kept: Vec<(usize, R)>,
+/// What the sampler needs from a map, with the item and result types hidden, so that the
+/// sampler is compiled once rather than once per item and result type.
+pub(crate) trait Batches: Sync {
+    fn len(&self) -> usize;
+    /// Times items `first..first + len` the way the executor runs them. With `keep`, the last
+    /// result is kept for measuring transfer costs.
+    fn time(&self, first: usize, len: usize, keep: bool) -> Result<f64>;
+    /// In-memory bytes of one item and of one result.
+    fn sizes(&self) -> (usize, usize);
+}
+
+/// `Batches` over typed items and function; it keeps a few results for transfer probes.
+pub(crate) struct TypedBatches<'a, T, R, F> {
+    items: &'a [T],
+    f: &'a F,
+    kept: Mutex<Vec<(usize, R)>>,
+}
+
+impl<'a, T: Sync, R: Send, F: Fn(&T) -> R + Sync> TypedBatches<'a, T, R, F> {
+    pub fn new(items: &'a [T], f: &'a F) -> Self {
+        Self {
+            items,
+            f,
+            kept: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Results kept while sampling, with the index of the item each came from.
+    pub fn into_kept(self) -> Vec<(usize, R)> {
+        self.kept.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R, F> {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Results are written into a vector sized beforehand, so that storing them is timed too.
+    fn time(&self, first: usize, len: usize, keep: bool) -> Result<f64> {
+        let mut results = Vec::with_capacity(len);
+        let watch = Stopwatch::start();
+        map_into(self.items, first..first + len, self.f, &mut results, None)?;
+        let elapsed = watch.elapsed();
+        if keep {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.len() < KEEP_RESULTS {
+                if let Some(result) = results.pop() {
+                    kept.push((first + len - 1, result));
+                }
+            }
+        }
+        drop(std::hint::black_box(results));
+        Ok(elapsed)
+    }
+
+    fn sizes(&self) -> (usize, usize) {
+        (std::mem::size_of::<T>(), std::mem::size_of::<R>())
+    }
 }
 
 /// What the sampler may spend.
@@ -129,42 +184,18 @@ const WAITING_SHARE: f64 = 0.5;
 /// Share of the estimated serial time the concurrency probe may take beyond the budget.
 const PROBE_SHARE: f64 = 0.15;
 
-/// Times `f` over `items[first..first + len]` the way the executor runs it: results are written
-/// into a vector sized beforehand, so that the cost of storing them is timed too.
-fn time_batch<T, R>(
-    items: &[T],
-    first: usize,
-    len: usize,
-    f: &(impl Fn(&T) -> R + Sync),
-    keep: &mut Vec<(usize, R)>,
-) -> Result<f64> {
-    let mut results = Vec::with_capacity(len);
-    let watch = Stopwatch::start();
-    map_range(items, first..first + len, f, |_, r| results.push(r))?;
-    let elapsed = watch.elapsed();
-    if keep.len() < KEEP_RESULTS {
-        if let Some(result) = results.pop() {
-            keep.push((first + len - 1, result));
-        }
-    }
-    drop(std::hint::black_box(results));
-    Ok(elapsed)
-}
-
-/// Samples `f` over `items` within `limits`, then probes whether items compute or wait.
-pub(crate) fn sample<T: Sync, R: Send>(
-    items: &[T],
-    f: &(impl Fn(&T) -> R + Sync),
+/// Samples the map behind `batches` within `limits`, then probes whether items compute or wait.
+pub(crate) fn sample(
+    batches: &dyn Batches,
     limits: SampleLimits,
     pool: &dyn WorkerPool,
-) -> Result<Sample<R>> {
-    let n = items.len();
+) -> Result<Profile> {
+    let n = batches.len();
     if n == 0 {
         return Err(Error::EmptyInput);
     }
     let watch = Stopwatch::start();
     let mut rng = fastrand::Rng::with_seed(limits.seed);
-    let mut kept = Vec::new();
     let max_sampled = (n / 10).max(n.min(8));
     let min_batch_s = (TICKS_PER_BATCH * clock::resolution()).max(MIN_BATCH_S);
 
@@ -174,7 +205,7 @@ pub(crate) fn sample<T: Sync, R: Send>(
     let mut per_item_guess;
     loop {
         let first = rng.usize(..=n - batch_len);
-        let t = time_batch(items, first, batch_len, f, &mut Vec::new())?;
+        let t = batches.time(first, batch_len, false)?;
         warmup_items += batch_len;
         per_item_guess = t / batch_len as f64;
         if t >= min_batch_s || batch_len * 2 > max_sampled / MIN_STRATA.min(n) {
@@ -192,7 +223,7 @@ pub(crate) fn sample<T: Sync, R: Send>(
     let warmup = Stopwatch::start();
     while warmup.elapsed() < warmup_cap && warmup_items + batch_len <= n {
         let first = rng.usize(..=n - batch_len);
-        let t = time_batch(items, first, batch_len, f, &mut Vec::new())? / batch_len as f64;
+        let t = batches.time(first, batch_len, false)? / batch_len as f64;
         warmup_items += batch_len;
         let settled = t > per_item_guess / STILL_WARMING;
         per_item_guess = t;
@@ -220,7 +251,7 @@ pub(crate) fn sample<T: Sync, R: Send>(
             let hi = (s + 1) * n / strata;
             let len = batch_len.min(hi - lo).max(1);
             let first = lo + rng.usize(..=(hi - lo).saturating_sub(len));
-            let t = time_batch(items, first, len, f, &mut kept)?;
+            let t = batches.time(first, len, true)?;
             times.push(t / len as f64);
             sampled += len;
         }
@@ -247,9 +278,10 @@ pub(crate) fn sample<T: Sync, R: Send>(
     let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
 
     let (cpu_fraction, cpu_fraction_source) =
-        probe_cpu_fraction(items, f, mean_s, &mut rng, pool, budget)?;
+        probe_cpu_fraction(batches, mean_s, &mut rng, pool, budget)?;
 
-    let profile = Profile {
+    let (item_bytes, result_bytes) = batches.sizes();
+    Ok(Profile {
         items: n,
         sampled_items: sampled,
         batches: all.len(),
@@ -271,15 +303,14 @@ pub(crate) fn sample<T: Sync, R: Send>(
         contention_source: Source::Assumed,
         cpu_fraction,
         cpu_fraction_source,
-        bytes_in: std::mem::size_of::<T>() as f64,
-        bytes_out: std::mem::size_of::<R>() as f64,
-        result_slot_bytes: std::mem::size_of::<R>(),
+        bytes_in: item_bytes as f64,
+        bytes_out: result_bytes as f64,
+        result_slot_bytes: result_bytes,
         bytes_serialized: false,
         transfer: None,
         warmup_items,
         sampling_time_s: watch.elapsed(),
-    };
-    Ok(Sample { profile, kept })
+    })
 }
 
 /// Robust spread of batch times around their own stratum's mean: 1.4826 times the median
@@ -322,9 +353,8 @@ fn relative_error(per_stratum: &[Vec<f64>]) -> f64 {
 
 /// Times `f` over each region `starts[w]..starts[w] + len` on its own worker, all at once.
 /// Returns each worker's own time and the wall time of the whole run.
-fn run_regions<T: Sync, R: Send>(
-    items: &[T],
-    f: &(impl Fn(&T) -> R + Sync),
+fn run_regions(
+    batches: &dyn Batches,
     starts: &[usize],
     len: usize,
     pool: &dyn WorkerPool,
@@ -334,7 +364,7 @@ fn run_regions<T: Sync, R: Send>(
     let watch = Stopwatch::start();
     pool.run(
         starts.len(),
-        &|w| match time_batch(items, starts[w], len, f, &mut Vec::new()) {
+        &|w| match batches.time(starts[w], len, false) {
             Ok(t) => times.lock().unwrap()[w] = t,
             Err(e) => {
                 failure.lock().unwrap().get_or_insert(e);
@@ -350,9 +380,8 @@ fn run_regions<T: Sync, R: Send>(
 
 /// Runs disjoint stretches of items alone, then on twice as many workers as cores. CPU-bound
 /// work slows down in proportion to the oversubscription, while waiting work does not.
-fn probe_cpu_fraction<T: Sync, R: Send>(
-    items: &[T],
-    f: &(impl Fn(&T) -> R + Sync),
+fn probe_cpu_fraction(
+    batches: &dyn Batches,
     mean_s: f64,
     rng: &mut fastrand::Rng,
     pool: &dyn WorkerPool,
@@ -361,7 +390,7 @@ fn probe_cpu_fraction<T: Sync, R: Send>(
     let assumed = (1.0, Source::Assumed);
     let cores = pool.cores().min(pool.threads());
     let oversubscribed = pool.threads().min(2 * cores);
-    let n = items.len();
+    let n = batches.len();
     let len = ((PROBE_MIN_S / mean_s.max(1e-12)).ceil() as usize).clamp(1, n);
     let stretch_s = len as f64 * mean_s;
     let cost = if mean_s >= PROBE_MIN_S {
@@ -394,15 +423,15 @@ fn probe_cpu_fraction<T: Sync, R: Send>(
     for _ in 0..PROBE_REPEATS {
         if !long_items {
             for (best, &start) in alone.iter_mut().zip(&starts[..cores]) {
-                *best = best.min(run_regions(items, f, &[start], len, pool)?.0[0]);
+                *best = best.min(run_regions(batches, &[start], len, pool)?.0[0]);
             }
         }
         // One stretch per core first: it wakes the pool threads the oversubscribed run needs,
         // which a pool hands work to lazily.
-        run_regions(items, f, &starts[..cores], len, pool)?;
+        run_regions(batches, &starts[..cores], len, pool)?;
         // Less the time to start and join that many workers with nothing to do.
-        let idle = run_regions(items, f, &starts, 0, pool)?.1;
-        let busy = run_regions(items, f, &starts, len, pool)?.1;
+        let idle = run_regions(batches, &starts, 0, pool)?.1;
+        let busy = run_regions(batches, &starts, len, pool)?.1;
         wall = wall.min((busy - idle).max(0.0));
     }
     let alone: f64 = alone.iter().sum();

@@ -1,9 +1,10 @@
 // Charts: a thin layer over Apache ECharts (vendor/echarts.min.js, the global `echarts`).
 // ECharts was chosen over uPlot because heatmaps, custom (timeline) series, stacked bars,
 // tooltips and PNG export come built in: no hand-drawn SVG. Each chart mounted here gets a
-// title, a legend, tooltips, PNG export (toolbox) and a CSV button that downloads exactly the
-// series the chart draws. Dark mode follows prefers-color-scheme.
-import { downloadCsv } from './export.js';
+// title, a legend, tooltips, PNG export (toolbox), an SVG button (the same option drawn by
+// ECharts' SVG renderer) and a CSV button that downloads exactly the series the chart draws.
+// Dark mode follows prefers-color-scheme.
+import { downloadCsv, downloadSvg } from './export.js';
 import { el } from './format.js';
 
 const dark = matchMedia('(prefers-color-scheme: dark)');
@@ -51,6 +52,18 @@ function init(box) {
   box.chart.setOption(base(box.option), true);
 }
 
+/** The chart as an SVG document, drawn off-screen at its on-screen size. */
+export function svgOf(box) {
+  const { width, height } = box.canvas.getBoundingClientRect();
+  const svg = echarts.init(null, dark.matches ? 'dark' : null, { renderer: 'svg', ssr: true, width: Math.max(320, Math.round(width)), height: Math.max(200, Math.round(height)) });
+  try {
+    svg.setOption({ ...base(box.option), toolbox: { show: false } }, true);
+    return svg.renderToSVGString();
+  } finally {
+    svg.dispose();
+  }
+}
+
 /**
  * Mounts a chart into `parent`. `spec` = {title, name, option, csv: {columns, rows}, note, height}.
  * Returns the figure element.
@@ -58,8 +71,9 @@ function init(box) {
 export function chart(parent, spec) {
   const canvas = el('div', { class: 'chart', role: 'img', 'aria-label': spec.title, style: `height:${spec.height ?? 320}px` });
   const csvButton = el('button', { type: 'button', class: 'small', title: 'Download the data this chart draws', onclick: () => downloadCsv(spec.name, spec.csv) }, 'CSV');
+  const svgButton = el('button', { type: 'button', class: 'small', title: 'Download this chart as SVG', onclick: () => downloadSvg(spec.name, svgOf(box)) }, 'SVG');
   const figure = el('figure', { class: 'figure' },
-    el('figcaption', {}, el('span', {}, spec.title), csvButton),
+    el('figcaption', {}, el('span', {}, spec.title), el('span', { class: 'exports' }, svgButton, csvButton)),
     canvas,
     spec.note ? el('p', { class: 'note' }, spec.note) : null);
   parent.append(figure);

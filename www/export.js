@@ -1,4 +1,4 @@
-// Downloads: CSV of what a chart draws, JSON of what the engine returned.
+// Downloads: CSV of what a chart draws, SVG of the chart, JSON of what the engine returned.
 function download(name, type, text) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = Object.assign(document.createElement('a'), { href: url, download: name });
@@ -17,6 +17,9 @@ export function toCsv({ columns, rows }) {
 }
 export function downloadCsv(name, table) {
   download(`${name}.csv`, 'text/csv', toCsv(table));
+}
+export function downloadSvg(name, text) {
+  download(`${name}.svg`, 'image/svg+xml', text);
 }
 export function downloadJson(name, value) {
   download(`${name}.json`, 'application/json', JSON.stringify(value, null, 2));

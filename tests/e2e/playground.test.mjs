@@ -3,6 +3,7 @@
 // Screenshots go to ARTIFACTS_DIR. Inputs are kept small so the suite fits a few minutes on 2 cores.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { artifact, chartData, launch, open, setField, urls } from './browser.mjs';
 
 let browser;
@@ -73,7 +74,7 @@ test('isolated: Getting started runs end to end via Run all', { skip, timeout: 2
   await page.context().close();
 });
 
-test('isolated: a sweep reports progress up to 100 %, and Cancel stops a long sweep within a second', { skip, timeout: 120_000 }, async () => {
+test('isolated: a sweep reports progress up to 100 %, exports CSV and SVG, and Cancel stops a long sweep within a second', { skip, timeout: 120_000 }, async () => {
   const page = await open(browser, `${base.isolated}#/tuning`);
   await page.waitForSelector('#heatmap');
   await setField(page, 'heatmap', 'workers', '1, 2');
@@ -85,6 +86,23 @@ test('isolated: a sweep reports progress up to 100 %, and Cancel stops a long sw
   assert.equal(await page.getAttribute('#heatmap', 'data-progress'), '1');
   const charts = await chartData(page, '#heatmap');
   assert.ok(charts.every((c) => c.lengths.some((n) => n > 0)));
+
+  // Exports of the first heatmap chart: its data as CSV (a row per measured point), and the
+  // chart as SVG.
+  const figure = page.locator('#heatmap figure.figure').first();
+  const downloaded = async (label) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: label, exact: true }).click()]);
+    return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
+  };
+  const csv = await downloaded('CSV');
+  assert.match(csv.name, /\.csv$/);
+  const lines = csv.text.trim().split('\n');
+  assert.ok(lines.length >= 1 + 4, `CSV has a header and the 2 x 2 points: ${csv.text}`);
+  assert.ok(lines.slice(1).every((l) => l.split(',').length === lines[0].split(',').length), csv.text);
+  const svg = await downloaded('SVG');
+  assert.match(svg.name, /\.svg$/);
+  assert.match(svg.text, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.ok((svg.text.match(/<(path|rect)\b/g) ?? []).length >= 4, 'the SVG draws the heatmap cells');
 
   // A long sweep: many points, many repeats.
   await page.goto(`${base.isolated}#/lab?workload=cpu-loop&repeats=15`);

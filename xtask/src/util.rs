@@ -82,7 +82,11 @@ pub fn cargo() -> Command {
     let mut c = cmd("cargo");
     // Flags from the caller's environment would change every nested build (and defeat the
     // per-build choices below), so each build sets what it needs explicitly.
-    for var in ["CARGO_ENCODED_RUSTFLAGS", "CARGO_UNSTABLE_BUILD_STD"] {
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_UNSTABLE_BUILD_STD",
+        "CARGO_UNSTABLE_BUILD_STD_FEATURES",
+    ] {
         c.env_remove(var);
     }
     c
