@@ -380,8 +380,35 @@ fn decode<V: DeserializeOwned>(bytes: &[u8], index: usize) -> Result<V> {
     })
 }
 
-/// Encoded result chunks one worker produced, keyed by their first item.
-type Outbox = Mutex<Vec<(usize, Vec<u8>)>>;
+/// An encoded chunk of results, keyed by its first item.
+type Reply = (usize, Vec<u8>);
+/// The replies one worker produced.
+type Outbox = Mutex<Vec<Reply>>;
+
+/// `schedule` for copy transfer: `body` returns a chunk's encoded results, which come back
+/// sorted by first item. Not generic, so that it is compiled once.
+fn schedule_copied(
+    n: usize,
+    plan: &Plan,
+    spec: RunSpec<'_>,
+    started_at: f64,
+    body: &(dyn Fn(Range<usize>) -> Result<Vec<u8>> + Sync),
+) -> Result<(Timeline, Vec<Reply>)> {
+    let outboxes: Vec<Outbox> = (0..plan.workers).map(|_| Mutex::default()).collect();
+    let chunk = |worker: usize, range: Range<usize>| {
+        let first = range.start;
+        let reply = body(range)?;
+        outboxes[worker].lock().unwrap().push((first, reply));
+        Ok(())
+    };
+    let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &chunk)?;
+    let mut replies: Vec<Reply> = outboxes
+        .into_iter()
+        .flat_map(|o| o.into_inner().unwrap())
+        .collect();
+    replies.sort_unstable_by_key(|(first, _)| *first);
+    Ok((timeline, replies))
+}
 
 /// Runs `plan` with copy transfer: each chunk's items are encoded and decoded on the way to its
 /// worker, and its results are encoded there and decoded by the caller in input order.
@@ -400,9 +427,8 @@ where
         return run_serial(items, f, spec.cancel);
     }
     let n = items.len();
-    let outboxes: Vec<Outbox> = (0..plan.workers).map(|_| Mutex::default()).collect();
     let started_at = clock::now();
-    let body = |worker: usize, range: Range<usize>| {
+    let body = |range: Range<usize>| {
         let first = range.start;
         let message = encode(&items[range], first)?;
         let received: Vec<T> = decode(&message, first)?;
@@ -415,16 +441,9 @@ where
             },
             other => other,
         })?;
-        let reply = encode(&results, first)?;
-        outboxes[worker].lock().unwrap().push((first, reply));
-        Ok(())
+        encode(&results, first)
     };
-    let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
-    let mut replies: Vec<(usize, Vec<u8>)> = outboxes
-        .into_iter()
-        .flat_map(|o| o.into_inner().unwrap())
-        .collect();
-    replies.sort_unstable_by_key(|(first, _)| *first);
+    let (timeline, replies) = schedule_copied(n, plan, spec, started_at, &body)?;
     let mut results = Vec::with_capacity(n);
     for (first, reply) in replies {
         results.extend(decode::<Vec<R>>(&reply, first)?);

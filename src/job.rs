@@ -23,15 +23,58 @@ pub trait Job: Send + Sync {
     fn items(&self) -> usize;
     fn optimize(&self, options: &Options) -> Result<Plan>;
     fn execute(&self, plan: &Plan, options: &Options) -> Result<RunSummary>;
-    /// Runs `plan` `repeats` times without a timeline.
-    fn measure(&self, plan: &Plan, repeats: usize, options: &Options) -> Result<Measurement>;
+    /// Runs `plan` over the first `len` items without a timeline; returns the seconds it took.
+    fn run_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<f64>;
+    /// `optimize` over the first `len` items.
+    fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan>;
     fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult>;
     fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult>;
     /// rayon's own `par_iter().map(f).collect()` on rayon's global pool, `repeats` times.
     fn rayon_default(&self, repeats: usize) -> Result<Measurement>;
+}
+
+// Built on the trait's methods, so that they are compiled once rather than per workload.
+impl<'a> dyn Job + 'a {
+    /// Runs `plan` `repeats` times without a timeline.
+    pub fn measure(&self, plan: &Plan, repeats: usize, options: &Options) -> Result<Measurement> {
+        let options = Options {
+            timeline: false,
+            ..options.clone()
+        };
+        let runs = (0..repeats.max(1))
+            .map(|_| self.run_prefix(self.items(), plan, &options))
+            .collect::<Result<Vec<f64>>>()?;
+        Ok(Measurement::from_runs(runs))
+    }
+
     /// Runs the function serially and on every pool thread for about `seconds`, so that a JIT
     /// (the browser's) has swapped in optimized code before anything is measured.
-    fn warm_up(&self, seconds: f64) -> Result<()>;
+    pub fn warm_up(&self, seconds: f64) -> Result<()> {
+        let watch = Stopwatch::start();
+        let threads = crate::pool::current().threads();
+        let options = Options {
+            timeline: false,
+            ..Options::default()
+        };
+        // The sampler's and the probes' copies of the function need optimizing too.
+        let quick = Options {
+            time_budget: std::time::Duration::from_millis(2),
+            ..options.clone()
+        };
+        let mut len = 1usize;
+        while watch.elapsed() < seconds {
+            let len_now = len.min(self.items());
+            let round = Stopwatch::start();
+            self.run_prefix(len_now, &Plan::serial(), &options)?;
+            let chunk = len_now.div_ceil(threads).max(1);
+            self.run_prefix(len_now, &Plan::fixed(threads, chunk), &options)?;
+            self.optimize_prefix(len_now, &quick)?;
+            if round.elapsed() < WARM_UP_ROUND_S && len < self.items() {
+                len *= 2;
+            }
+        }
+        Ok(())
+    }
 }
 
 struct Prepared<W: Workload> {
@@ -66,18 +109,13 @@ impl<W: Workload> Job for Prepared<W> {
             .map(|e| e.summary(plan.is_serial()))
     }
 
-    fn measure(&self, plan: &Plan, repeats: usize, options: &Options) -> Result<Measurement> {
-        let options = Options {
-            timeline: false,
-            ..options.clone()
-        };
-        let runs = (0..repeats.max(1))
-            .map(|_| {
-                crate::execute_with(&self.items, self.f(), plan, &options)
-                    .map(|e| e.elapsed.as_secs_f64())
-            })
-            .collect::<Result<Vec<f64>>>()?;
-        Ok(Measurement::from_runs(runs))
+    fn run_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<f64> {
+        let items = &self.items[..len.min(self.items.len())];
+        crate::execute_with(items, self.f(), plan, options).map(|e| e.elapsed.as_secs_f64())
+    }
+
+    fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
+        crate::optimize_with(&self.items[..len.min(self.items.len())], self.f(), options)
     }
 
     fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult> {
@@ -86,33 +124,6 @@ impl<W: Workload> Job for Prepared<W> {
 
     fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult> {
         crate::tune_with(&self.items, self.f(), plan, options)
-    }
-
-    fn warm_up(&self, seconds: f64) -> Result<()> {
-        let watch = crate::clock::Stopwatch::start();
-        let threads = crate::pool::current().threads();
-        let options = Options {
-            timeline: false,
-            ..Options::default()
-        };
-        let mut len = 1usize;
-        while watch.elapsed() < seconds {
-            let prefix = &self.items[..len.min(self.items.len())];
-            let run = Stopwatch::start();
-            crate::execute_with(prefix, self.f(), &Plan::serial(), &options)?;
-            let chunk = prefix.len().div_ceil(threads).max(1);
-            crate::execute_with(prefix, self.f(), &Plan::fixed(threads, chunk), &options)?;
-            // The sampler's and the probes' copies of the function need optimizing too.
-            let quick = Options {
-                time_budget: std::time::Duration::from_millis(2),
-                ..options.clone()
-            };
-            crate::optimize_with(prefix, self.f(), &quick)?;
-            if run.elapsed() < WARM_UP_ROUND_S && len < self.items.len() {
-                len *= 2;
-            }
-        }
-        Ok(())
     }
 
     fn rayon_default(&self, repeats: usize) -> Result<Measurement> {
