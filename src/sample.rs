@@ -175,6 +175,8 @@ const KEEP_RESULTS: usize = 16;
 /// Batches last at least this many clock ticks, so that resolution adds under 1% error.
 const TICKS_PER_BATCH: f64 = 100.0;
 const MIN_BATCH_S: f64 = 20e-6;
+/// Batches are shrunk to at most this many times the minimum once the cost per item is known.
+const BATCH_MARGIN: f64 = 2.0;
 /// Batches of this many items or more average item costs out below the jitter of their
 /// timing, so that their spread tells nothing about items unless it exceeds `BATCH_JITTER`.
 const LONG_BATCH: usize = 64;
@@ -188,6 +190,11 @@ const PROBE_REPEATS: usize = 2;
 const WAITING_SHARE: f64 = 0.5;
 /// Share of the estimated serial time the concurrency probe may take beyond the budget.
 const PROBE_SHARE: f64 = 0.15;
+
+/// Items per batch for a batch of about `BATCH_MARGIN` times the clock's minimum.
+fn batch_len_for(min_batch_s: f64, per_item_s: f64) -> usize {
+    ((BATCH_MARGIN * min_batch_s / per_item_s.max(1e-12)).ceil() as usize).max(1)
+}
 
 /// Samples the map behind `batches` within `limits`, then probes whether items compute or wait.
 pub(crate) fn sample(
@@ -218,7 +225,7 @@ pub(crate) fn sample(
         }
         let wanted = (min_batch_s / per_item_guess.max(1e-12)).ceil() as usize;
         batch_len = wanted
-            .clamp(batch_len * 2, batch_len * 64)
+            .clamp(batch_len * 2, batch_len * 8)
             .min((max_sampled / MIN_STRATA).max(1));
     }
 
@@ -232,10 +239,15 @@ pub(crate) fn sample(
         warmup_items += batch_len;
         let settled = t > per_item_guess / STILL_WARMING;
         per_item_guess = t;
+        batch_len = batch_len.min(batch_len_for(min_batch_s, per_item_guess));
         if settled {
             break;
         }
     }
+    // Batches sized on cheap first items (cost can depend on the position: Mandelbrot's edge
+    // rows) ran 11 ms each and made a browser decision take 115 ms; size them on the settled
+    // estimate instead.
+    batch_len = batch_len.min(batch_len_for(min_batch_s, per_item_guess));
 
     let estimated_serial = per_item_guess * n as f64;
     let budget = (BUDGET_SHARE * estimated_serial)
