@@ -39,9 +39,17 @@ function base(option) {
       feature: { saveAsImage: { title: 'PNG', pixelRatio: 2, backgroundColor: dark.matches ? '#16181d' : '#fff' } },
     },
     ...option,
+    yAxis: leftAxisNames(option.yAxis),
     legend: { ...legendDefaults(small), ...(option.legend ?? {}) },
     grid: { ...gridDefaults(small), ...(option.grid ?? {}) },
   };
+}
+// A y-axis name is centred over its axis by default, and a long one ("chunk size (items)")
+// then runs off the left edge: start it at the axis line instead. A second axis sits on the
+// right, so its name ends at its line.
+function leftAxisNames(yAxis) {
+  const aligned = (axis, i) => (axis?.name ? { ...axis, nameTextStyle: { align: i === 0 ? 'left' : 'right', ...(axis.nameTextStyle ?? {}) } } : axis);
+  return Array.isArray(yAxis) ? yAxis.map(aligned) : aligned(yAxis, 0);
 }
 const legendDefaults = (small) => ({ top: 4, left: small ? 0 : 'center', right: small ? 40 : 'auto', type: 'scroll', textStyle: { fontSize: small ? 10 : 12 } });
 const gridDefaults = (small) => ({ left: 8, right: small ? 12 : 28, top: small ? 56 : 48, bottom: 8, containLabel: true });
