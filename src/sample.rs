@@ -232,8 +232,11 @@ pub(crate) fn sample(
     // Keep warming up while batches still get faster: caches filling, and in the browser the
     // JIT swapping baseline code for optimized code after the first calls.
     let warmup_cap = (WARMUP_SHARE * per_item_guess * n as f64).clamp(MIN_BUDGET_S, MAX_WARMUP_S);
+    // An item of a millisecond or more warms itself up (caches fill, V8 swaps in optimized
+    // code for its hot loop); another one would only add to the decision's time.
+    let self_warming = per_item_guess >= PROBE_MIN_S;
     let warmup = Stopwatch::start();
-    while warmup.elapsed() < warmup_cap && warmup_items + batch_len <= n {
+    while !self_warming && warmup.elapsed() < warmup_cap && warmup_items + batch_len <= n {
         let first = rng.usize(..=n - batch_len);
         let t = batches.time(first, batch_len, false)? / batch_len as f64;
         warmup_items += batch_len;
