@@ -89,6 +89,11 @@ impl<W: Workload> Prepared<W> {
     fn f(&self) -> impl Fn(&W::Item) -> W::Output + Sync + '_ {
         move |x| self.workload.run(x)
     }
+
+    /// The first `len` items (all of them if there are fewer).
+    fn prefix(&self, len: usize) -> &[W::Item] {
+        &self.items[..len.min(self.items.len())]
+    }
 }
 
 impl<W: Workload> Job for Prepared<W> {
@@ -110,12 +115,12 @@ impl<W: Workload> Job for Prepared<W> {
     }
 
     fn run_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<f64> {
-        let items = &self.items[..len.min(self.items.len())];
-        crate::execute_with(items, self.f(), plan, options).map(|e| e.elapsed.as_secs_f64())
+        crate::execute_with(self.prefix(len), self.f(), plan, options)
+            .map(|e| e.elapsed.as_secs_f64())
     }
 
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
-        crate::optimize_with(&self.items[..len.min(self.items.len())], self.f(), options)
+        crate::optimize_with(self.prefix(len), self.f(), options)
     }
 
     fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult> {

@@ -61,7 +61,7 @@ function init(box) {
 }
 
 /** The chart as an SVG document, drawn off-screen at its on-screen size. */
-export function svgOf(box) {
+function svgOf(box) {
   const { width, height } = box.canvas.getBoundingClientRect();
   const svg = echarts.init(null, dark.matches ? 'dark' : null, { renderer: 'svg', ssr: true, width: Math.max(320, Math.round(width)), height: Math.max(200, Math.round(height)) });
   try {

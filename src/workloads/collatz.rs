@@ -140,7 +140,6 @@ mod tests {
                 "start {s}"
             );
         }
-        let w = Collatz::new(&Params::new()).unwrap();
         assert_eq!(w.run(&27), (27..27 + BLOCK).map(stopping_time).sum::<u64>());
     }
 
