@@ -319,6 +319,97 @@ impl<R> Slots<R> {
     }
 }
 
+/// Maps chunks of a job's items into their result slots. Type-erased, so that the loops that
+/// share chunks out (ours and rayon's) are compiled once rather than once per item type.
+trait ChunkMap: Sync {
+    /// Maps `range` of the items. Each index must be mapped at most once per run.
+    fn map(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<()>;
+}
+
+/// `f` over `items`, each result written into its own slot.
+struct SlotMap<'a, T, R, F> {
+    items: &'a [T],
+    f: &'a F,
+    slots: Slots<R>,
+}
+
+impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> ChunkMap for SlotMap<'_, T, R, F> {
+    fn map(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<()> {
+        // SAFETY: callers hand every index to one chunk only, so no other worker writes it.
+        let write = |index, r| unsafe { self.slots.write(index, r) };
+        map_range_cancellable(self.items, range, self.f, write, cancel)
+    }
+}
+
+/// Result storage for `n` items that a run fills through a `SlotMap`.
+struct Results<R> {
+    storage: Vec<MaybeUninit<R>>,
+}
+
+impl<R> Results<R> {
+    fn new(n: usize) -> Self {
+        let mut storage = Vec::with_capacity(n);
+        // SAFETY: MaybeUninit needs no initialization.
+        unsafe { storage.set_len(n) };
+        Self { storage }
+    }
+
+    fn map<'a, T, F>(&mut self, items: &'a [T], f: &'a F) -> SlotMap<'a, T, R, F> {
+        SlotMap {
+            items,
+            f,
+            slots: Slots {
+                base: self.storage.as_mut_ptr(),
+            },
+        }
+    }
+
+    /// # Safety
+    /// Every slot was written. (On failure, written results leak rather than drop: the run is
+    /// abandoned anyway.)
+    unsafe fn assume_filled(self) -> Vec<R> {
+        let mut storage = std::mem::ManuallyDrop::new(self.storage);
+        let (len, capacity) = (storage.len(), storage.capacity());
+        unsafe { Vec::from_raw_parts(storage.as_mut_ptr() as *mut R, len, capacity) }
+    }
+}
+
+/// rayon's way of sharing out a map, as `items.par_iter().map(f).collect()` does it on the
+/// global pool: halve the index range while the adaptive splitter asks for more pieces (one
+/// per thread, and again whenever a piece is stolen), then map each piece in place.
+pub(crate) fn map_rayon<T: Sync, R: Send>(
+    items: &[T],
+    f: &(impl Fn(&T) -> R + Sync),
+) -> Result<Vec<R>> {
+    let mut results = Results::new(items.len());
+    split_like_rayon(&results.map(items, f), items.len())?;
+    // SAFETY: the leaves of the split cover 0..n exactly once, and all of them succeeded.
+    Ok(unsafe { results.assume_filled() })
+}
+
+fn split_like_rayon(map: &dyn ChunkMap, n: usize) -> Result<()> {
+    use rayon::iter::ParallelIterator;
+    let halve = |range: Range<usize>| {
+        if range.len() < 2 {
+            return (range, None);
+        }
+        let middle = range.start + range.len() / 2;
+        (range.start..middle, Some(middle..range.end))
+    };
+    rayon::iter::split(0..n, halve).try_for_each(|range| map.map(range, None))
+}
+
+fn schedule_map(
+    n: usize,
+    plan: &Plan,
+    spec: RunSpec<'_>,
+    started_at: f64,
+    map: &dyn ChunkMap,
+) -> Result<Timeline> {
+    let body = |_worker: usize, range: Range<usize>| map.map(range, spec.cancel);
+    schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)
+}
+
 /// Runs `plan` with zero-copy transfer. A serial plan runs on the calling thread.
 pub(crate) fn run_shared<T: Sync, R: Send>(
     items: &[T],
@@ -331,30 +422,13 @@ pub(crate) fn run_shared<T: Sync, R: Send>(
         return run_serial(items, f, spec.cancel);
     }
     let n = items.len();
-    let mut storage: Vec<MaybeUninit<R>> = Vec::with_capacity(n);
-    // SAFETY: MaybeUninit needs no initialization.
-    unsafe { storage.set_len(n) };
-    let slots = Slots {
-        base: storage.as_mut_ptr(),
-    };
+    let mut results = Results::new(n);
     let started_at = clock::now();
-    let body = |_worker: usize, range: Range<usize>| {
-        // SAFETY: the range came from the shared counter, so no other worker writes it.
-        map_range_cancellable(
-            items,
-            range,
-            f,
-            |index, r| unsafe { slots.write(index, r) },
-            spec.cancel,
-        )
-    };
-    // On failure, written results leak rather than drop: the run is abandoned anyway.
-    let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
+    let map = results.map(items, f);
+    let timeline = schedule_map(n, plan, spec, started_at, &map)?;
     let elapsed = clock::now() - started_at;
-    let mut storage = std::mem::ManuallyDrop::new(storage);
     // SAFETY: the run succeeded, so every index in 0..n was written exactly once.
-    let results =
-        unsafe { Vec::from_raw_parts(storage.as_mut_ptr() as *mut R, n, storage.capacity()) };
+    let results = unsafe { results.assume_filled() };
     Ok(Execution {
         results,
         elapsed: Duration::from_secs_f64(elapsed.max(0.0)),
@@ -458,4 +532,34 @@ where
         chunks: timeline.chunks,
         timeline_truncated: timeline.truncated,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn map_rayon_keeps_input_order() {
+        let items: Vec<u64> = (0..10_007).collect();
+        let results = map_rayon(&items, &|x: &u64| x * x + 1).unwrap();
+        let expected: Vec<u64> = items.iter().map(|x| x * x + 1).collect();
+        assert_eq!(results, expected);
+    }
+
+    #[test]
+    fn map_rayon_reports_the_item_that_panicked() {
+        let items: Vec<u32> = (0..4096).collect();
+        let error = map_rayon(&items, &|x: &u32| {
+            assert!(*x != 3000, "item {x} is bad");
+            x + 1
+        })
+        .unwrap_err();
+        match error {
+            Error::Panicked { index, message } => {
+                assert_eq!(index, 3000);
+                assert!(message.contains("item 3000 is bad"), "{message}");
+            }
+            other => panic!("expected a panic error, got {other:?}"),
+        }
+    }
 }

@@ -10,7 +10,6 @@ use crate::sweep::{Measurement, SweepOptions, SweepResult};
 use crate::tune::{TuneOptions, TuneResult};
 use crate::workload::{Params, Workload, WorkloadInfo};
 use crate::workloads::{with_workload, WorkloadVisitor};
-use rayon::prelude::*;
 
 /// A warm-up round (one serial and one parallel run of a prefix) grows to about this long.
 const WARM_UP_ROUND_S: f64 = 0.004;
@@ -29,8 +28,9 @@ pub trait Job: Send + Sync {
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan>;
     fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult>;
     fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult>;
-    /// rayon's own `par_iter().map(f).collect()` on rayon's global pool, `repeats` times.
-    fn rayon_default(&self, repeats: usize) -> Result<Measurement>;
+    /// One run of the map shared out as rayon's `par_iter().map(f).collect()` does, on rayon's
+    /// global pool; returns the seconds it took.
+    fn run_rayon_default(&self) -> Result<f64>;
 }
 
 // Built on the trait's methods, so that they are compiled once rather than per workload.
@@ -43,6 +43,14 @@ impl<'a> dyn Job + 'a {
         };
         let runs = (0..repeats.max(1))
             .map(|_| self.run_prefix(self.items(), plan, &options))
+            .collect::<Result<Vec<f64>>>()?;
+        Ok(Measurement::from_runs(runs))
+    }
+
+    /// `run_rayon_default`, `repeats` times.
+    pub fn rayon_default(&self, repeats: usize) -> Result<Measurement> {
+        let runs = (0..repeats.max(1))
+            .map(|_| self.run_rayon_default())
             .collect::<Result<Vec<f64>>>()?;
         Ok(Measurement::from_runs(runs))
     }
@@ -131,21 +139,12 @@ impl<W: Workload> Job for Prepared<W> {
         crate::tune_with(&self.items, self.f(), plan, options)
     }
 
-    fn rayon_default(&self, repeats: usize) -> Result<Measurement> {
-        let runs = (0..repeats.max(1))
-            .map(|_| {
-                let watch = crate::clock::Stopwatch::start();
-                let results: Vec<W::Output> = self
-                    .items
-                    .par_iter()
-                    .map(|x| self.workload.run(x))
-                    .collect();
-                let elapsed = watch.elapsed();
-                drop(results);
-                elapsed
-            })
-            .collect();
-        Ok(Measurement::from_runs(runs))
+    fn run_rayon_default(&self) -> Result<f64> {
+        let watch = crate::clock::Stopwatch::start();
+        let results = crate::executor::map_rayon(&self.items, &self.f())?;
+        let elapsed = watch.elapsed();
+        drop(results);
+        Ok(elapsed)
     }
 }
 

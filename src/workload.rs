@@ -57,11 +57,40 @@ pub enum ParamKind {
     Choice { options: Vec<String> },
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum ParamValue {
     Number(f64),
     Text(String),
+}
+
+/// A number or a string. Written out rather than derived with `untagged`: serde decodes
+/// untagged enums through a buffered copy of the input, which costs KiBs of wasm per use.
+impl<'de> Deserialize<'de> for ParamValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct NumberOrText;
+        impl serde::de::Visitor<'_> for NumberOrText {
+            type Value = ParamValue;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number or a string")
+            }
+            fn visit_f64<E>(self, x: f64) -> std::result::Result<ParamValue, E> {
+                Ok(ParamValue::Number(x))
+            }
+            fn visit_i64<E>(self, x: i64) -> std::result::Result<ParamValue, E> {
+                Ok(ParamValue::Number(x as f64))
+            }
+            fn visit_u64<E>(self, x: u64) -> std::result::Result<ParamValue, E> {
+                Ok(ParamValue::Number(x as f64))
+            }
+            fn visit_str<E>(self, text: &str) -> std::result::Result<ParamValue, E> {
+                Ok(ParamValue::Text(text.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(NumberOrText)
+    }
 }
 
 impl std::fmt::Display for ParamValue {

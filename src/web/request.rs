@@ -48,62 +48,106 @@ struct JobSpec {
     budget_ms: Option<f64>,
 }
 
-/// What to run: serial, a fixed shape, or the optimizer's recommendation.
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Shape {
+/// What an `execute` request runs: serial, a fixed shape, or the optimizer's recommendation.
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum ShapeKind {
     Serial,
-    Fixed { workers: usize, chunk_size: usize },
+    Fixed,
     Recommended,
 }
 
+/// `{type, workers?, chunk_size?}`. Flat rather than a tagged enum: serde decodes tagged and
+/// untagged enums through a buffered copy of the input, which costs tens of KiB of wasm.
 #[derive(Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Request {
-    Optimize {
-        job: JobSpec,
-    },
-    Execute {
-        job: JobSpec,
-        shape: Shape,
-    },
-    Sweep {
-        job: JobSpec,
-        workers: Option<Vec<usize>>,
-        chunk_sizes: Option<Vec<usize>>,
-        #[serde(default = "three")]
-        repeats: usize,
-    },
-    Tune {
-        job: JobSpec,
-    },
-    Compare {
-        job: JobSpec,
-        #[serde(default = "three")]
-        repeats: usize,
-    },
-    WorkerCurve {
-        job: JobSpec,
-        max_workers: Option<usize>,
-        #[serde(default = "three")]
-        repeats: usize,
-    },
-    Scaling {
-        job: JobSpec,
-        axis: Axis,
-        values: Vec<f64>,
-        #[serde(default = "three")]
-        repeats: usize,
-    },
-    Bench {
-        job: JobSpec,
-        #[serde(default = "three")]
-        repeats: usize,
-    },
+struct Shape {
+    #[serde(rename = "type")]
+    kind: ShapeKind,
+    workers: Option<usize>,
+    chunk_size: Option<usize>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum AxisKind {
+    Items,
+    Param,
+}
+
+/// `{kind: "items"}` or `{kind: "param", name}`.
+#[derive(Deserialize)]
+struct AxisSpec {
+    kind: AxisKind,
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Optimize,
+    Execute,
+    Sweep,
+    Tune,
+    Compare,
+    WorkerCurve,
+    Scaling,
+    Bench,
+}
+
+/// One request: `kind` says what to do with `job`; the other fields belong to some kinds only.
+#[derive(Deserialize)]
+struct Request {
+    kind: Kind,
+    job: JobSpec,
+    /// `execute`
+    shape: Option<Shape>,
+    /// `sweep`: the grid (default: the engine's grid for this job and machine).
+    workers: Option<Vec<usize>>,
+    chunk_sizes: Option<Vec<usize>>,
+    /// `worker_curve`: the largest k (default: every pool thread).
+    max_workers: Option<usize>,
+    /// `scaling`
+    axis: Option<AxisSpec>,
+    values: Option<Vec<f64>>,
+    #[serde(default = "three")]
+    repeats: usize,
 }
 
 fn three() -> usize {
     3
+}
+
+fn missing(name: &str, kind: &str) -> Error {
+    Error::InvalidParameter {
+        name: name.into(),
+        message: format!("a `{kind}` request needs `{name}`"),
+    }
+}
+
+impl Shape {
+    fn plan(&self, job: &dyn Job, options: &Options) -> Result<Plan, Error> {
+        Ok(match self.kind {
+            ShapeKind::Serial => Plan::serial(),
+            ShapeKind::Fixed => Plan::fixed(
+                self.workers
+                    .ok_or_else(|| missing("shape.workers", "fixed"))?,
+                self.chunk_size
+                    .ok_or_else(|| missing("shape.chunk_size", "fixed"))?,
+            ),
+            ShapeKind::Recommended => job.optimize(options)?,
+        })
+    }
+}
+
+impl AxisSpec {
+    fn axis(self) -> Result<Axis, Error> {
+        Ok(match self.kind {
+            AxisKind::Items => Axis::Items,
+            AxisKind::Param => Axis::Param {
+                name: self.name.ok_or_else(|| missing("axis.name", "param"))?,
+            },
+        })
+    }
 }
 
 impl JobSpec {
@@ -214,24 +258,34 @@ fn dispatch(request: Request, progress: &dyn Fn(&Progress)) -> Result<JsValue, E
         cancel: Some(cancel_token()),
         progress: Some(progress),
     };
-    match request {
-        Request::Optimize { job: spec } => {
-            let job = job_for(&spec)?;
-            let plan = job.optimize(&spec.options())?;
+    let spec = &request.job;
+    let options = spec.options();
+    // Every kind but scaling (which prepares a job per value) runs on this request's job.
+    let job = || job_for(spec);
+    match request.kind {
+        Kind::Scaling => {
+            let axis = request.axis.ok_or_else(|| missing("axis", "scaling"))?;
+            let values = request.values.ok_or_else(|| missing("values", "scaling"))?;
+            Ok(to_js(&study::scaling(
+                &spec.workload,
+                &spec.params,
+                spec.n,
+                &axis.axis()?,
+                &values,
+                &options,
+                control(request.repeats),
+            )?))
+        }
+        Kind::Optimize => {
+            let job = job()?;
+            let plan = job.optimize(&options)?;
             let report = Report::new(&plan, None);
             Ok(to_js(&(plan, report)))
         }
-        Request::Execute { job: spec, shape } => {
-            let job = job_for(&spec)?;
-            let options = spec.options();
-            let plan = match shape {
-                Shape::Serial => Plan::serial(),
-                Shape::Fixed {
-                    workers,
-                    chunk_size,
-                } => Plan::fixed(workers, chunk_size),
-                Shape::Recommended => job.optimize(&options)?,
-            };
+        Kind::Execute => {
+            let job = job()?;
+            let shape = request.shape.ok_or_else(|| missing("shape", "execute"))?;
+            let plan = shape.plan(job.as_ref(), &options)?;
             let run = job.execute(&plan, &options)?;
             Ok(to_js(&Executed {
                 report: Report::new(&plan, None),
@@ -239,24 +293,18 @@ fn dispatch(request: Request, progress: &dyn Fn(&Progress)) -> Result<JsValue, E
                 run,
             }))
         }
-        Request::Sweep {
-            job: spec,
-            workers,
-            chunk_sizes,
-            repeats,
-        } => {
-            let job = job_for(&spec)?;
-            let options = spec.options();
+        Kind::Sweep => {
+            let job = job()?;
             let plan = job.optimize(&options)?;
             let cores = plan.costs.as_ref().map_or(1, |c| c.cores);
             let mut grid = SweepOptions::grid(job.items(), cores);
-            if let Some(w) = workers {
+            if let Some(w) = request.workers {
                 grid.workers = w;
             }
-            if let Some(c) = chunk_sizes {
+            if let Some(c) = request.chunk_sizes {
                 grid.chunk_sizes = c;
             }
-            grid.repeats = repeats;
+            grid.repeats = request.repeats;
             grid.transfer = spec.transfer;
             grid.cancel = options.cancel.clone();
             grid.progress = Some(progress);
@@ -264,9 +312,8 @@ fn dispatch(request: Request, progress: &dyn Fn(&Progress)) -> Result<JsValue, E
             let sweep = job.sweep(&grid)?;
             Ok(to_js(&(plan.clone(), sweep)))
         }
-        Request::Tune { job: spec } => {
-            let job = job_for(&spec)?;
-            let options = spec.options();
+        Kind::Tune => {
+            let job = job()?;
             let plan = job.optimize(&options)?;
             let tuned = job.tune(
                 &plan,
@@ -278,50 +325,26 @@ fn dispatch(request: Request, progress: &dyn Fn(&Progress)) -> Result<JsValue, E
             )?;
             Ok(to_js(&(plan, tuned)))
         }
-        Request::Compare { job: spec, repeats } => {
-            let job = job_for(&spec)?;
-            Ok(to_js(&study::compare(
-                job.as_ref(),
-                &spec.options(),
-                control(repeats),
-            )?))
-        }
-        Request::WorkerCurve {
-            job: spec,
-            max_workers,
-            repeats,
-        } => {
-            let job = job_for(&spec)?;
+        Kind::Compare => Ok(to_js(&study::compare(
+            job()?.as_ref(),
+            &options,
+            control(request.repeats),
+        )?)),
+        Kind::WorkerCurve => {
+            let job = job()?;
             let threads = crate::pool::current().threads();
             Ok(to_js(&study::worker_curve(
                 job.as_ref(),
-                &spec.options(),
-                max_workers.unwrap_or(threads),
-                control(repeats),
+                &options,
+                request.max_workers.unwrap_or(threads),
+                control(request.repeats),
             )?))
         }
-        Request::Scaling {
-            job: spec,
-            axis,
-            values,
-            repeats,
-        } => Ok(to_js(&study::scaling(
-            &spec.workload,
-            &spec.params,
-            spec.n,
-            &axis,
-            &values,
-            &spec.options(),
-            control(repeats),
+        Kind::Bench => Ok(to_js(&bench_job(
+            job()?.as_ref(),
+            request.repeats,
+            Some(cancel_token()),
+            Some(progress),
         )?)),
-        Request::Bench { job: spec, repeats } => {
-            let job = job_for(&spec)?;
-            Ok(to_js(&bench_job(
-                job.as_ref(),
-                repeats,
-                Some(cancel_token()),
-                Some(progress),
-            )?))
-        }
     }
 }

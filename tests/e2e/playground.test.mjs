@@ -134,6 +134,50 @@ test('lab: URL parameters prefill, invalid ones show an inline error', { skip, t
   await page.context().close();
 });
 
+test('engine requests: malformed ones get a clear error, and the next good one runs', { skip, timeout: 60_000 }, async () => {
+  const page = await open(browser, base.isolated);
+  const outcomes = await page.evaluate(async () => {
+    const engine = window.amorsize.engine;
+    await engine.ready();
+    const job = { workload: 'cpu-loop', n: 200, params: { iterations: 500 } };
+    const tries = {
+      unknownKind: { kind: 'explode', job },
+      noShape: { kind: 'execute', job },
+      fixedWithoutChunk: { kind: 'execute', job, shape: { type: 'fixed', workers: 2 } },
+      paramOfWrongType: { kind: 'optimize', job: { ...job, params: { iterations: [1, 2] } } },
+      paramOutOfRange: { kind: 'optimize', job: { ...job, params: { iterations: -4 } } },
+      unknownWorkload: { kind: 'optimize', job: { workload: 'nope' } },
+      scalingWithoutAxis: { kind: 'scaling', job, values: [100] },
+      good: { kind: 'execute', job: { ...job, params: { iterations: '500' } }, shape: { type: 'fixed', workers: 2, chunk_size: 16 } },
+    };
+    const out = {};
+    for (const [name, request] of Object.entries(tries)) {
+      out[name] = await engine.request(request).then((v) => ({ ok: v }), (e) => ({ err: e }));
+    }
+    return out;
+  });
+  const error = (name) => {
+    assert.ok(outcomes[name].err, `${name} should fail, got ${JSON.stringify(outcomes[name].ok)?.slice(0, 200)}`);
+    return outcomes[name].err;
+  };
+  assert.match(error('unknownKind').message, /explode/);
+  assert.match(error('noShape').message, /`execute` request needs `shape`/);
+  assert.match(error('fixedWithoutChunk').message, /needs `shape\.chunk_size`/);
+  assert.match(error('paramOfWrongType').message, /a number or a string/);
+  assert.equal(error('paramOutOfRange').kind, 'invalid_parameter');
+  assert.match(error('paramOutOfRange').message, /iterations/);
+  assert.match(error('unknownWorkload').message, /nope/);
+  assert.match(error('scalingWithoutAxis').message, /needs `axis`/);
+  const good = outcomes.good.ok;
+  assert.ok(good, `the good request failed: ${JSON.stringify(outcomes.good.err)}`);
+  assert.equal(good.run.items, 200);
+  assert.equal(good.run.workers, 2);
+  assert.equal(good.run.chunk_size, 16);
+  assert.equal(good.run.chunks.reduce((sum, c) => sum + c.count, 0), 200);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('not isolated: single-threaded build runs Getting started, banner visible', { skip, timeout: 240_000 }, async () => {
   const page = await open(browser, base.plain);
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
