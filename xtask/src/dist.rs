@@ -17,8 +17,8 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// shared-memory flags are dropped. The cfg lets the engine tell the two builds apart. SIMD
 /// stays on in both builds: every browser with wasm threads has it, and without it the vector
 /// loops of numeric workloads run several times slower than native.
-pub const ST_RUSTFLAGS: &str =
-    "--cfg amorsize_single_thread -C target-feature=+simd128 -Zlocation-detail=none";
+pub const ST_RUSTFLAGS: &str = "--cfg amorsize_single_thread -C target-feature=+simd128 \
+     -Zlocation-detail=none -C llvm-args=-inline-threshold=25";
 /// wasm-opt features for the single-threaded module; rustc's wasm32 target enables these by
 /// default, and wasm-bindgen drops the target_features section that would announce them.
 const ST_WASM_OPT_FEATURES: &[&str] = &[
