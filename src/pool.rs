@@ -19,12 +19,14 @@ pub trait WorkerPool: Send + Sync {
     fn run_cold(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) -> Result<()>;
 }
 
-/// A rayon pool owned by the engine (native).
+/// A rayon pool owned by the engine (native; the browser's pool is rayon's global one).
+#[cfg(not(target_arch = "wasm32"))]
 pub struct OwnedPool {
     pool: rayon::ThreadPool,
     cores: usize,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl OwnedPool {
     pub fn new(threads: usize, cores: usize) -> Self {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -49,6 +51,7 @@ fn spawn_workers(workers: usize, task: &(dyn Fn(usize) + Sync)) {
     });
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl WorkerPool for OwnedPool {
     fn threads(&self) -> usize {
         self.pool.current_num_threads()
@@ -129,6 +132,7 @@ pub fn install(pool: Box<dyn WorkerPool>) -> bool {
 pub const THREADS_PER_CORE: usize = 4;
 
 /// The process's pool; natively, an owned pool of `THREADS_PER_CORE` threads per core.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn current() -> &'static dyn WorkerPool {
     POOL.get_or_init(|| {
         let cores = std::thread::available_parallelism()
@@ -137,4 +141,12 @@ pub fn current() -> &'static dyn WorkerPool {
         Box::new(OwnedPool::new(cores * THREADS_PER_CORE, cores))
     })
     .as_ref()
+}
+
+/// The process's pool; in the browser, the one `web::start` installed.
+#[cfg(target_arch = "wasm32")]
+pub fn current() -> &'static dyn WorkerPool {
+    POOL.get()
+        .expect("web::start installs the pool before any request")
+        .as_ref()
 }
