@@ -215,9 +215,11 @@ pub(crate) fn sample(
     let mut batch_len = 1usize;
     let mut warmup_items = 0;
     let mut per_item_guess;
+    let mut last_warmup;
     loop {
         let first = rng.usize(..=n - batch_len);
         let t = batches.time(first, batch_len, false)?;
+        last_warmup = (first, t);
         warmup_items += batch_len;
         per_item_guess = t / batch_len as f64;
         if t >= min_batch_s || batch_len * 2 > max_sampled / MIN_STRATA.min(n) {
@@ -265,8 +267,18 @@ pub(crate) fn sample(
     // per_stratum[s] holds the per-item time of each batch taken from stratum s.
     let mut per_stratum: Vec<Vec<f64>> = vec![Vec::new(); strata];
     let mut sampled = 0;
+    // A self-warming item's warm-up run is a sample like any other (io-wait's items wait 5 ms
+    // each, and the decision's time is counted in items).
+    if self_warming && batch_len == 1 {
+        let (first, t) = last_warmup;
+        per_stratum[first * strata / n].push(t);
+        sampled += 1;
+    }
     for round in 0..MAX_ROUNDS {
         for (s, times) in per_stratum.iter_mut().enumerate() {
+            if round == 0 && !times.is_empty() {
+                continue;
+            }
             let lo = s * n / strata;
             let hi = (s + 1) * n / strata;
             let len = batch_len.min(hi - lo).max(1);
@@ -422,14 +434,16 @@ fn probe_cpu_fraction(
     let n = batches.len();
     let len = ((PROBE_MIN_S / mean_s.max(1e-12)).ceil() as usize).clamp(1, n);
     let stretch_s = len as f64 * mean_s;
-    let cost = if mean_s >= PROBE_MIN_S {
-        stretch_s * (1.0 + oversubscribed as f64 / cores as f64)
+    // The probe's cost in stretches, each a stretch's worth of items run alone.
+    let stretches = if mean_s >= PROBE_MIN_S {
+        1.0 + oversubscribed as f64 / cores as f64
     } else {
-        PROBE_REPEATS as f64
-            * stretch_s
-            * ((cores + 1) as f64 + oversubscribed as f64 / cores as f64)
+        PROBE_REPEATS as f64 * ((cores + 1) as f64 + oversubscribed as f64 / cores as f64)
     };
-    let affordable = cost <= budget.max(PROBE_SHARE * mean_s * n as f64);
+    // Counted in items, not seconds: both sides scale with the measured item time, and in
+    // seconds a tie (20 items of io-wait) fell either way with its noise.
+    let affordable =
+        stretches * stretch_s <= budget || stretches * len as f64 <= PROBE_SHARE * n as f64;
     if cores < 2 || oversubscribed <= cores || stretch_s < PROBE_MIN_S || !affordable {
         return Ok(assumed);
     }
