@@ -63,6 +63,7 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         "cores": pool.cores(),
         "threads": pool.threads(),
         "repeats": args.repeats,
+        "calibrated_costs": amorsize::calibrate::costs(pool).0,
         "workloads": rows,
         "summary": summarize(&rows),
     });
