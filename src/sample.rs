@@ -11,6 +11,7 @@ use crate::pool::WorkerPool;
 use crate::stats;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::hint::black_box;
 use std::sync::Mutex;
 
 /// Whether a figure came from a measurement on this machine or was assumed.
@@ -144,7 +145,7 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R,
                 }
             }
         }
-        drop(std::hint::black_box(results));
+        drop(black_box(results));
         Ok(elapsed)
     }
 
@@ -510,16 +511,12 @@ where
     let in_bytes = postcard::to_allocvec(&inputs).map_err(encode_error)?;
     let out_bytes = postcard::to_allocvec(&outputs).map_err(encode_error)?;
     let min_time = (TICKS_PER_BATCH * clock::resolution()).max(MIN_BATCH_S);
-    let encode_in_s =
-        clock::time_per_call(min_time, || postcard::to_allocvec(&inputs).map(drop)) / count;
-    let decode_in_s = clock::time_per_call(min_time, || {
-        postcard::from_bytes::<Vec<T>>(&in_bytes).map(drop)
-    }) / count;
-    let encode_out_s =
-        clock::time_per_call(min_time, || postcard::to_allocvec(&outputs).map(drop)) / count;
-    let decode_out_s = clock::time_per_call(min_time, || {
-        postcard::from_bytes::<Vec<R>>(&out_bytes).map(drop)
-    }) / count;
+    // Results go through black_box, so that the timed work is not optimized away.
+    let time = |op: &mut dyn FnMut()| clock::time_per_call(min_time, op) / count;
+    let encode_in_s = time(&mut || drop(black_box(postcard::to_allocvec(&inputs))));
+    let decode_in_s = time(&mut || drop(black_box(postcard::from_bytes::<Vec<T>>(&in_bytes))));
+    let encode_out_s = time(&mut || drop(black_box(postcard::to_allocvec(&outputs))));
+    let decode_out_s = time(&mut || drop(black_box(postcard::from_bytes::<Vec<R>>(&out_bytes))));
     profile.bytes_in = in_bytes.len() as f64 / count;
     profile.bytes_out = out_bytes.len() as f64 / count;
     profile.bytes_serialized = true;
