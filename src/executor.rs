@@ -354,7 +354,9 @@ impl<R> Results<R> {
         Self { storage }
     }
 
-    fn map<'a, T, F>(&mut self, items: &'a [T], f: &'a F) -> SlotMap<'a, T, R, F> {
+    /// Borrows the storage for as long as the map lives, so that it cannot be handed out as
+    /// results while a run may still write into it.
+    fn map<'a, T, F>(&'a mut self, items: &'a [T], f: &'a F) -> SlotMap<'a, T, R, F> {
         SlotMap {
             items,
             f,

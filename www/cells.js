@@ -9,7 +9,7 @@ import { renderForm } from './fields.js';
  * Resolves once the page has drawn two frames and gone idle, or after 300 ms. A hidden page
  * paints nothing and gets no animation frames, so it resolves at once there.
  */
-function afterPaint() {
+function untilPageIdle() {
   if (document.hidden) return Promise.resolve();
   return new Promise((resolve) => {
     const fallback = setTimeout(resolve, 300);
@@ -90,14 +90,13 @@ export function cell(def) {
       info: engine.current(),
       out,
       async request(req) {
-        if (cancelled) throw { kind: 'cancelled', message: 'cancelled' };
         bar.removeAttribute('value');
         barText.textContent = `${req.kind.replace('_', ' ')}: sampling and calibrating…`;
         // Measure only once the page has drawn its last results: on a 2-core machine, layout,
         // chart drawing and raster running beside the engine's sampling made a uniform
         // workload read as uneven (Run all's step 4: CV 0.9 to 5, "costliest tenth 5.5x the
         // cheapest", in 3 of 3 runs when waiting one frame; none of 3 with this wait).
-        await afterPaint();
+        await untilPageIdle();
         if (cancelled) throw { kind: 'cancelled', message: 'cancelled' };
         pending = engine.request(req, (p) => {
           if (p.total > 0) {
