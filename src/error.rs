@@ -28,4 +28,22 @@ pub enum Error {
     UnknownWorkload(String),
 }
 
+impl Error {
+    /// The error of a map over a slice that starts at item `first` of the input, with its item
+    /// index made absolute.
+    pub(crate) fn offset_items(self, first: usize) -> Error {
+        match self {
+            Error::Panicked { index, message } => Error::Panicked {
+                index: first + index,
+                message,
+            },
+            Error::Transfer { index, message } => Error::Transfer {
+                index: first + index,
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

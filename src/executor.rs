@@ -52,6 +52,18 @@ pub struct RunSummary {
 }
 
 impl<R> Execution<R> {
+    fn new(results: Vec<R>, run: RunSummary) -> Self {
+        Self {
+            results,
+            elapsed: Duration::from_secs_f64(run.elapsed_s.max(0.0)),
+            workers: run.workers,
+            chunk_size: run.chunk_size,
+            transfer: run.transfer,
+            chunks: run.chunks,
+            timeline_truncated: run.timeline_truncated,
+        }
+    }
+
     pub fn summary(&self, serial: bool) -> RunSummary {
         RunSummary {
             elapsed_s: self.elapsed.as_secs_f64(),
@@ -166,62 +178,6 @@ pub(crate) fn map_range_cancellable<T, R>(
     Ok(())
 }
 
-/// Maps `items[range]` into `out` (emptied first), writing each result straight into its slot
-/// as parallel runs do. A `push` per item costs more (much more in wasm), and serial, parallel
-/// and sampled runs must pay the same per result for the model's predictions to hold.
-pub(crate) fn map_into<T, R>(
-    items: &[T],
-    range: Range<usize>,
-    f: &(impl Fn(&T) -> R + Sync),
-    out: &mut Vec<R>,
-    cancel: Option<&CancelToken>,
-) -> Result<()> {
-    let first = range.start;
-    let len = range.len();
-    out.clear();
-    out.reserve_exact(len);
-    let slots = Slots {
-        base: out.spare_capacity_mut().as_mut_ptr(),
-    };
-    // SAFETY: indices run over `range` once each, so `index - first` stays below `len`, within
-    // the reserved capacity.
-    let write = |index: usize, r| unsafe { slots.write(index - first, r) };
-    map_range_cancellable(items, range, f, write, cancel)?;
-    // SAFETY: the whole range was mapped, so slots 0..len are initialized.
-    unsafe { out.set_len(len) };
-    Ok(())
-}
-
-/// The serial baseline: a plain loop on the calling thread, no pool and no copies.
-pub(crate) fn run_serial<T: Sync, R: Send>(
-    items: &[T],
-    f: &(impl Fn(&T) -> R + Sync),
-    cancel: Option<&CancelToken>,
-) -> Result<Execution<R>> {
-    if items.is_empty() {
-        return Err(Error::EmptyInput);
-    }
-    let watch = clock::Stopwatch::start();
-    let mut results = Vec::with_capacity(items.len());
-    map_into(items, 0..items.len(), f, &mut results, cancel)?;
-    let elapsed = watch.elapsed();
-    Ok(Execution {
-        results,
-        elapsed: Duration::from_secs_f64(elapsed),
-        workers: 1,
-        chunk_size: items.len(),
-        transfer: Transfer::Shared,
-        chunks: vec![ChunkTiming {
-            worker: 0,
-            first: 0,
-            count: items.len(),
-            start: 0.0,
-            end: elapsed,
-        }],
-        timeline_truncated: false,
-    })
-}
-
 /// The chunks one run executed, per worker, and whether some were left out of the record.
 pub(crate) struct Timeline {
     pub chunks: Vec<ChunkTiming>,
@@ -319,21 +275,37 @@ impl<R> Slots<R> {
     }
 }
 
-/// Maps chunks of a job's items into their result slots. Type-erased, so that the loops that
-/// share chunks out (ours and rayon's) are compiled once rather than once per item type.
-trait ChunkMap: Sync {
+/// Maps chunks of a job's items into their result slots. Type-erased, so that everything that
+/// runs a map (the serial loop, the shared-counter schedule, rayon's split, the sampler) is
+/// compiled once rather than once per item and result type.
+pub(crate) trait ChunkMap: Sync {
+    /// How many items there are.
+    fn len(&self) -> usize;
     /// Maps `range` of the items. Each index must be mapped at most once per run.
     fn map(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<()>;
 }
 
+/// A `ChunkMap` whose items and results are serde types, as copy transfer needs.
+pub(crate) trait CopyMap: ChunkMap {
+    /// A worker's part of a copied chunk: the items of `range` are encoded and decoded (their
+    /// trip to the worker), mapped, and their results encoded for the trip back.
+    fn map_copied(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<Vec<u8>>;
+    /// The caller's part: decodes the results `map_copied` encoded for `range` into its slots.
+    fn receive(&self, range: Range<usize>, bytes: &[u8]) -> Result<()>;
+}
+
 /// `f` over `items`, each result written into its own slot.
-struct SlotMap<'a, T, R, F> {
+pub(crate) struct SlotMap<'a, T, R, F> {
     items: &'a [T],
     f: &'a F,
     slots: Slots<R>,
 }
 
 impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> ChunkMap for SlotMap<'_, T, R, F> {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
     fn map(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<()> {
         // SAFETY: callers hand every index to one chunk only, so no other worker writes it.
         let write = |index, r| unsafe { self.slots.write(index, r) };
@@ -341,13 +313,54 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> ChunkMap for SlotMap<'_, T, R, F> 
     }
 }
 
+impl<T, R, F> CopyMap for SlotMap<'_, T, R, F>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+    F: Fn(&T) -> R + Sync,
+{
+    fn map_copied(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<Vec<u8>> {
+        let first = range.start;
+        let sent: Vec<&T> = self.items[range].iter().collect();
+        let message = encode(&sent, first)?;
+        let received: Vec<T> = decode(&message, first)?;
+        let mut results = Results::new(received.len());
+        results
+            .map(&received, self.f)
+            .map(0..received.len(), cancel)
+            .map_err(|e| e.offset_items(first))?;
+        // SAFETY: the whole chunk was mapped.
+        encode(&unsafe { results.assume_filled() }, first)
+    }
+
+    fn receive(&self, range: Range<usize>, bytes: &[u8]) -> Result<()> {
+        let results: Vec<R> = decode(bytes, range.start)?;
+        if results.len() != range.len() || range.end > self.items.len() {
+            return Err(Error::Transfer {
+                index: range.start,
+                message: format!(
+                    "{} results came back for the {} items of the chunk",
+                    results.len(),
+                    range.len()
+                ),
+            });
+        }
+        for (index, result) in range.zip(results) {
+            // SAFETY: replies are received one at a time after the workers finished, and each
+            // covers its own chunk.
+            unsafe { self.slots.write(index, result) };
+        }
+        Ok(())
+    }
+}
+
 /// Result storage for `n` items that a run fills through a `SlotMap`.
-struct Results<R> {
+pub(crate) struct Results<R> {
     storage: Vec<MaybeUninit<R>>,
 }
 
 impl<R> Results<R> {
-    fn new(n: usize) -> Self {
+    pub fn new(n: usize) -> Self {
         let mut storage = Vec::with_capacity(n);
         // SAFETY: MaybeUninit needs no initialization.
         unsafe { storage.set_len(n) };
@@ -356,7 +369,8 @@ impl<R> Results<R> {
 
     /// Borrows the storage for as long as the map lives, so that it cannot be handed out as
     /// results while a run may still write into it.
-    fn map<'a, T, F>(&'a mut self, items: &'a [T], f: &'a F) -> SlotMap<'a, T, R, F> {
+    pub fn map<'a, T, F>(&'a mut self, items: &'a [T], f: &'a F) -> SlotMap<'a, T, R, F> {
+        debug_assert_eq!(items.len(), self.storage.len());
         SlotMap {
             items,
             f,
@@ -369,7 +383,7 @@ impl<R> Results<R> {
     /// # Safety
     /// Every slot was written. (On failure, written results leak rather than drop: the run is
     /// abandoned anyway.)
-    unsafe fn assume_filled(self) -> Vec<R> {
+    pub unsafe fn assume_filled(self) -> Vec<R> {
         let mut storage = std::mem::ManuallyDrop::new(self.storage);
         let (len, capacity) = (storage.len(), storage.capacity());
         unsafe { Vec::from_raw_parts(storage.as_mut_ptr() as *mut R, len, capacity) }
@@ -384,12 +398,12 @@ pub(crate) fn map_rayon<T: Sync, R: Send>(
     f: &(impl Fn(&T) -> R + Sync),
 ) -> Result<Vec<R>> {
     let mut results = Results::new(items.len());
-    split_like_rayon(&results.map(items, f), items.len())?;
+    split_like_rayon(&results.map(items, f))?;
     // SAFETY: the leaves of the split cover 0..n exactly once, and all of them succeeded.
     Ok(unsafe { results.assume_filled() })
 }
 
-fn split_like_rayon(map: &dyn ChunkMap, n: usize) -> Result<()> {
+fn split_like_rayon(map: &dyn ChunkMap) -> Result<()> {
     use rayon::iter::ParallelIterator;
     let halve = |range: Range<usize>| {
         if range.len() < 2 {
@@ -398,48 +412,106 @@ fn split_like_rayon(map: &dyn ChunkMap, n: usize) -> Result<()> {
         let middle = range.start + range.len() / 2;
         (range.start..middle, Some(middle..range.end))
     };
-    rayon::iter::split(0..n, halve).try_for_each(|range| map.map(range, None))
+    rayon::iter::split(0..map.len(), halve).try_for_each(|range| map.map(range, None))
 }
 
-fn schedule_map(
-    n: usize,
+/// Runs `plan` over `items`, sharing memory or copying as `transfer` says. Only this wrapper is
+/// compiled per item and result type; the run itself goes through `run` or `run_copied`.
+pub(crate) fn execute<T, R>(
+    items: &[T],
+    f: &(impl Fn(&T) -> R + Sync),
     plan: &Plan,
     spec: RunSpec<'_>,
-    started_at: f64,
-    map: &dyn ChunkMap,
-) -> Result<Timeline> {
-    let body = |_worker: usize, range: Range<usize>| map.map(range, spec.cancel);
-    schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)
+    transfer: Transfer,
+) -> Result<Execution<R>>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+{
+    let mut results = Results::new(items.len());
+    let map = results.map(items, f);
+    let run = match transfer {
+        Transfer::Shared => run(&map, plan, spec)?,
+        Transfer::Copy => run_copied(&map, plan, spec)?,
+    };
+    // SAFETY: the run succeeded, so every index in 0..n was written exactly once.
+    Ok(Execution::new(unsafe { results.assume_filled() }, run))
 }
 
-/// Runs `plan` with zero-copy transfer. A serial plan runs on the calling thread.
-pub(crate) fn run_shared<T: Sync, R: Send>(
+/// `execute` with zero-copy transfer, for items and results that need not be serde types.
+pub(crate) fn execute_shared<T: Sync, R: Send>(
     items: &[T],
     f: &(impl Fn(&T) -> R + Sync),
     plan: &Plan,
     spec: RunSpec<'_>,
 ) -> Result<Execution<R>> {
-    validate(items.len(), plan, spec.pool)?;
-    if plan.strategy == Strategy::Serial {
-        return run_serial(items, f, spec.cancel);
-    }
-    let n = items.len();
-    let mut results = Results::new(n);
-    let started_at = clock::now();
-    let map = results.map(items, f);
-    let timeline = schedule_map(n, plan, spec, started_at, &map)?;
-    let elapsed = clock::now() - started_at;
+    let mut results = Results::new(items.len());
+    let run = run(&results.map(items, f), plan, spec)?;
     // SAFETY: the run succeeded, so every index in 0..n was written exactly once.
-    let results = unsafe { results.assume_filled() };
-    Ok(Execution {
-        results,
-        elapsed: Duration::from_secs_f64(elapsed.max(0.0)),
+    Ok(Execution::new(unsafe { results.assume_filled() }, run))
+}
+
+/// The serial baseline: a plain loop on the calling thread, no pool and no copies.
+fn run_serial(map: &dyn ChunkMap, cancel: Option<&CancelToken>) -> Result<RunSummary> {
+    let n = map.len();
+    let watch = clock::Stopwatch::start();
+    map.map(0..n, cancel)?;
+    let elapsed = watch.elapsed();
+    Ok(RunSummary {
+        elapsed_s: elapsed,
+        items: n,
+        workers: 1,
+        chunk_size: n,
+        serial: true,
+        transfer: Transfer::Shared,
+        chunks: vec![ChunkTiming {
+            worker: 0,
+            first: 0,
+            count: n,
+            start: 0.0,
+            end: elapsed,
+        }],
+        timeline_truncated: false,
+    })
+}
+
+fn parallel_summary(
+    n: usize,
+    plan: &Plan,
+    transfer: Transfer,
+    elapsed: f64,
+    timeline: Timeline,
+) -> RunSummary {
+    RunSummary {
+        elapsed_s: elapsed.max(0.0),
+        items: n,
         workers: plan.workers,
         chunk_size: plan.chunk_size,
-        transfer: Transfer::Shared,
+        serial: false,
+        transfer,
         chunks: timeline.chunks,
         timeline_truncated: timeline.truncated,
-    })
+    }
+}
+
+/// Runs `plan` with zero-copy transfer. A serial plan runs on the calling thread.
+pub(crate) fn run(map: &dyn ChunkMap, plan: &Plan, spec: RunSpec<'_>) -> Result<RunSummary> {
+    let n = map.len();
+    validate(n, plan, spec.pool)?;
+    if plan.strategy == Strategy::Serial {
+        return run_serial(map, spec.cancel);
+    }
+    let started_at = clock::now();
+    let body = |_worker: usize, range: Range<usize>| map.map(range, spec.cancel);
+    let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
+    let elapsed = clock::now() - started_at;
+    Ok(parallel_summary(
+        n,
+        plan,
+        Transfer::Shared,
+        elapsed,
+        timeline,
+    ))
 }
 
 fn encode<V: Serialize + ?Sized>(value: &V, index: usize) -> Result<Vec<u8>> {
@@ -456,84 +528,34 @@ fn decode<V: DeserializeOwned>(bytes: &[u8], index: usize) -> Result<V> {
     })
 }
 
-/// An encoded chunk of results, keyed by its first item.
-type Reply = (usize, Vec<u8>);
+/// A chunk's encoded results, with the items they belong to.
+type Reply = (Range<usize>, Vec<u8>);
 /// The replies one worker produced.
 type Outbox = Mutex<Vec<Reply>>;
 
-/// `schedule` for copy transfer: `body` returns a chunk's encoded results, which come back
-/// sorted by first item. Not generic, so that it is compiled once.
-fn schedule_copied(
-    n: usize,
-    plan: &Plan,
-    spec: RunSpec<'_>,
-    started_at: f64,
-    body: &(dyn Fn(Range<usize>) -> Result<Vec<u8>> + Sync),
-) -> Result<(Timeline, Vec<Reply>)> {
+/// Runs `plan` with copy transfer: each chunk's items are encoded and decoded on the way to its
+/// worker, and its results are encoded there and decoded by the caller.
+pub(crate) fn run_copied(map: &dyn CopyMap, plan: &Plan, spec: RunSpec<'_>) -> Result<RunSummary> {
+    let n = map.len();
+    validate(n, plan, spec.pool)?;
+    if plan.strategy == Strategy::Serial {
+        return run_serial(map, spec.cancel);
+    }
+    let started_at = clock::now();
     let outboxes: Vec<Outbox> = (0..plan.workers).map(|_| Mutex::default()).collect();
-    let chunk = |worker: usize, range: Range<usize>| {
-        let first = range.start;
-        let reply = body(range)?;
-        outboxes[worker].lock().unwrap().push((first, reply));
+    let body = |worker: usize, range: Range<usize>| {
+        let reply = map.map_copied(range.clone(), spec.cancel)?;
+        outboxes[worker].lock().unwrap().push((range, reply));
         Ok(())
     };
-    let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &chunk)?;
-    let mut replies: Vec<Reply> = outboxes
-        .into_iter()
-        .flat_map(|o| o.into_inner().unwrap())
-        .collect();
-    replies.sort_unstable_by_key(|(first, _)| *first);
-    Ok((timeline, replies))
-}
-
-/// Runs `plan` with copy transfer: each chunk's items are encoded and decoded on the way to its
-/// worker, and its results are encoded there and decoded by the caller in input order.
-pub(crate) fn run_copied<T, R>(
-    items: &[T],
-    f: &(impl Fn(&T) -> R + Sync),
-    plan: &Plan,
-    spec: RunSpec<'_>,
-) -> Result<Execution<R>>
-where
-    T: Sync + Serialize + DeserializeOwned,
-    R: Send + Serialize + DeserializeOwned,
-{
-    validate(items.len(), plan, spec.pool)?;
-    if plan.strategy == Strategy::Serial {
-        return run_serial(items, f, spec.cancel);
-    }
-    let n = items.len();
-    let started_at = clock::now();
-    let body = |range: Range<usize>| {
-        let first = range.start;
-        let message = encode(&items[range], first)?;
-        let received: Vec<T> = decode(&message, first)?;
-        let mut results = Vec::with_capacity(received.len());
-        let mapped = map_into(&received, 0..received.len(), f, &mut results, spec.cancel);
-        mapped.map_err(|e| match e {
-            Error::Panicked { index, message } => Error::Panicked {
-                index: first + index,
-                message,
-            },
-            other => other,
-        })?;
-        encode(&results, first)
-    };
-    let (timeline, replies) = schedule_copied(n, plan, spec, started_at, &body)?;
-    let mut results = Vec::with_capacity(n);
-    for (first, reply) in replies {
-        results.extend(decode::<Vec<R>>(&reply, first)?);
+    let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
+    for outbox in outboxes {
+        for (range, reply) in outbox.into_inner().unwrap() {
+            map.receive(range, &reply)?;
+        }
     }
     let elapsed = clock::now() - started_at;
-    Ok(Execution {
-        results,
-        elapsed: Duration::from_secs_f64(elapsed.max(0.0)),
-        workers: plan.workers,
-        chunk_size: plan.chunk_size,
-        transfer: Transfer::Copy,
-        chunks: timeline.chunks,
-        timeline_truncated: timeline.truncated,
-    })
+    Ok(parallel_summary(n, plan, Transfer::Copy, elapsed, timeline))
 }
 
 #[cfg(test)]

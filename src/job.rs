@@ -20,11 +20,9 @@ pub const MAX_ITEMS: usize = 100_000_000;
 pub trait Job: Send + Sync {
     fn info(&self) -> &WorkloadInfo;
     fn items(&self) -> usize;
-    fn optimize(&self, options: &Options) -> Result<Plan>;
-    fn execute(&self, plan: &Plan, options: &Options) -> Result<RunSummary>;
-    /// Runs `plan` over the first `len` items without a timeline; returns the seconds it took.
-    fn run_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<f64>;
-    /// `optimize` over the first `len` items.
+    /// Runs `plan` over the first `len` items (all of them if there are fewer).
+    fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary>;
+    /// Recommends a plan for the first `len` items.
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan>;
     fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult>;
     fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult>;
@@ -35,6 +33,20 @@ pub trait Job: Send + Sync {
 
 // Built on the trait's methods, so that they are compiled once rather than per workload.
 impl<'a> dyn Job + 'a {
+    pub fn optimize(&self, options: &Options) -> Result<Plan> {
+        self.optimize_prefix(self.items(), options)
+    }
+
+    pub fn execute(&self, plan: &Plan, options: &Options) -> Result<RunSummary> {
+        self.execute_prefix(self.items(), plan, options)
+    }
+
+    /// Runs `plan` over the first `len` items; returns the seconds it took.
+    pub fn run_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<f64> {
+        self.execute_prefix(len, plan, options)
+            .map(|run| run.elapsed_s)
+    }
+
     /// Runs `plan` `repeats` times without a timeline.
     pub fn measure(&self, plan: &Plan, repeats: usize, options: &Options) -> Result<Measurement> {
         let options = Options {
@@ -113,18 +125,9 @@ impl<W: Workload> Job for Prepared<W> {
         self.items.len()
     }
 
-    fn optimize(&self, options: &Options) -> Result<Plan> {
-        crate::optimize_with(&self.items, self.f(), options)
-    }
-
-    fn execute(&self, plan: &Plan, options: &Options) -> Result<RunSummary> {
-        crate::execute_with(&self.items, self.f(), plan, options)
-            .map(|e| e.summary(plan.is_serial()))
-    }
-
-    fn run_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<f64> {
+    fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
         crate::execute_with(self.prefix(len), self.f(), plan, options)
-            .map(|e| e.elapsed.as_secs_f64())
+            .map(|e| e.summary(plan.is_serial()))
     }
 
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {

@@ -73,12 +73,12 @@ fn decide<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     items: &[T],
     f: &F,
     options: &Options,
-    measure: impl FnOnce(&[(usize, R)], &mut Profile) -> Result<()>,
+    measure: impl FnOnce(sample::Kept<R>, &mut Profile) -> Result<()>,
 ) -> Result<Plan> {
     let total = Stopwatch::start();
     let batches = sample::TypedBatches::new(items, f);
     let (mut profile, costs, calibrated_now) = calibrate_and_sample(&batches, options)?;
-    measure(&batches.into_kept(), &mut profile)?;
+    measure(batches.into_kept(), &mut profile)?;
     Ok(plan_for(profile, costs, calibrated_now, options, total))
 }
 
@@ -197,7 +197,7 @@ pub fn execute<T: Sync, R: Send>(
     f: impl Fn(&T) -> R + Sync,
     plan: &Plan,
 ) -> Result<Execution<R>> {
-    executor::run_shared(items, &f, plan, spec(&Options::default()))
+    executor::execute_shared(items, &f, plan, spec(&Options::default()))
 }
 
 /// `execute` with options: copy transfer, cold start, cancellation, timeline on or off.
@@ -220,10 +220,7 @@ where
     R: Send + Serialize + DeserializeOwned,
 {
     check_options(options)?;
-    match options.transfer {
-        Transfer::Shared => executor::run_shared(items, &f, plan, spec(options)),
-        Transfer::Copy => executor::run_copied(items, &f, plan, spec(options)),
-    }
+    executor::execute(items, &f, plan, spec(options), options.transfer)
 }
 
 /// Times one warm run of a plan, without its timeline; what sweeps and tunes repeat.
@@ -232,7 +229,7 @@ fn shared_runner<'a, T: Sync, R: Send>(
     f: &'a (impl Fn(&T) -> R + Sync),
 ) -> impl Fn(&Plan, Option<&CancelToken>) -> Result<f64> + 'a {
     move |plan, cancel| {
-        executor::run_shared(items, f, plan, bare_spec(cancel)).map(|e| e.elapsed.as_secs_f64())
+        executor::execute_shared(items, f, plan, bare_spec(cancel)).map(|e| e.elapsed.as_secs_f64())
     }
 }
 
@@ -247,12 +244,8 @@ where
     R: Send + Serialize + DeserializeOwned,
 {
     move |plan, cancel| {
-        let spec = bare_spec(cancel);
-        match transfer {
-            Transfer::Shared => executor::run_shared(items, f, plan, spec),
-            Transfer::Copy => executor::run_copied(items, f, plan, spec),
-        }
-        .map(|e| e.elapsed.as_secs_f64())
+        executor::execute(items, f, plan, bare_spec(cancel), transfer)
+            .map(|e| e.elapsed.as_secs_f64())
     }
 }
 

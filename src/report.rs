@@ -26,6 +26,21 @@ pub enum Bottleneck {
     Heterogeneous,
 }
 
+impl Bottleneck {
+    /// The name a reader sees; the wasm build's `Debug` prints nothing.
+    pub fn label(self) -> &'static str {
+        match self {
+            Bottleneck::None => "none",
+            Bottleneck::InsufficientWork => "insufficient work",
+            Bottleneck::Startup => "start-up",
+            Bottleneck::Dispatch => "dispatch",
+            Bottleneck::Transfer => "transfer",
+            Bottleneck::Imbalance => "imbalance",
+            Bottleneck::Heterogeneous => "heterogeneous item costs",
+        }
+    }
+}
+
 /// Times measured for the plan and for serial, set beside the prediction.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Measured {
@@ -302,7 +317,7 @@ impl fmt::Display for Report {
             seconds(b.imbalance_s)
         )?;
         writeln!(f, "    decision took       {}", seconds(self.decision_s))?;
-        writeln!(f, "[5] Bottleneck: {:?}", self.bottleneck)?;
+        writeln!(f, "[5] Bottleneck: {}", self.bottleneck.label())?;
         for line in &self.advice {
             writeln!(f, "    - {line}")?;
         }

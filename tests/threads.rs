@@ -28,27 +28,38 @@ fn two_workers_beat_one_on_cpu_heavy_work() {
         return;
     }
     let items: Vec<u64> = (0..2_000).collect();
-    let (mut one, mut two) = (Vec::new(), Vec::new());
-    // Interleaved, so that a burst of outside load hits both alike; nine pairs, so that a burst
-    // lasting a few runs (seen on the CI VMs) cannot move the medians.
-    for _ in 0..9 {
-        one.push(
-            execute(&items, heavy, &Plan::fixed(1, 50))
-                .unwrap()
-                .elapsed
-                .as_secs_f64(),
-        );
-        two.push(
-            execute(&items, heavy, &Plan::fixed(2, 50))
-                .unwrap()
-                .elapsed
-                .as_secs_f64(),
-        );
+    // On this kind of VM, two runnable workers now and then share one core for a few hundred
+    // milliseconds (seen in about 1 run in 100, in bursts, with no steal time), so a round whose
+    // median says 1x is measured again, up to three rounds. Without parallelism every round
+    // says 1x.
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        let (mut one, mut two) = (Vec::new(), Vec::new());
+        // Interleaved, so that outside load hits both alike; nine pairs, so that a burst
+        // lasting a few runs cannot move the medians.
+        for _ in 0..9 {
+            one.push(
+                execute(&items, heavy, &Plan::fixed(1, 50))
+                    .unwrap()
+                    .elapsed
+                    .as_secs_f64(),
+            );
+            two.push(
+                execute(&items, heavy, &Plan::fixed(2, 50))
+                    .unwrap()
+                    .elapsed
+                    .as_secs_f64(),
+            );
+        }
+        let ratio = median(one.clone()) / median(two.clone());
+        rounds.push(format!("{ratio:.2}x (1 worker {one:?}, 2 workers {two:?})"));
+        if ratio > 1.3 {
+            return;
+        }
     }
-    let ratio = median(one.clone()) / median(two.clone());
-    assert!(
-        ratio > 1.3,
-        "2 workers were only {ratio:.2}x faster than 1 (runs: 1 worker {one:?}, 2 workers {two:?})"
+    panic!(
+        "2 workers were not 1.3x faster than 1 in any round: {}",
+        rounds.join("; ")
     );
 }
 

@@ -146,9 +146,9 @@ impl Workload for Parametric {
                 "item costs ramp linearly with the index, from about 0 to twice the mean"
                     .to_string()
             }
-            d => format!(
+            _ => format!(
                 "item costs follow a {} distribution with CV {}",
-                format!("{d:?}").to_lowercase(),
+                text(&self.params, "distribution"),
                 self.cv
             ),
         };

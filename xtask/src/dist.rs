@@ -18,7 +18,10 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// stays on in both builds: every browser with wasm threads has it, and without it the vector
 /// loops of numeric workloads run several times slower than native.
 pub const ST_RUSTFLAGS: &str = "--cfg amorsize_single_thread -C target-feature=+simd128 \
-     -Zlocation-detail=none -C llvm-args=-inline-threshold=25";
+     -Zlocation-detail=none -C llvm-args=-inline-threshold=25 -Zfmt-debug=none";
+/// wasm-opt's level for the single-threaded module, as index.html's `data-wasm-opt` sets it for
+/// the threaded one.
+const WASM_OPT_LEVEL: &str = "-Oz";
 /// wasm-opt features for the single-threaded module; rustc's wasm32 target enables these by
 /// default, and wasm-bindgen drops the target_features section that would announce them.
 const ST_WASM_OPT_FEATURES: &[&str] = &[
@@ -158,13 +161,13 @@ fn single_threaded(root: &Path) -> Result<PathBuf> {
             .arg(&raw))?;
         let raw_bindgen = size(&bg_cached);
         run(cmd("wasm-opt")
-            .arg("-O3")
+            .arg(WASM_OPT_LEVEL)
             .args(ST_WASM_OPT_FEATURES)
             .arg(&bg_cached)
             .arg("-o")
             .arg(&bg_cached))?;
         println!(
-            "single-threaded wasm: {} raw, {} after wasm-bindgen, {} after wasm-opt -O3",
+            "single-threaded wasm: {} raw, {} after wasm-bindgen, {} after wasm-opt {WASM_OPT_LEVEL}",
             human(size(&raw)),
             human(raw_bindgen),
             human(size(&bg_cached))
