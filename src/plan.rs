@@ -273,7 +273,7 @@ fn reasons(
     ));
     if profile.contention > 1.1 {
         out.push(format!(
-            "With one worker per core, items ran {:.2}x slower than alone (shared memory bandwidth, caches or clock boost), which caps the speedup near {:.2}x.",
+            "With one worker per core, items ran {:.2}x slower than alone (shared memory bandwidth, caches, a shared allocator or clock boost), which caps the speedup near {:.2}x.",
             profile.contention,
             costs.cores as f64 / profile.contention
         ));

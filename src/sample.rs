@@ -206,6 +206,8 @@ const BATCH_JITTER: f64 = 0.25;
 /// beside it.
 const PROBE_MIN_S: f64 = 0.001;
 const PROBE_REPEATS: usize = 2;
+/// Side by side, stretches that read less than this much slower than alone are taken to scale.
+const CONTENTION_NOISE: f64 = 1.1;
 /// Items must spend at least half their time waiting to be run on more workers than cores.
 const WAITING_SHARE: f64 = 0.5;
 /// Share of the estimated serial time the concurrency probe may take beyond the budget.
@@ -346,8 +348,9 @@ pub(crate) fn sample(
     };
     let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
 
-    let (cpu_fraction, cpu_fraction_source) =
-        probe_cpu_fraction(batches, mean_s, &mut rng, pool, budget)?;
+    let side_by_side = probe_side_by_side(batches, mean_s, &mut rng, pool, budget)?;
+    let (contention, contention_source) = side_by_side.contention;
+    let (cpu_fraction, cpu_fraction_source) = side_by_side.cpu_fraction;
 
     let (item_bytes, result_bytes) = batches.sizes();
     Ok(Profile {
@@ -364,12 +367,8 @@ pub(crate) fn sample(
         stratum_means_s,
         within_sd_s,
         relative_error: relative_error(&per_stratum),
-        // Contention between cores is not probed: on the 2-core VMs this was built on,
-        // millisecond probes read up to 1.9x for work that scales 2.0x (freshly woken threads
-        // share a core until the OS spreads them), and a wrong reading costs far more (serial
-        // instead of 2x) than the contention it would catch.
-        contention: 1.0,
-        contention_source: Source::Assumed,
+        contention,
+        contention_source,
         cpu_fraction,
         cpu_fraction_source,
         bytes_in: item_bytes as f64,
@@ -477,35 +476,65 @@ fn run_regions(
     }
 }
 
-/// Runs disjoint stretches of items alone, then on twice as many workers as cores. CPU-bound
-/// work slows down in proportion to the oversubscription, while waiting work does not.
-fn probe_cpu_fraction(
+/// What running items side by side showed: how much slower each computes with one worker per
+/// core than alone, and which share of an item's time needs a CPU.
+struct SideBySide {
+    contention: (f64, Source),
+    cpu_fraction: (f64, Source),
+}
+
+/// Runs stretches of about `PROBE_MIN_S` of items alone, one per core side by side, and (when
+/// the pool has more threads than cores) more of them than cores.
+///
+/// Contention is measured for items shorter than a stretch: side by side, each stretch should
+/// take what it took alone, and items that share an allocator lock or memory bandwidth take
+/// longer (the browser's payload ran 1.4-1.8x on 2 cores where the model, assuming 1, said 2x).
+/// The waiting share is measured when the pool can oversubscribe: CPU-bound work takes
+/// `oversubscribed / cores` times as long on more workers than cores, and waiting work no
+/// longer.
+fn probe_side_by_side(
     batches: &dyn Batches,
     mean_s: f64,
     rng: &mut fastrand::Rng,
     pool: &dyn WorkerPool,
     budget: f64,
-) -> Result<(f64, Source)> {
-    let assumed = (1.0, Source::Assumed);
+) -> Result<SideBySide> {
+    let assumed = SideBySide {
+        contention: (1.0, Source::Assumed),
+        cpu_fraction: (1.0, Source::Assumed),
+    };
     let cores = pool.cores().min(pool.threads());
     let oversubscribed = pool.threads().min(2 * cores);
     let n = batches.len();
     let len = ((PROBE_MIN_S / mean_s.max(1e-12)).ceil() as usize).clamp(1, n);
     let stretch_s = len as f64 * mean_s;
+    let long_items = mean_s >= PROBE_MIN_S;
+    let waits_probed = oversubscribed > cores;
+    // A stretch of one long item is timed well enough by the sample already, and timing its
+    // contention would cost a long item per core per repeat.
+    let contention_probed = !long_items;
+    if cores < 2 || stretch_s < PROBE_MIN_S || !(waits_probed || contention_probed) {
+        return Ok(assumed);
+    }
     // The probe's cost in stretches, each a stretch's worth of items run alone.
-    let stretches = if mean_s >= PROBE_MIN_S {
-        1.0 + oversubscribed as f64 / cores as f64
+    let oversubscribed_stretches = if waits_probed {
+        oversubscribed as f64 / cores as f64
     } else {
-        PROBE_REPEATS as f64 * ((cores + 1) as f64 + oversubscribed as f64 / cores as f64)
+        0.0
+    };
+    let stretches = if long_items {
+        1.0 + oversubscribed_stretches
+    } else {
+        PROBE_REPEATS as f64 * ((cores + 1) as f64 + oversubscribed_stretches)
     };
     // Counted in items, not seconds: both sides scale with the measured item time, and in
     // seconds a tie (20 items of io-wait) fell either way with its noise.
     let affordable =
         stretches * stretch_s <= budget || stretches * len as f64 <= PROBE_SHARE * n as f64;
-    if cores < 2 || oversubscribed <= cores || stretch_s < PROBE_MIN_S || !affordable {
+    if !affordable {
         return Ok(assumed);
     }
-    let regions = oversubscribed;
+    let regions = oversubscribed.max(cores);
     let starts: Vec<usize> = if n >= len * regions {
         let span = n / regions;
         (0..regions)
@@ -516,10 +545,9 @@ fn probe_cpu_fraction(
     };
     // Each figure is the least of a few repeats: the OS may briefly put two fresh busy threads
     // on one core, which only ever adds time. Alone runs on a pool worker too, so that both
-    // sides run on the same kind of thread; a stretch of one long item is timed well enough by
-    // the sample already.
-    let long_items = mean_s >= PROBE_MIN_S;
+    // sides run on the same kind of thread.
     let mut alone = vec![if long_items { stretch_s } else { f64::INFINITY }; cores];
+    let mut side_by_side = vec![f64::INFINITY; cores];
     let mut wall = f64::INFINITY;
     for _ in 0..PROBE_REPEATS {
         if !long_items {
@@ -527,22 +555,50 @@ fn probe_cpu_fraction(
                 *best = best.min(run_regions(batches, &[start], len, pool)?.0[0]);
             }
         }
-        // One stretch per core first: it wakes the pool threads the oversubscribed run needs,
+        // One stretch per core; it also wakes the pool threads the oversubscribed run needs,
         // which a pool hands work to lazily.
-        run_regions(batches, &starts[..cores], len, pool)?;
-        // Less the time to start and join that many workers with nothing to do.
-        let idle = run_regions(batches, &starts, 0, pool)?.1;
-        let busy = run_regions(batches, &starts, len, pool)?.1;
-        wall = wall.min((busy - idle).max(0.0));
+        let (times, _) = run_regions(batches, &starts[..cores], len, pool)?;
+        for (best, t) in side_by_side.iter_mut().zip(times) {
+            *best = best.min(t);
+        }
+        if waits_probed {
+            // Less the time to start and join that many workers with nothing to do.
+            let idle = run_regions(batches, &starts, 0, pool)?.1;
+            let busy = run_regions(batches, &starts, len, pool)?.1;
+            wall = wall.min((busy - idle).max(0.0));
+        }
+        if long_items {
+            break;
+        }
     }
-    let alone: f64 = alone.iter().sum();
-    let per_stretch = alone / cores as f64;
-    let factor = oversubscribed as f64 / cores as f64;
-    let share = ((wall / per_stretch - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
-    // Only clearly waiting work is trusted with more workers than cores; a mixed reading is
-    // within the probe's noise and is taken as CPU-bound.
-    let cpu_fraction = if share <= WAITING_SHARE { share } else { 1.0 };
-    Ok((cpu_fraction, Source::Measured))
+    let alone_sum: f64 = alone.iter().sum();
+    let contention = if contention_probed {
+        let slowdown = side_by_side.iter().sum::<f64>() / alone_sum;
+        // Fresh threads that briefly share a core read up to 5% slow on work that scales.
+        let reading = if slowdown < CONTENTION_NOISE {
+            1.0
+        } else {
+            slowdown.min(cores as f64)
+        };
+        (reading, Source::Measured)
+    } else {
+        assumed.contention
+    };
+    let cpu_fraction = if waits_probed {
+        let per_stretch = alone_sum / cores as f64;
+        let factor = oversubscribed as f64 / cores as f64;
+        let share = ((wall / per_stretch - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
+        // Only clearly waiting work is trusted with more workers than cores; a mixed reading
+        // is within the probe's noise and is taken as CPU-bound.
+        let fraction = if share <= WAITING_SHARE { share } else { 1.0 };
+        (fraction, Source::Measured)
+    } else {
+        assumed.cpu_fraction
+    };
+    Ok(SideBySide {
+        contention,
+        cpu_fraction,
+    })
 }
 
 /// Times encoding and decoding of the sampled items and their results, as copy transfer does
