@@ -211,28 +211,36 @@ fn touch_fresh_buffer() -> f64 {
     watch.elapsed()
 }
 
+/// Rounds of the fresh-memory probe, each one writer alone and then one per core.
+const FRESH_ROUNDS: usize = 5;
+
 /// Fresh-memory cost per byte alone, and its slowdown with one writer per core.
 fn measure_fresh_memory(pool: &dyn WorkerPool) -> (Figure, Figure) {
-    let alone = stats::median(&(0..3).map(|_| touch_fresh_buffer()).collect::<Vec<_>>());
     let cores = pool.cores().min(pool.threads());
+    // The typical writer alone against the least-contended round of one writer per core. The
+    // probe writes nothing but fresh pages, so its writers fault at the same moments; in real
+    // maps faults are spread between computation, and tiny's (134 MB of results) ran 1.98x on
+    // 2 cores while the median round of this probe read a slowdown of up to 1.6. Alternating
+    // spreads a slow spell of the machine over both sides.
+    let mut alone_runs = Vec::with_capacity(FRESH_ROUNDS);
+    let mut together = f64::INFINITY;
+    for _ in 0..FRESH_ROUNDS {
+        alone_runs.push(touch_fresh_buffer());
+        if cores > 1 {
+            let times = std::sync::Mutex::new(Vec::new());
+            pool.run(cores, &|_| {
+                let t = touch_fresh_buffer();
+                times.lock().unwrap().push(t);
+            });
+            together = together.min(stats::median(&times.into_inner().unwrap()));
+        }
+    }
+    let alone = stats::median(&alone_runs);
     // In wasm, freed memory is reused and never returned, so later probes touch pages that are
     // already there: microseconds, a tick or two of the browser's coarse clock. A ratio of such
     // readings once came out at 83x, which made a 2x job run serial.
     let readable = alone >= FRESH_MIN_TICKS * clock::resolution();
     let contention = if cores > 1 && readable {
-        // The least of three runs: a writer that the OS parks for a moment only ever adds time,
-        // and one high reading lowers the prediction for every job with a large result vector
-        // (tiny's once fell to 1.13x, where 1.62x was measured).
-        let together = (0..3)
-            .map(|_| {
-                let times = std::sync::Mutex::new(Vec::new());
-                pool.run(cores, &|_| {
-                    let t = touch_fresh_buffer();
-                    times.lock().unwrap().push(t);
-                });
-                stats::median(&times.into_inner().unwrap())
-            })
-            .fold(f64::INFINITY, f64::min);
         // Page faults serialized in the kernel are the worst case: every writer waits for all.
         Figure::measured((together / alone).clamp(1.0, cores as f64))
     } else {
