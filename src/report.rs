@@ -252,7 +252,7 @@ impl fmt::Display for Report {
         writeln!(f, "    cost skew by index  {:.2}x", self.index_skew)?;
         writeln!(
             f,
-            "    slowdown, all cores busy  {:.2}x ({})",
+            "    slowdown, one per core {:.2}x ({})",
             self.contention,
             source_tag(self.contention_source)
         )?;

@@ -23,6 +23,7 @@ export function renderReport(r) {
       row('time per item', `${seconds(r.mean_item_s)} (CV ${r.cv.toFixed(2)})`),
       row('p10 / p50 / p90 / max', r.quantiles_s.map(seconds).join(' / ')),
       row('cost skew by index', `${r.index_skew.toFixed(2)}×`),
+      row('slowdown, one worker per core', `${r.contention.toFixed(2)}× ${tag(r.contention_source)}`),
       row('CPU share', `${pct(r.cpu_fraction)} ${tag(r.cpu_fraction_source)}`),
       row('bytes in / out', `${bytes(r.bytes_in)} / ${bytes(r.bytes_out)}`),
       row('sampled items', r.sampled_items),

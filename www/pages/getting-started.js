@@ -86,7 +86,7 @@ export function render(main, { info, catalog }) {
   const diagnostics = cell({
     id: 'diagnostics',
     title: '4. Diagnostics: the explain report',
-    intro: `<p>Why this decision? The report shows what was measured about the workload (per-item time and its spread, the CPU share, bytes in and out),
+    intro: `<p>Why this decision? The report shows what was measured about the workload (per-item time and its spread, how much slower items run with every core busy, the CPU share, bytes in and out),
       what the platform charges (each figure tagged <span class="tag measured">measured</span> or <span class="tag assumed">assumed</span>),
       the predicted breakdown of the parallel time, the bottleneck and what to do about it.</p>`,
     fields: cpuFields(),
