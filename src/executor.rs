@@ -416,7 +416,7 @@ fn split_like_rayon(map: &dyn ChunkMap) -> Result<()> {
 }
 
 /// Runs `plan` over `items`, sharing memory or copying as `transfer` says. Only this wrapper is
-/// compiled per item and result type; the run itself goes through `run` or `run_copied`.
+/// compiled per item and result type; the run itself goes through `run`.
 pub(crate) fn execute<T, R>(
     items: &[T],
     f: &(impl Fn(&T) -> R + Sync),
@@ -430,10 +430,11 @@ where
 {
     let mut results = Results::new(items.len());
     let map = results.map(items, f);
-    let run = match transfer {
-        Transfer::Shared => run(&map, plan, spec)?,
-        Transfer::Copy => run_copied(&map, plan, spec)?,
+    let transferred = match transfer {
+        Transfer::Shared => Transferred::Shared(&map),
+        Transfer::Copy => Transferred::Copied(&map),
     };
+    let run = run(transferred, plan, spec)?;
     // SAFETY: the run succeeded, so every index in 0..n was written exactly once.
     Ok(Execution::new(unsafe { results.assume_filled() }, run))
 }
@@ -446,7 +447,7 @@ pub(crate) fn execute_shared<T: Sync, R: Send>(
     spec: RunSpec<'_>,
 ) -> Result<Execution<R>> {
     let mut results = Results::new(items.len());
-    let run = run(&results.map(items, f), plan, spec)?;
+    let run = run(Transferred::Shared(&results.map(items, f)), plan, spec)?;
     // SAFETY: the run succeeded, so every index in 0..n was written exactly once.
     Ok(Execution::new(unsafe { results.assume_filled() }, run))
 }
@@ -475,14 +476,38 @@ fn run_serial(map: &dyn ChunkMap, cancel: Option<&CancelToken>) -> Result<RunSum
     })
 }
 
-fn parallel_summary(
-    n: usize,
-    plan: &Plan,
-    transfer: Transfer,
-    elapsed: f64,
-    timeline: Timeline,
-) -> RunSummary {
-    RunSummary {
+/// A map as a run moves its data: shared memory, or copies both ways.
+#[derive(Clone, Copy)]
+pub(crate) enum Transferred<'a> {
+    Shared(&'a dyn ChunkMap),
+    Copied(&'a dyn CopyMap),
+}
+
+/// Runs `plan`. A serial plan runs on the calling thread, with nothing shared or copied.
+pub(crate) fn run(map: Transferred<'_>, plan: &Plan, spec: RunSpec<'_>) -> Result<RunSummary> {
+    let items: &dyn ChunkMap = match map {
+        Transferred::Shared(map) => map,
+        Transferred::Copied(map) => map,
+    };
+    let n = items.len();
+    validate(n, plan, spec.pool)?;
+    if plan.strategy == Strategy::Serial {
+        return run_serial(items, spec.cancel);
+    }
+    let started_at = clock::now();
+    let (timeline, transfer) = match map {
+        Transferred::Shared(map) => {
+            let body = |_worker: usize, range: Range<usize>| map.map(range, spec.cancel);
+            let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
+            (timeline, Transfer::Shared)
+        }
+        Transferred::Copied(map) => (
+            schedule_copied(map, plan, spec, started_at)?,
+            Transfer::Copy,
+        ),
+    };
+    let elapsed = clock::now() - started_at;
+    Ok(RunSummary {
         elapsed_s: elapsed.max(0.0),
         items: n,
         workers: plan.workers,
@@ -491,27 +516,7 @@ fn parallel_summary(
         transfer,
         chunks: timeline.chunks,
         timeline_truncated: timeline.truncated,
-    }
-}
-
-/// Runs `plan` with zero-copy transfer. A serial plan runs on the calling thread.
-pub(crate) fn run(map: &dyn ChunkMap, plan: &Plan, spec: RunSpec<'_>) -> Result<RunSummary> {
-    let n = map.len();
-    validate(n, plan, spec.pool)?;
-    if plan.strategy == Strategy::Serial {
-        return run_serial(map, spec.cancel);
-    }
-    let started_at = clock::now();
-    let body = |_worker: usize, range: Range<usize>| map.map(range, spec.cancel);
-    let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
-    let elapsed = clock::now() - started_at;
-    Ok(parallel_summary(
-        n,
-        plan,
-        Transfer::Shared,
-        elapsed,
-        timeline,
-    ))
+    })
 }
 
 fn encode<V: Serialize + ?Sized>(value: &V, index: usize) -> Result<Vec<u8>> {
@@ -533,29 +538,28 @@ type Reply = (Range<usize>, Vec<u8>);
 /// The replies one worker produced.
 type Outbox = Mutex<Vec<Reply>>;
 
-/// Runs `plan` with copy transfer: each chunk's items are encoded and decoded on the way to its
-/// worker, and its results are encoded there and decoded by the caller.
-pub(crate) fn run_copied(map: &dyn CopyMap, plan: &Plan, spec: RunSpec<'_>) -> Result<RunSummary> {
-    let n = map.len();
-    validate(n, plan, spec.pool)?;
-    if plan.strategy == Strategy::Serial {
-        return run_serial(map, spec.cancel);
-    }
-    let started_at = clock::now();
+/// `schedule` for copy transfer: each chunk's items are encoded and decoded on the way to its
+/// worker, and its results are encoded there and decoded by the caller once all are done.
+fn schedule_copied(
+    map: &dyn CopyMap,
+    plan: &Plan,
+    spec: RunSpec<'_>,
+    started_at: f64,
+) -> Result<Timeline> {
     let outboxes: Vec<Outbox> = (0..plan.workers).map(|_| Mutex::default()).collect();
     let body = |worker: usize, range: Range<usize>| {
         let reply = map.map_copied(range.clone(), spec.cancel)?;
         outboxes[worker].lock().unwrap().push((range, reply));
         Ok(())
     };
+    let n = map.len();
     let timeline = schedule(n, plan.workers, plan.chunk_size, spec, started_at, &body)?;
     for outbox in outboxes {
         for (range, reply) in outbox.into_inner().unwrap() {
             map.receive(range, &reply)?;
         }
     }
-    let elapsed = clock::now() - started_at;
-    Ok(parallel_summary(n, plan, Transfer::Copy, elapsed, timeline))
+    Ok(timeline)
 }
 
 #[cfg(test)]
