@@ -545,7 +545,9 @@ fn probe_side_by_side(
     };
     // Each figure is the least of a few repeats: the OS may briefly put two fresh busy threads
     // on one core, which only ever adds time. Alone runs on a pool worker too, so that both
-    // sides run on the same kind of thread.
+    // sides run on the same kind of thread. Long items get one round, the cost `stretches`
+    // counts: a stretch is one item, so a round costs whole items, and only the waiting share is
+    // read from it.
     let mut alone = vec![if long_items { stretch_s } else { f64::INFINITY }; cores];
     let mut side_by_side = vec![f64::INFINITY; cores];
     let mut wall = f64::INFINITY;

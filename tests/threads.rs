@@ -14,6 +14,20 @@ fn heavy(x: &u64) -> f64 {
 /// Timing tests in this file run one at a time, so that they do not load each other's cores.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Waits for the other timing tests to finish, and returns the core count; `None`, after saying
+/// why the test is skipped, on a machine with one core.
+fn alone_on_two_cores(
+    skipped_because: &str,
+) -> Option<(std::sync::MutexGuard<'static, ()>, usize)> {
+    let alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let cores = std::thread::available_parallelism().unwrap().get();
+    if cores < 2 {
+        eprintln!("skipped: {skipped_because}");
+        return None;
+    }
+    Some((alone, cores))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -21,12 +35,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 #[test]
 fn two_workers_beat_one_on_cpu_heavy_work() {
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let cores = std::thread::available_parallelism().unwrap().get();
-    if cores < 2 {
-        eprintln!("skipped: this machine has one core, so two workers cannot beat one");
+    let Some(_alone) =
+        alone_on_two_cores("this machine has one core, so two workers cannot beat one")
+    else {
         return;
-    }
+    };
     let items: Vec<u64> = (0..2_000).collect();
     // On this kind of VM, two runnable workers now and then share one core for a few hundred
     // milliseconds (seen in about 1 run in 100, in bursts, with no steal time), so a round whose
@@ -92,12 +105,9 @@ fn blind_chunks_of_one_lose_to_serial_on_tiny_items() {
 
 #[test]
 fn a_score_of_waiting_items_is_probed_and_gets_more_workers_than_cores() {
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let cores = std::thread::available_parallelism().unwrap().get();
-    if cores < 2 {
-        eprintln!("skipped: the waiting probe needs two cores");
+    let Some((_alone, cores)) = alone_on_two_cores("the waiting probe needs two cores") else {
         return;
-    }
+    };
     // At 20 items of 5 ms the probe's cost sits exactly at its limit (15% of the serial time),
     // where a comparison in seconds fell either way with the noise in the measured item time:
     // the CLI's io-wait (20 items) skipped the probe and ran on the cores alone one run in three.
