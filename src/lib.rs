@@ -17,26 +17,23 @@
 //! The engine is platform-neutral: time, threads and waiting come through [`clock`] and
 //! [`pool`], which the browser build replaces.
 
-pub mod benchmark;
 pub mod calibrate;
 pub mod cancel;
 pub mod clock;
 pub mod error;
 pub mod executor;
-pub mod job;
 pub mod model;
 pub mod options;
 pub mod plan;
+pub mod playground;
 pub mod pool;
 pub mod report;
 pub mod sample;
 pub mod stats;
-pub mod study;
 pub mod sweep;
 pub mod tune;
 pub mod units;
 pub mod workload;
-pub mod workloads;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

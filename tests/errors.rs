@@ -180,7 +180,7 @@ fn sweep_refuses_zero_repeats_and_oversized_worker_counts() {
 
 #[test]
 fn catalog_errors_name_the_problem() {
-    use amorsize::job::prepare;
+    use amorsize::playground::job::prepare;
     use amorsize::{ParamValue, Params};
     let unknown = prepare("no-such-workload", &Params::new(), None)
         .err()

@@ -112,7 +112,8 @@ fn a_score_of_waiting_items_is_probed_and_gets_more_workers_than_cores() {
     // where a comparison in seconds fell either way with the noise in the measured item time:
     // the CLI's io-wait (20 items) skipped the probe and ran on the cores alone one run in three.
     for n in [20, 20, 20, 20, 22, 24] {
-        let job = amorsize::job::prepare("io-wait", &Default::default(), Some(n)).unwrap();
+        let job =
+            amorsize::playground::job::prepare("io-wait", &Default::default(), Some(n)).unwrap();
         let plan = job.optimize(&Default::default()).unwrap();
         let profile = plan.profile.as_ref().unwrap();
         assert_eq!(

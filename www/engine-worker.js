@@ -11,13 +11,11 @@ let engine = null;
 let crashed = false;
 const backlog = [];
 
-function threadCount() {
-  const cores = navigator.hardwareConcurrency || 1;
+// The pool size rule is the engine's (`pool_threads`); `?threads=N` overrides it for tests.
+function threadCount(mod, cores) {
   const asked = Number.parseInt(new URL(self.location.href).searchParams.get('threads') ?? '', 10);
   if (Number.isInteger(asked) && asked >= 1 && asked <= 64) return asked;
-  // The pool can never be resized, so start it once at its largest size: more threads than
-  // cores let waiting workloads use more workers than cores.
-  return Math.min(4 * cores, 16);
+  return mod.pool_threads(cores, navigator.deviceMemory ?? 0);
 }
 
 function asError(e) {
@@ -34,7 +32,7 @@ async function boot() {
   if (self.crossOriginIsolated) {
     const mod = await import('../amorsize.js');
     await mod.default();
-    const threads = threadCount();
+    const threads = threadCount(mod, cores);
     const t = performance.now();
     await mod.initThreadPool(threads);
     const poolStartupMs = performance.now() - t;

@@ -5,10 +5,10 @@
 
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
-use crate::job::{prepare, Job};
 use crate::model::Model;
 use crate::options::Options;
 use crate::plan::Plan;
+use crate::playground::job::{prepare, Job};
 use crate::report::{Measured, Report};
 use crate::sweep::{Measurement, Progress};
 use crate::tune::{TuneOptions, TuneResult};

@@ -3,10 +3,10 @@
 
 use crate::cancel::CancelToken;
 use crate::error::Result;
-use crate::job::Job;
 use crate::model::chunk_ladder;
 use crate::options::Options;
 use crate::plan::Plan;
+use crate::playground::job::Job;
 use crate::stats;
 use crate::sweep::{Measurement, Progress, SweepOptions};
 use serde::{Deserialize, Serialize};
@@ -244,7 +244,7 @@ pub fn summarize(rows: &[BenchRow]) -> BenchSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::job::prepare;
+    use crate::playground::job::prepare;
     use crate::workload::{ParamValue, Params};
 
     #[test]

@@ -6,10 +6,10 @@ use crate::error::{Error, Result};
 use crate::executor::RunSummary;
 use crate::options::Options;
 use crate::plan::Plan;
+use crate::playground::catalog::{with_workload, WorkloadVisitor};
 use crate::sweep::{Measurement, SweepOptions, SweepResult};
 use crate::tune::{TuneOptions, TuneResult};
 use crate::workload::{Params, Workload, WorkloadInfo};
-use crate::workloads::{with_workload, WorkloadVisitor};
 
 /// A warm-up round (one serial and one parallel run of a prefix) grows to about this long.
 const WARM_UP_ROUND_S: f64 = 0.004;
