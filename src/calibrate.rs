@@ -7,10 +7,11 @@
 use crate::cancel::CancelToken;
 use crate::clock::{self, Stopwatch};
 use crate::error::Result;
-use crate::executor::{schedule, RunSpec};
 use crate::options::Start;
 use crate::pool::WorkerPool;
-use crate::sample::Source;
+use crate::provenance::Source;
+use crate::runtime::schedule::{schedule, RunSpec};
+use crate::shape::Parallel;
 use crate::stats;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -95,10 +96,19 @@ fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Re
     let mut times = Vec::with_capacity(REPEATS);
     for _ in 0..REPEATS {
         let watch = Stopwatch::start();
-        schedule(n, workers, 1, spec, watch.started_at(), &|_, range| {
-            std::hint::black_box(range);
-            Ok(())
-        })?;
+        schedule(
+            n,
+            Parallel {
+                workers,
+                chunk_size: 1,
+            },
+            spec,
+            watch.started_at(),
+            &|_, range| {
+                std::hint::black_box(range);
+                Ok(())
+            },
+        )?;
         times.push(watch.elapsed());
     }
     Ok(stats::median(&times))

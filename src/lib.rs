@@ -27,8 +27,11 @@ pub mod options;
 pub mod plan;
 pub mod playground;
 pub mod pool;
+pub mod provenance;
 pub mod report;
+pub(crate) mod runtime;
 pub mod sample;
+pub mod shape;
 pub mod stats;
 pub mod sweep;
 pub mod tune;
@@ -49,7 +52,7 @@ pub use tune::{TuneOptions, TuneResult};
 pub use workload::{ParamKind, ParamSpec, ParamValue, Params, Workload, WorkloadInfo};
 
 use clock::Stopwatch;
-use executor::RunSpec;
+use runtime::schedule::RunSpec;
 use sample::{Profile, SampleLimits};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -194,7 +197,7 @@ pub fn execute<T: Sync, R: Send>(
     f: impl Fn(&T) -> R + Sync,
     plan: &Plan,
 ) -> Result<Execution<R>> {
-    executor::execute_shared(items, &f, plan, spec(&Options::default()))
+    executor::execute_shared(items, &f, plan.shape(), spec(&Options::default()))
 }
 
 /// `execute` with options: copy transfer, cold start, cancellation, timeline on or off.
@@ -217,7 +220,7 @@ where
     R: Send + Serialize + DeserializeOwned,
 {
     check_options(options)?;
-    executor::execute(items, &f, plan, spec(options), options.transfer)
+    executor::execute(items, &f, plan.shape(), spec(options), options.transfer)
 }
 
 /// Times one warm run of a plan, without its timeline; what sweeps and tunes repeat.
@@ -226,7 +229,8 @@ fn shared_runner<'a, T: Sync, R: Send>(
     f: &'a (impl Fn(&T) -> R + Sync),
 ) -> impl Fn(&Plan, Option<&CancelToken>) -> Result<f64> + 'a {
     move |plan, cancel| {
-        executor::execute_shared(items, f, plan, bare_spec(cancel)).map(|e| e.elapsed.as_secs_f64())
+        executor::execute_shared(items, f, plan.shape(), bare_spec(cancel))
+            .map(|e| e.elapsed.as_secs_f64())
     }
 }
 
@@ -241,7 +245,7 @@ where
     R: Send + Serialize + DeserializeOwned,
 {
     move |plan, cancel| {
-        executor::execute(items, f, plan, bare_spec(cancel), transfer)
+        executor::execute(items, f, plan.shape(), bare_spec(cancel), transfer)
             .map(|e| e.elapsed.as_secs_f64())
     }
 }

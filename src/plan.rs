@@ -3,7 +3,9 @@
 use crate::calibrate::Costs;
 use crate::model::{Breakdown, Model, Prediction};
 use crate::options::{Start, Transfer};
-use crate::sample::{Profile, Source};
+use crate::provenance::Source;
+use crate::sample::Profile;
+use crate::shape::Shape;
 use crate::units::{bytes, percent, seconds};
 use serde::{Deserialize, Serialize};
 
@@ -111,6 +113,14 @@ impl Plan {
 
     pub fn is_serial(&self) -> bool {
         self.strategy == Strategy::Serial
+    }
+
+    /// What the executor runs for this plan.
+    pub fn shape(&self) -> Shape {
+        match self.strategy {
+            Strategy::Serial => Shape::Serial,
+            Strategy::Parallel => Shape::fixed(self.workers, self.chunk_size),
+        }
     }
 
     /// Short label such as `serial` or `2 workers x 500 items`.

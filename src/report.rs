@@ -4,7 +4,7 @@
 use crate::calibrate::Figure;
 use crate::model::Breakdown;
 use crate::plan::{Plan, Warning};
-use crate::sample::Source;
+use crate::provenance::Source;
 use crate::units::{bytes, percent, seconds};
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -6,21 +6,14 @@
 
 use crate::clock::{self, Stopwatch};
 use crate::error::{Error, Result};
-use crate::executor::{ChunkMap, Results};
 use crate::pool::WorkerPool;
+use crate::provenance::Source;
+use crate::runtime::slots::{ChunkMap, Results};
 use crate::stats;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 use std::sync::Mutex;
-
-/// Whether a figure came from a measurement on this machine or was assumed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    Measured,
-    Assumed,
-}
 
 /// What crossing a process or worker boundary costs per item, measured on sampled items.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -145,7 +138,8 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R,
         let batch = &self.items[first..first + len];
         let mut results = Results::new(len);
         let watch = Stopwatch::start();
-        let mapped = results.map(batch, self.f).map(0..len, None);
+        // SAFETY: one call maps the fresh storage's every index once.
+        let mapped = unsafe { results.map(batch, self.f).map(0..len, None) };
         let elapsed = watch.elapsed();
         mapped.map_err(|e| e.offset_items(first))?;
         // SAFETY: the whole batch was mapped.

@@ -3,7 +3,8 @@
 use amorsize::calibrate::{Costs, Figure};
 use amorsize::model::Model;
 use amorsize::plan::{choose, Strategy};
-use amorsize::sample::{Profile, Source, TransferProfile};
+use amorsize::provenance::Source;
+use amorsize::sample::{Profile, TransferProfile};
 use amorsize::{Start, Transfer};
 
 fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {

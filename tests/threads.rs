@@ -118,7 +118,7 @@ fn a_score_of_waiting_items_is_probed_and_gets_more_workers_than_cores() {
         let profile = plan.profile.as_ref().unwrap();
         assert_eq!(
             profile.cpu_fraction_source,
-            amorsize::sample::Source::Measured,
+            amorsize::provenance::Source::Measured,
             "{n} items"
         );
         assert!(

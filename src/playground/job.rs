@@ -144,7 +144,7 @@ impl<W: Workload> Job for Prepared<W> {
 
     fn run_rayon_default(&self) -> Result<f64> {
         let watch = crate::clock::Stopwatch::start();
-        let results = crate::executor::map_rayon(&self.items, &self.f())?;
+        let results = crate::playground::baseline::map_rayon(&self.items, &self.f())?;
         let elapsed = watch.elapsed();
         drop(results);
         Ok(elapsed)

@@ -4,6 +4,7 @@
 //!
 //! Nothing in the engine imports this module; it only uses the engine's public API.
 
+pub mod baseline;
 pub mod benchmark;
 pub mod catalog;
 pub mod job;
