@@ -18,20 +18,14 @@ use std::time::Duration;
 
 pub use crate::runtime::schedule::ChunkTiming;
 
-/// The outcome of a run: results in input order, how long it took, and its chunk timeline.
+/// The outcome of a run: results in input order, and the run's record.
 #[derive(Debug, Clone)]
 pub struct Execution<R> {
     pub results: Vec<R>,
-    pub elapsed: Duration,
-    pub workers: usize,
-    pub chunk_size: usize,
-    pub transfer: Transfer,
-    pub chunks: Vec<ChunkTiming>,
-    /// More chunks ran than `TIMELINE_LIMIT`; `chunks` holds the earliest of them.
-    pub timeline_truncated: bool,
+    pub run: RunSummary,
 }
 
-/// An execution without its results: what the CLI and the web front end show.
+/// A run without its results: how long it took, its shape, and its chunk timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     pub elapsed_s: f64,
@@ -41,33 +35,18 @@ pub struct RunSummary {
     pub serial: bool,
     pub transfer: Transfer,
     pub chunks: Vec<ChunkTiming>,
+    /// More chunks ran than `TIMELINE_LIMIT`; `chunks` holds the earliest of them.
     pub timeline_truncated: bool,
 }
 
 impl<R> Execution<R> {
     fn new(results: Vec<R>, run: RunSummary) -> Self {
-        Self {
-            results,
-            elapsed: Duration::from_secs_f64(run.elapsed_s.max(0.0)),
-            workers: run.workers,
-            chunk_size: run.chunk_size,
-            transfer: run.transfer,
-            chunks: run.chunks,
-            timeline_truncated: run.timeline_truncated,
-        }
+        Self { results, run }
     }
 
-    pub fn summary(&self, serial: bool) -> RunSummary {
-        RunSummary {
-            elapsed_s: self.elapsed.as_secs_f64(),
-            items: self.results.len(),
-            workers: self.workers,
-            chunk_size: self.chunk_size,
-            serial,
-            transfer: self.transfer,
-            chunks: self.chunks.clone(),
-            timeline_truncated: self.timeline_truncated,
-        }
+    /// How long the run took.
+    pub fn elapsed(&self) -> Duration {
+        Duration::from_secs_f64(self.run.elapsed_s.max(0.0))
     }
 }
 

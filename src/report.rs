@@ -2,44 +2,13 @@
 //! do about it. Everything in it comes from measured figures or is marked as assumed.
 
 use crate::calibrate::Figure;
+use crate::explain::{self, Bottleneck};
 use crate::model::Breakdown;
 use crate::plan::{Plan, Warning};
 use crate::provenance::Source;
 use crate::units::{bytes, percent, seconds};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Where parallel time is lost, as in the original's bottleneck analysis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Bottleneck {
-    /// Overheads are under a tenth of the time: the work scales.
-    None,
-    /// The whole job is shorter than what a parallel run costs to start.
-    InsufficientWork,
-    Startup,
-    Dispatch,
-    Transfer,
-    /// Uneven chunk costs leave workers idle.
-    Imbalance,
-    /// Item costs vary so much that imbalance dominates.
-    Heterogeneous,
-}
-
-impl Bottleneck {
-    /// The name a reader sees; the wasm build's `Debug` prints nothing.
-    pub fn label(self) -> &'static str {
-        match self {
-            Bottleneck::None => "none",
-            Bottleneck::InsufficientWork => "insufficient work",
-            Bottleneck::Startup => "start-up",
-            Bottleneck::Dispatch => "dispatch",
-            Bottleneck::Transfer => "transfer",
-            Bottleneck::Imbalance => "imbalance",
-            Bottleneck::Heterogeneous => "heterogeneous item costs",
-        }
-    }
-}
 
 /// Times measured for the plan and for serial, set beside the prediction.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -113,7 +82,7 @@ impl Report {
         } else {
             plan.breakdown
         };
-        let bottleneck = classify(&breakdown, profile.cv, plan);
+        let bottleneck = explain::bottleneck(&breakdown, profile.cv, plan);
         let workers = if plan.is_serial() {
             best_parallel.map_or(1, |p| p.workers)
         } else {
@@ -173,55 +142,11 @@ impl Report {
             bottleneck,
             reasons: plan.reasons.clone(),
             warnings: plan.warnings.clone(),
-            advice: advice(bottleneck, plan),
+            advice: explain::advice(bottleneck, plan),
             decision_s: plan.decision.total_s,
             measured,
         })
     }
-}
-
-fn classify(b: &Breakdown, cv: f64, plan: &Plan) -> Bottleneck {
-    let total = b.total();
-    if total <= 0.0 {
-        return Bottleneck::None;
-    }
-    if plan.predicted_serial_s < b.startup_s * 4.0 {
-        return Bottleneck::InsufficientWork;
-    }
-    let shares = [
-        (Bottleneck::Startup, b.startup_s),
-        (Bottleneck::Dispatch, b.dispatch_s),
-        (Bottleneck::Transfer, b.transfer_s),
-        (Bottleneck::Imbalance, b.imbalance_s),
-    ];
-    let (kind, largest) = shares
-        .into_iter()
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .expect("four shares");
-    if largest < 0.1 * total {
-        Bottleneck::None
-    } else if kind == Bottleneck::Imbalance && cv > 0.5 {
-        Bottleneck::Heterogeneous
-    } else {
-        kind
-    }
-}
-
-fn advice(bottleneck: Bottleneck, plan: &Plan) -> Vec<String> {
-    let text = match bottleneck {
-        Bottleneck::None => "Overheads are small: the work scales with workers. Larger inputs scale the same way.",
-        Bottleneck::InsufficientWork => "The job is shorter than a few parallel start-ups. Batch several jobs together, or give each item more work, before parallelizing.",
-        Bottleneck::Startup => "Start-up dominates: keep one pool alive across jobs (warm start) and give it more items per run.",
-        Bottleneck::Dispatch => "Handing out chunks dominates: use larger chunks.",
-        Bottleneck::Transfer => "Copying dominates: share memory (threads) instead of copying, return less data, or send indices instead of items.",
-        Bottleneck::Imbalance => "Workers finish unevenly: use smaller chunks near the end, or order items so costly ones go first.",
-        Bottleneck::Heterogeneous => "Item costs vary widely: smaller chunks let fast workers pick up the slack.",
-    };
-    let mut out = vec![text.to_string()];
-    if plan.is_serial() {
-        out.push("Stay serial for this input; re-run the optimizer if the input grows or items get costlier.".into());
-    }
-    out
 }
 
 fn source_tag(source: Source) -> &'static str {

@@ -169,8 +169,7 @@ pub(crate) struct SampleLimits {
     pub seed: u64,
 }
 
-/// Share of the estimated serial time the sampler may spend.
-const BUDGET_SHARE: f64 = 0.02;
+use crate::tuning::{CONTENTION_NOISE, SAMPLE_BUDGET_SHARE as BUDGET_SHARE, WAITING_SHARE};
 const MIN_BUDGET_S: f64 = 0.005;
 /// Warm-up may take this share of the estimated serial time, within the bounds below.
 const WARMUP_SHARE: f64 = 0.01;
@@ -200,10 +199,6 @@ const BATCH_JITTER: f64 = 0.25;
 /// beside it.
 const PROBE_MIN_S: f64 = 0.001;
 const PROBE_REPEATS: usize = 2;
-/// Side by side, stretches that read less than this much slower than alone are taken to scale.
-const CONTENTION_NOISE: f64 = 1.1;
-/// Items must spend at least half their time waiting to be run on more workers than cores.
-const WAITING_SHARE: f64 = 0.5;
 /// Share of the estimated serial time the concurrency probe may take beyond the budget.
 const PROBE_SHARE: f64 = 0.15;
 

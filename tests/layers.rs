@@ -28,6 +28,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("tune", 5),
     ("explain", 5),
     ("report", 6),
+    ("api", 6),
     ("playground", 7),
     ("web", 8),
 ];

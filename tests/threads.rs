@@ -54,13 +54,13 @@ fn two_workers_beat_one_on_cpu_heavy_work() {
             one.push(
                 execute(&items, heavy, &Plan::fixed(1, 50))
                     .unwrap()
-                    .elapsed
+                    .elapsed()
                     .as_secs_f64(),
             );
             two.push(
                 execute(&items, heavy, &Plan::fixed(2, 50))
                     .unwrap()
-                    .elapsed
+                    .elapsed()
                     .as_secs_f64(),
             );
         }
@@ -86,13 +86,13 @@ fn blind_chunks_of_one_lose_to_serial_on_tiny_items() {
         serial.push(
             execute(&items, tiny, &Plan::serial())
                 .unwrap()
-                .elapsed
+                .elapsed()
                 .as_secs_f64(),
         );
         blind.push(
             execute(&items, tiny, &Plan::fixed(2, 1))
                 .unwrap()
-                .elapsed
+                .elapsed()
                 .as_secs_f64(),
         );
     }

@@ -126,20 +126,19 @@ impl<W: Workload> Job for Prepared<W> {
     }
 
     fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
-        crate::execute_with(self.prefix(len), self.f(), plan, options)
-            .map(|e| e.summary(plan.is_serial()))
+        crate::api::execute_with(self.prefix(len), self.f(), plan, options).map(|e| e.run)
     }
 
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
-        crate::optimize_with(self.prefix(len), self.f(), options)
+        crate::api::optimize_with(self.prefix(len), self.f(), options)
     }
 
     fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult> {
-        crate::sweep_with(&self.items, self.f(), options)
+        crate::api::sweep_with(&self.items, self.f(), options)
     }
 
     fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult> {
-        crate::tune_with(&self.items, self.f(), plan, options)
+        crate::api::tune_with(&self.items, self.f(), plan, options)
     }
 
     fn run_rayon_default(&self) -> Result<f64> {
