@@ -227,11 +227,9 @@ const FRESH_ROUNDS: usize = 5;
 /// Fresh-memory cost per byte alone, and its slowdown with one writer per core.
 fn measure_fresh_memory(pool: &dyn WorkerPool) -> (Figure, Figure) {
     let cores = pool.cores().min(pool.threads());
-    // The typical writer alone against the least-contended round of one writer per core. The
-    // probe writes nothing but fresh pages, so its writers fault at the same moments; in real
-    // maps faults are spread between computation, and tiny's (134 MB of results) ran 1.98x on
-    // 2 cores while the median round of this probe read a slowdown of up to 1.6. Alternating
-    // spreads a slow spell of the machine over both sides.
+    // The typical writer alone against the least-contended round of one writer per core: the
+    // probe's writers fault in lockstep, real maps do not (docs/decisions.md: fresh memory).
+    // Alternating spreads a slow spell of the machine over both sides.
     let mut alone_runs = Vec::with_capacity(FRESH_ROUNDS);
     let mut together = f64::INFINITY;
     for _ in 0..FRESH_ROUNDS {

@@ -82,9 +82,8 @@ fn same_shape(a: &Plan, b: &Plan, n: usize) -> bool {
     }
 }
 
-/// Runs of each shape in the rematch at least: on the 2-core VMs, two workers now and then
-/// share one core for a few runs in a row, and a median of 3 took two such runs of collatz's
-/// recommendation (95 ms, where it had run in 82) for a regret of 1.16.
+/// Runs of each shape in the rematch at least: two workers now and then share one core for a
+/// few runs in a row (docs/decisions.md: rematch runs).
 const REMATCH_RUNS: usize = 5;
 
 /// Benchmarks one prepared job. `repeats` runs of each configuration; medians throughout.

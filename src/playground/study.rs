@@ -70,9 +70,8 @@ pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Resu
     let cores = plan.costs.as_ref().map_or(1, |c| c.cores);
     let total = 3 * repeats;
     control.report(0, total, 0, job.items());
-    // One untimed run first: in wasm, memory only grows, so the first run of a job that needs
-    // more of it pays for growing it and no later run does (transactions' serial median read
-    // 44 ms against 33 predicted on a fresh page, and the parallel runs after it 2.3x).
+    // One untimed run first: in wasm the first run that needs more memory pays for growing it
+    // and no later run does (docs/decisions.md: compare's untimed run).
     job.run_prefix(job.items(), &Plan::serial(), &options)?;
     let serial = job.measure(&Plan::serial(), repeats, &options)?;
     control.report(repeats, total, 0, job.items());
