@@ -99,7 +99,6 @@ fn a_panicking_function_is_reported_with_its_item_and_the_next_run_works() {
     // The pool survived: the same items run cleanly right after.
     let run = execute(&items, |x| x * 2, &Plan::fixed(2, 7)).unwrap();
     assert_eq!(run.results[4321], 8642);
-    assert_eq!(items.len(), 10_000);
 }
 
 #[test]
