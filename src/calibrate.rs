@@ -276,3 +276,49 @@ pub fn costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
     });
     (costs, measured_now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pool::{InlinePool, OwnedPool};
+
+    #[test]
+    fn a_threaded_pool_measures_every_figure() {
+        let pool = OwnedPool::new(4, 2);
+        let costs = measure(&pool);
+        assert_eq!((costs.cores, costs.threads), (2, 4));
+        for (name, figure) in [
+            ("run_fixed", costs.run_fixed_s),
+            ("wake", costs.wake_per_worker_s),
+            ("dispatch solo", costs.dispatch_solo_s),
+            ("dispatch shared", costs.dispatch_shared_s),
+            ("startup", costs.startup_per_worker_s),
+            ("message", costs.message_s),
+        ] {
+            assert_eq!(figure.source, Source::Measured, "{name}");
+            assert!(figure.value.is_finite() && figure.value >= 0.0, "{name}: {figure:?}");
+        }
+        // Any real run costs something to start and join.
+        assert!(costs.run_overhead_s(2) > 0.0);
+        assert!(costs.run_overhead_s(2) >= costs.run_overhead_s(1));
+        assert!(costs.calibration_time_s > 0.0);
+    }
+
+    #[test]
+    fn a_pool_that_cannot_start_threads_assumes_their_cost() {
+        let costs = measure(&InlinePool);
+        assert_eq!(costs.startup_per_worker_s.source, Source::Assumed);
+        assert_eq!(costs.startup_per_worker_s.value, ASSUMED_STARTUP_S);
+        // One core: nothing shares the counter, so shared dispatch is solo dispatch.
+        assert_eq!(costs.dispatch_shared_s.value, costs.dispatch_solo_s.value);
+    }
+
+    #[test]
+    fn dispatch_depends_on_whether_workers_share_the_counter() {
+        let mut costs = measure(&InlinePool);
+        costs.dispatch_solo_s = Figure::measured(1e-7);
+        costs.dispatch_shared_s = Figure::measured(5e-7);
+        assert_eq!(costs.dispatch_s(1), 1e-7);
+        assert_eq!(costs.dispatch_s(3), 5e-7);
+    }
+}

@@ -218,3 +218,82 @@ pub(crate) fn run_sweep(
         elapsed_s: watch.elapsed(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn a_sweep_runs_every_point_each_repeat_and_keeps_medians() {
+        let ran = RefCell::new(Vec::new());
+        // Each shape's runs read 1, 2, 3 (times its own cost), so its median is its cost x 2.
+        let run = |plan: &Plan, _: Option<&CancelToken>| {
+            let mut ran = ran.borrow_mut();
+            let cost = if plan.is_serial() {
+                5.0
+            } else {
+                plan.workers as f64 + plan.chunk_size as f64 / 100.0
+            };
+            let repeat = ran
+                .iter()
+                .filter(|&&(k, c)| (k, c) == (plan.workers, plan.chunk_size))
+                .count();
+            ran.push((plan.workers, plan.chunk_size));
+            Ok(cost * (repeat + 1) as f64)
+        };
+        let mut grid = SweepOptions::grid(1000, 2);
+        grid.workers = vec![1, 2];
+        grid.chunk_sizes = vec![10, 5000];
+        let sweep = run_sweep(1000, 4, &run, &grid).unwrap();
+        // Chunks above the item count shrink to it; 2 x 2 points and serial, 3 repeats each.
+        assert_eq!(sweep.points.len(), 4);
+        assert!(sweep.points.iter().any(|p| p.chunk_size == 1000));
+        assert_eq!(sweep.runs, 15);
+        assert_eq!(ran.borrow().len(), 15);
+        assert_eq!(sweep.serial.unwrap().median_s, 10.0);
+        assert_eq!((sweep.best.workers, sweep.best.chunk_size), (1, 10));
+        assert_eq!(sweep.best.time.median_s, (1.0 + 0.1) * 2.0);
+    }
+
+    #[test]
+    fn a_sweep_refuses_bad_grids_before_running() {
+        let run = |_: &Plan, _: Option<&CancelToken>| -> Result<f64> { panic!("nothing runs") };
+        let mut grid = SweepOptions::grid(100, 2);
+        grid.workers = vec![0];
+        assert_eq!(
+            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            Error::ZeroWorkers
+        );
+        grid.workers = vec![8];
+        assert!(matches!(
+            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            Error::TooManyWorkers { .. }
+        ));
+        grid.workers = vec![1];
+        grid.repeats = 0;
+        assert!(matches!(
+            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            Error::InvalidParameter { .. }
+        ));
+    }
+
+    #[test]
+    fn a_cancel_between_runs_ends_the_sweep() {
+        let token = CancelToken::new();
+        let run = |_: &Plan, cancel: Option<&CancelToken>| {
+            if cancel.is_some_and(|c| c.is_cancelled()) {
+                return Err(Error::Cancelled);
+            }
+            Ok(1.0)
+        };
+        let cancel_on_first = |_: &Progress| token.cancel();
+        let mut grid = SweepOptions::grid(100, 2);
+        grid.cancel = Some(token.clone());
+        grid.progress = Some(&cancel_on_first);
+        assert_eq!(
+            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            Error::Cancelled
+        );
+    }
+}

@@ -170,3 +170,84 @@ pub(crate) fn run_tune(
         elapsed_s: watch.elapsed(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Breakdown, Prediction};
+    use std::cell::RefCell;
+
+    fn per_workers(chunk: usize) -> Vec<Prediction> {
+        (1..=3)
+            .map(|k| Prediction {
+                serial: false,
+                workers: k,
+                chunk_size: chunk,
+                time_s: 1.0 / k as f64,
+                low_s: 0.0,
+                high_s: 0.0,
+                breakdown: Breakdown::default(),
+            })
+            .collect()
+    }
+
+    /// A runner whose times are known: 2 workers with chunks of 40 is fastest, serial slowest.
+    fn fake(plan: &Plan) -> f64 {
+        if plan.is_serial() {
+            return 10.0;
+        }
+        let k = plan.workers as f64;
+        let c = plan.chunk_size as f64;
+        1.0 + (k - 2.0).abs() + (c - 40.0).abs() / 40.0
+    }
+
+    #[test]
+    fn the_tuner_keeps_what_ran_fastest_and_drops_the_slower_half() {
+        let model_plan = Plan {
+            per_workers: per_workers(10),
+            predicted_serial_s: 3.0,
+            ..Plan::fixed(3, 10)
+        };
+        let ran = RefCell::new(Vec::new());
+        let run = |plan: &Plan, _: Option<&CancelToken>| {
+            ran.borrow_mut().push((plan.workers, plan.chunk_size));
+            Ok(fake(plan))
+        };
+        let tuned = run_tune(400, &model_plan, &run, &TuneOptions::default()).unwrap();
+        // The field holds k = 1..3 at chunks 10, 2 and 40; (2, 40) is the fastest of them.
+        assert_eq!((tuned.plan.workers, tuned.plan.chunk_size), (2, 40));
+        assert_eq!(tuned.best_time_s, 1.0);
+        assert_eq!(tuned.runs, ran.borrow().len());
+        let winner = tuned
+            .candidates
+            .iter()
+            .find(|c| c.eliminated_in.is_none())
+            .unwrap();
+        assert_eq!((winner.workers, winner.chunk_size), (2, 40));
+        for c in tuned
+            .candidates
+            .iter()
+            .filter(|c| c.eliminated_in.is_some())
+        {
+            assert!(c.median_s >= winner.median_s, "{c:?}");
+        }
+        // Successive halving: later rounds run fewer candidates than the first.
+        assert!(tuned.rounds >= 2);
+        assert!(tuned.runs < tuned.candidates.len() * tuned.rounds);
+    }
+
+    #[test]
+    fn serial_wins_the_tuning_when_it_runs_fastest() {
+        let model_plan = Plan {
+            per_workers: per_workers(10),
+            predicted_serial_s: 3.0,
+            ..Plan::fixed(3, 10)
+        };
+        let run = |plan: &Plan, _: Option<&CancelToken>| {
+            Ok(if plan.is_serial() { 0.5 } else { fake(plan) })
+        };
+        let tuned = run_tune(400, &model_plan, &run, &TuneOptions::default()).unwrap();
+        assert!(tuned.plan.is_serial());
+        assert_eq!(tuned.best_time_s, 0.5);
+    }
+}

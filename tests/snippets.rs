@@ -20,7 +20,10 @@ fn regions(source: &str) -> Vec<(String, String)> {
                 .map(|l| l.len() - l.trim_start().len())
                 .min()
                 .unwrap_or(0);
-            let code: Vec<&str> = lines.iter().map(|l| l.get(indent..).unwrap_or("")).collect();
+            let code: Vec<&str> = lines
+                .iter()
+                .map(|l| l.get(indent..).unwrap_or(""))
+                .collect();
             out.push((name, code.join("\n") + "\n"));
         } else if let Some((_, lines)) = current.as_mut() {
             lines.push(line);
@@ -53,8 +56,18 @@ fn the_page_shows_the_compiled_snippets() {
     let source = std::fs::read_to_string(root.join("examples/snippets.rs")).unwrap();
     let regions = regions(&source);
     let names: Vec<&str> = regions.iter().map(|(n, _)| n.as_str()).collect();
-    for wanted in ["optimize", "execute", "compare", "worker_curve", "sweep", "tune"] {
-        assert!(names.contains(&wanted), "no `{wanted}` snippet in {names:?}");
+    for wanted in [
+        "optimize",
+        "execute",
+        "compare",
+        "worker_curve",
+        "sweep",
+        "tune",
+    ] {
+        assert!(
+            names.contains(&wanted),
+            "no `{wanted}` snippet in {names:?}"
+        );
     }
     let expected = module(&regions);
     let path = root.join("www/snippets.js");
@@ -71,6 +84,10 @@ fn the_page_shows_the_compiled_snippets() {
 
 #[test]
 fn regions_are_dedented_and_closed() {
-    let found = regions("fn main() {\n    // snippet: a\n    let x = 1;\n        x;\n    // end\n}\n");
-    assert_eq!(found, [("a".to_string(), "let x = 1;\n    x;\n".to_string())]);
+    let found =
+        regions("fn main() {\n    // snippet: a\n    let x = 1;\n        x;\n    // end\n}\n");
+    assert_eq!(
+        found,
+        [("a".to_string(), "let x = 1;\n    x;\n".to_string())]
+    );
 }
