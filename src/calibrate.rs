@@ -296,7 +296,10 @@ mod tests {
             ("message", costs.message_s),
         ] {
             assert_eq!(figure.source, Source::Measured, "{name}");
-            assert!(figure.value.is_finite() && figure.value >= 0.0, "{name}: {figure:?}");
+            assert!(
+                figure.value.is_finite() && figure.value >= 0.0,
+                "{name}: {figure:?}"
+            );
         }
         // Any real run costs something to start and join.
         assert!(costs.run_overhead_s(2) > 0.0);

@@ -50,6 +50,8 @@ pub struct DecisionCost {
 pub struct Plan {
     pub strategy: Strategy,
     pub workers: usize,
+    /// `null` in JSON for serial, which hands out no chunks.
+    #[serde(with = "serial_chunk")]
     pub chunk_size: usize,
     /// Predicted serial time over predicted time of this plan; NaN for hand-built plans.
     pub predicted_speedup: f64,
@@ -181,6 +183,24 @@ pub fn best_of(per_workers: &[Prediction]) -> Option<Prediction> {
         .iter()
         .find(|p| p.time_s <= fastest * NEAR_TIE)
         .copied()
+}
+
+/// A serial plan's chunk size (`usize::MAX`, one chunk of everything) is `null` in JSON rather
+/// than 2^64-1, which JavaScript cannot even hold exactly.
+mod serial_chunk {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(chunk: &usize, s: S) -> Result<S::Ok, S::Error> {
+        if *chunk == usize::MAX {
+            s.serialize_none()
+        } else {
+            s.serialize_some(chunk)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        Option::<usize>::deserialize(d).map(|c| c.unwrap_or(usize::MAX))
+    }
 }
 
 impl From<&Plan> for Shape {

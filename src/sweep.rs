@@ -5,19 +5,33 @@ use crate::error::{Error, Result};
 use crate::model::chunk_ladder;
 use crate::options::Transfer;
 use crate::plan::Plan;
+use crate::shape::Shape;
 use crate::stats;
 use serde::{Deserialize, Serialize};
 
-/// How far a sweep or tune has got. `workers == 0` marks the serial baseline.
+/// How far a sweep or tune has got, and the shape it runs now (one worker and every item for
+/// the serial baseline).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub done: usize,
     pub total: usize,
+    pub serial: bool,
     pub workers: usize,
     pub chunk_size: usize,
 }
 
 impl Progress {
+    /// `done` of `total` runs, running `shape` on `items` items now.
+    pub fn new(done: usize, total: usize, shape: Shape, items: usize) -> Self {
+        Self {
+            done,
+            total,
+            serial: shape.is_serial(),
+            workers: shape.workers(),
+            chunk_size: shape.chunk_size(items),
+        }
+    }
+
     pub fn fraction(&self) -> f64 {
         if self.total == 0 {
             1.0
@@ -166,14 +180,9 @@ pub(crate) fn run_sweep(
     let mut serial_runs = Vec::new();
     let mut point_runs: Vec<Vec<f64>> = vec![Vec::new(); shapes.len()];
     let mut done = 0;
-    let report = |done: usize, workers: usize, chunk_size: usize| {
+    let report = |done: usize, shape: Shape| {
         if let Some(progress) = options.progress {
-            progress(&Progress {
-                done,
-                total,
-                workers,
-                chunk_size,
-            });
+            progress(&Progress::new(done, total, shape, items));
         }
     };
     // Repeats go round the whole grid, so that drift in the machine's speed hits every point.
@@ -181,12 +190,12 @@ pub(crate) fn run_sweep(
         if options.include_serial {
             serial_runs.push(run(&Plan::serial(), cancel)?);
             done += 1;
-            report(done, 0, items);
+            report(done, Shape::Serial);
         }
         for (i, &(k, c)) in shapes.iter().enumerate() {
             point_runs[i].push(run(&Plan::fixed(k, c), cancel)?);
             done += 1;
-            report(done, k, c);
+            report(done, Shape::fixed(k, c));
         }
     }
     let points: Vec<SweepPoint> = shapes

@@ -33,7 +33,8 @@ impl Default for TuneOptions<'_> {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
-    /// 0 for serial.
+    /// Serial: one worker, one chunk of every item.
+    pub serial: bool,
     pub workers: usize,
     pub chunk_size: usize,
     pub predicted_s: f64,
@@ -56,11 +57,11 @@ pub struct TuneResult {
     pub elapsed_s: f64,
 }
 
-fn plan_for(model_plan: &Plan, workers: usize, chunk_size: usize) -> Plan {
-    if workers == 0 {
+fn plan_for(model_plan: &Plan, candidate: &Candidate) -> Plan {
+    if candidate.serial {
         model_plan.as_serial()
     } else {
-        model_plan.with_shape(workers, chunk_size)
+        model_plan.with_shape(candidate.workers, candidate.chunk_size)
     }
 }
 
@@ -83,9 +84,10 @@ fn field(model_plan: &Plan, items: usize, size: usize) -> Vec<Candidate> {
     let mut ranked: Vec<Candidate> = shapes
         .into_iter()
         .map(|(k, c)| Candidate {
+            serial: false,
             workers: k,
             chunk_size: c,
-            predicted_s: plan_for(model_plan, k, c).predicted_time_s,
+            predicted_s: model_plan.with_shape(k, c).predicted_time_s,
             runs_s: Vec::new(),
             median_s: f64::NAN,
             eliminated_in: None,
@@ -94,7 +96,8 @@ fn field(model_plan: &Plan, items: usize, size: usize) -> Vec<Candidate> {
     ranked.sort_by(|a, b| a.predicted_s.total_cmp(&b.predicted_s));
     ranked.truncate(size.max(1));
     ranked.push(Candidate {
-        workers: 0,
+        serial: true,
+        workers: 1,
         chunk_size: items,
         predicted_s: model_plan.predicted_serial_s,
         runs_s: Vec::new(),
@@ -125,17 +128,12 @@ pub(crate) fn run_tune(
     let mut runs = 0;
     let mut rounds = 0;
     let measure = |candidate: &mut Candidate, runs: &mut usize| -> Result<()> {
-        let plan = plan_for(model_plan, candidate.workers, candidate.chunk_size);
+        let plan = plan_for(model_plan, candidate);
         candidate.runs_s.push(run(&plan, cancel)?);
         candidate.median_s = stats::median(&candidate.runs_s);
         *runs += 1;
         if let Some(progress) = options.progress {
-            progress(&Progress {
-                done: *runs,
-                total,
-                workers: candidate.workers,
-                chunk_size: candidate.chunk_size,
-            });
+            progress(&Progress::new(*runs, total, plan.shape(), items));
         }
         Ok(())
     };
@@ -158,10 +156,10 @@ pub(crate) fn run_tune(
     let best = &all[winner];
     let serial = all
         .iter()
-        .find(|c| c.workers == 0)
+        .find(|c| c.serial)
         .expect("serial is in the field");
     Ok(TuneResult {
-        plan: plan_for(model_plan, best.workers, best.chunk_size),
+        plan: plan_for(model_plan, best),
         best_time_s: best.median_s,
         serial_time_s: serial.median_s,
         candidates: all.clone(),

@@ -151,7 +151,11 @@ fn bench_and_its_summary() {
     let row = ok(json!({"kind": "bench", "job": job(), "repeats": 1}));
     assert!(row["regret"].as_f64().unwrap() >= 1.0, "{row}");
     let summary = ok(json!({"kind": "bench_summary", "rows": [row.clone(), row.clone()]}));
-    assert_eq!(summary["median_regret"], row["regret"]);
+    let (median, regret) = (summary["median_regret"].as_f64(), row["regret"].as_f64());
+    assert!(
+        (median.unwrap() - regret.unwrap()).abs() < 1e-12,
+        "{summary}"
+    );
     assert!(!summary["targets"].as_array().unwrap().is_empty());
     let empty = refused(json!({"kind": "bench_summary", "rows": []}));
     assert_eq!(empty.kind, "invalid_parameter");
@@ -320,4 +324,37 @@ fn consecutive_requests_on_one_job_see_the_same_items() {
     assert_eq!(run(300), 300);
     assert_eq!(run(300), 300);
     assert_eq!(run(500), 500);
+}
+
+#[test]
+fn serial_is_spelled_one_way_on_the_wire() {
+    let value = ok(json!({"kind": "execute", "job": job(), "shape": {"type": "serial"}}));
+    assert_eq!(value["plan"]["strategy"], "serial");
+    // A serial plan hands out no chunks: null, not 2^64-1.
+    assert!(value["plan"]["chunk_size"].is_null(), "{}", value["plan"]);
+    assert_eq!(value["run"]["serial"], true);
+    assert_eq!(value["run"]["workers"], 1);
+    let tuned = &ok(json!({"kind": "tune", "job": job()}))[1];
+    let serial: Vec<&Value> = tuned["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["serial"] == true)
+        .collect();
+    assert_eq!(serial.len(), 1, "{tuned}");
+    assert_eq!(serial[0]["workers"], 1);
+    assert_eq!(serial[0]["chunk_size"], 400);
+    let progress = std::cell::RefCell::new(Vec::new());
+    Service::new()
+        .handle_json(
+            &json!({"kind": "sweep", "job": job(), "workers": [1], "chunk_sizes": [100], "repeats": 1})
+                .to_string(),
+            &|p| progress.borrow_mut().push(*p),
+        )
+        .unwrap();
+    let progress = progress.into_inner();
+    assert!(progress
+        .iter()
+        .any(|p| p.serial && p.workers == 1 && p.chunk_size == 400));
+    assert!(progress.iter().all(|p| p.workers >= 1));
 }

@@ -103,7 +103,7 @@ export function cell(def) {
             bar.max = p.total;
             bar.value = p.done;
             root.dataset.progress = String(p.done / p.total);
-            const shape = p.workers ? ` · now k=${p.workers}${p.chunk_size ? `, c=${p.chunk_size}` : ''}` : '';
+            const shape = p.serial ? ' · now serial' : p.workers ? ` · now k=${p.workers}${p.chunk_size ? `, c=${p.chunk_size}` : ''}` : '';
             barText.textContent = `${req.kind.replace('_', ' ')}: ${p.done}/${p.total} runs (${Math.round((100 * p.done) / p.total)} %)${shape}`;
           }
         });
