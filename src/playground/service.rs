@@ -38,7 +38,12 @@
 //! does not decode (unknown kind, a field of the wrong type, a missing field) is an
 //! `invalid_parameter` error naming `request`.
 //!
-//! Progress arrives as `{done, total, workers, chunk_size}` between runs. A request is cancelled
+//! Serial is spelled one way: `serial: true` with one worker and one chunk of every item on
+//! runs, tune candidates, bench shapes and progress; plans say `strategy: "serial"` and their
+//! `chunk_size` is `null`. Speedups come with verdicts (`{speedup, class: "faster" | "no_gain" |
+//! "slower", short, label}`) where the page prints them, and reports are `sections` to render.
+//!
+//! Progress arrives as `{done, total, serial, workers, chunk_size}` between runs. A request is cancelled
 //! through [`Service::cancel_token`]; each request starts with the token reset.
 
 use crate::calibrate::{self, Costs};
