@@ -129,6 +129,13 @@ fn worker_curve_measures_each_worker_count() {
         .map(|p| p["workers"].as_u64().unwrap())
         .collect();
     assert_eq!(workers, [1, 2]);
+    let fastest = value["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["speedup"].as_f64().unwrap())
+        .fold(0.0, f64::max);
+    assert_eq!(value["fastest"]["speedup"].as_f64().unwrap(), fastest);
 }
 
 #[test]

@@ -122,6 +122,8 @@ pub struct WorkerCurve {
     pub plan: Plan,
     pub serial: Measurement,
     pub points: Vec<CurvePoint>,
+    /// The point that ran fastest (highest measured speedup).
+    pub fastest: CurvePoint,
 }
 
 /// Time and speedup against worker count (`1..=max_workers`), measured and predicted.
@@ -170,10 +172,16 @@ pub fn worker_curve(
             measured,
         });
     }
+    let fastest = points
+        .iter()
+        .max_by(|a, b| a.speedup.total_cmp(&b.speedup))
+        .cloned()
+        .ok_or(Error::ZeroWorkers)?;
     Ok(WorkerCurve {
         plan,
         serial,
         points,
+        fastest,
     })
 }
 

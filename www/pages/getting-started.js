@@ -108,7 +108,7 @@ export function render(main, { info, catalog }) {
     async run(v, ctx) {
       const result = await ctx.request({ kind: 'worker_curve', job: jobFrom(v, 'cpu-loop'), max_workers: v.max_workers, repeats: v.repeats });
       for (const spec of fig.workerCurve(result, 'getting-started')) ctx.chart(spec);
-      const best = result.points.reduce((a, b) => (b.speedup > a.speedup ? b : a));
+      const best = result.fastest;
       ctx.html(`<p data-curve>Fastest measured: k=${best.workers} at ${x(best.speedup)} (predicted ${x(best.predicted_speedup)}). Serial: ${seconds(result.serial.median_s)}.</p>`);
       ctx.out.dataset.curve = JSON.stringify(result.points.map((p) => ({ k: p.workers, speedup: p.speedup })));
     },
