@@ -92,6 +92,8 @@ enum Kind {
     WorkerCurve,
     Scaling,
     Bench,
+    /// The workload's catalog entry with the job's parameters: text that follows the values.
+    Describe,
 }
 
 /// One request: `kind` says what to do with `job`; the other fields belong to some kinds only.
@@ -263,6 +265,10 @@ fn dispatch(request: Request, progress: &dyn Fn(&Progress)) -> Result<JsValue, E
     // Every kind but scaling (which prepares a job per value) runs on this request's job.
     let job = || job_for(spec);
     match request.kind {
+        Kind::Describe => Ok(to_js(&crate::workloads::describe(
+            &spec.workload,
+            &spec.params,
+        )?)),
         Kind::Scaling => {
             let axis = request.axis.ok_or_else(|| missing("axis", "scaling"))?;
             let values = request.values.ok_or_else(|| missing("values", "scaling"))?;
