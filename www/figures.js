@@ -136,8 +136,10 @@ export function breakdown(plan, name, threads = Infinity) {
   const rows = plan.per_workers;
   if (rows.length < 2) return { name: `${name}-breakdown`, instead: nothingToSweep(Math.min(threads, rows[0]?.workers ?? 1)) };
   const cats = rows.map((p) => String(p.workers));
-  // A log axis has no zero: a part that costs nothing is left out of the bar and named in the tooltip.
-  const positive = (v) => (Number.isFinite(v) && v > 0 ? ms(v) : null);
+  // Drawn in nanoseconds: on a log axis ECharts grows bars from 1, so every part must be 1 or
+  // more (nothing here is faster than a nanosecond). A log axis has no zero: a part that costs
+  // nothing is left out of its group and named in the tooltip.
+  const positive = (v) => (Number.isFinite(v) && v > 0 ? Math.max(1, +(v * 1e9).toPrecision(4)) : null);
   const series = PARTS.map(([key, label], i) => ({
     name: label, type: 'bar', color: COLORS.parts[i], barMaxWidth: 14, barGap: '10%',
     data: rows.map((p) => positive(p.breakdown[key])),
@@ -147,7 +149,7 @@ export function breakdown(plan, name, threads = Infinity) {
     data: rows.map((p) => positive(p.time_s)), markLine: recommendedMark(plan, true),
   });
   const all = rows.flatMap((p) => [p.time_s, ...PARTS.map(([k]) => p.breakdown[k])]).filter((v) => Number.isFinite(v) && v > 0);
-  const lo = 10 ** Math.floor(Math.log10(Math.min(...all) * 1e3));
+  const lo = Math.max(1, 10 ** Math.floor(Math.log10(Math.min(...all) * 1e9)));
   const biggest = (p) => PARTS.filter(([k]) => k !== 'compute_s').reduce((a, b) => (p.breakdown[b[0]] > p.breakdown[a[0]] ? b : a), PARTS[1]);
   const rec = rows.find((p) => p.workers === plan.workers) ?? rows[0];
   return {
@@ -166,7 +168,7 @@ export function breakdown(plan, name, threads = Infinity) {
         },
       },
       xAxis: { type: 'category', data: cats, name: 'workers (k)', nameLocation: 'middle', nameGap: 26 },
-      yAxis: { type: 'log', name: 'predicted time (ms, log scale)', min: lo, logBase: 10 },
+      yAxis: { type: 'log', name: 'predicted time (log scale)', min: lo, logBase: 10, axisLabel: { formatter: (ns) => seconds(ns * 1e-9) } },
       series,
     },
     csv: {

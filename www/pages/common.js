@@ -59,6 +59,7 @@ export function compareCell(w, { id, title, intro }) {
 
 export function verdict(speedup) {
   if (!Number.isFinite(speedup)) return '';
+  if (speedup < 0.01) return `<span class="verdict bad">${x(speedup)} than serial (negative scaling)</span>`;
   if (speedup < 0.95) return `<span class="verdict bad">${x(speedup)}: slower than serial (negative scaling)</span>`;
   if (speedup < 1.05) return `<span class="verdict">${x(speedup)}: no gain</span>`;
   return `<span class="verdict good">${x(speedup)} faster</span>`;
