@@ -30,7 +30,11 @@ pub fn bytes(b: f64) -> String {
     }
 }
 
+/// `35%`; a share that rounds to 0% but is not nothing reads `under 1%`.
 pub fn percent(fraction: f64) -> String {
+    if fraction > 0.0 && fraction < 0.005 {
+        return "under 1%".into();
+    }
     format!("{:.0}%", fraction * 100.0)
 }
 
@@ -127,6 +131,13 @@ mod tests {
         assert_eq!(number(4e12), "4 trillion");
         assert_eq!(number(3e15), "3.0e15");
         assert_eq!(number(f64::NAN), "n/a");
+    }
+
+    #[test]
+    fn small_shares_are_not_nothing() {
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(0.001), "under 1%");
+        assert_eq!(percent(0.35), "35%");
     }
 
     #[test]
