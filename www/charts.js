@@ -106,7 +106,7 @@ function dataTable(spec) {
   const { columns, rows } = spec.csv;
   return el('details', { class: 'chart-data' },
     el('summary', {}, `Data table (${rowCount(rows.length)})`),
-    el('table', { class: 'data' },
+    el('table', { class: 'data', tabindex: '0' },
       el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, c)))),
       el('tbody', {}, rows.map((r) => el('tr', {}, r.map((v) => el('td', {}, v === null || v === undefined ? '' : String(v))))))));
 }

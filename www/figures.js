@@ -213,7 +213,7 @@ export function timeline(run, name) {
   const workers = Math.max(...chunks.map((c) => c.worker)) + 1;
   const data = chunks.map((c) => [c.worker, ms(c.start - t0), ms(c.end - t0), c.first, c.count]);
   return {
-    title: `Chunks per worker over time (${chunks.length} chunks${run.timeline_truncated ? ', truncated' : ''})`, name,
+    title: `Chunks per worker over time (${count(chunks.length, 'chunk')}${run.timeline_truncated ? ', truncated' : ''})`, name,
     height: Math.max(180, 60 + workers * 34),
     option: {
       legend: { show: false },

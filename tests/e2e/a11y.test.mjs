@@ -110,18 +110,22 @@ test('exports: named after page, cell and parameters, with the title, a solid ba
     const figure = page.locator('#curve figure.figure').first();
     const title = await figure.locator('figcaption > span').first().textContent();
     const get = async (format) => {
-      const [file] = await Promise.all([page.waitForEvent('download'), figure.locator(`button[data-export="${format}"]`).click()]);
+      const [file] = await Promise.all([
+        page.waitForEvent('download', { timeout: 15_000 }).catch((e) => { throw new Error(`no ${format} download in ${scheme} (${page.problems.join('; ')}): ${e.message}`); }),
+        figure.locator(`button[data-export="${format}"]`).click(),
+      ]);
       return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
     };
+    const files = {};
     for (const format of ['png', 'svg', 'csv']) {
-      const { name } = await get(format);
-      assert.match(name, new RegExp(`^amorsize-getting-started-curve-worker-sweep-time-vs-k-cpu-loop-n600\\.${format}$`), name);
+      files[format] = await get(format);
+      assert.match(files[format].name, new RegExp(`^amorsize-getting-started-curve-worker-sweep-time-vs-k-cpu-loop-n600\\.${format}$`), files[format].name);
     }
-    const svg = (await get('svg')).bytes.toString('utf8');
+    const svg = files.svg.bytes.toString('utf8');
     assert.ok(svg.includes(`>${title}<`), `the SVG carries its title "${title}"`);
     assert.match(svg, /time \(ms\)/, 'the SVG carries the axis unit');
     assert.match(svg, new RegExp(`<rect[^>]*fill="${bg}"`, 'i'), `the ${scheme} SVG has a solid ${bg} background`);
-    const png = (await get('png')).bytes;
+    const png = files.png.bytes;
     const corner = await page.evaluate(async (b64) => {
       const img = new Image();
       img.src = `data:image/png;base64,${b64}`;
@@ -134,7 +138,7 @@ test('exports: named after page, cell and parameters, with the title, a solid ba
     const want = [1, 3, 5].map((i) => parseInt(bg.slice(i, i + 2), 16));
     assert.deepEqual(corner.slice(0, 3), want, `the ${scheme} PNG has a solid ${bg} background`);
     assert.equal(corner[3], 255, 'the PNG is opaque');
-    const header = (await get('csv')).bytes.toString('utf8').split('\n')[0].split(',');
+    const header = files.csv.bytes.toString('utf8').split('\n')[0].split(',');
     assert.ok(header.filter((h) => /_(ms|s|x|items)$/.test(h)).length >= 3, `CSV header with units: ${header}`);
   }
   assert.deepEqual(page.problems, []);

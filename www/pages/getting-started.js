@@ -34,7 +34,7 @@ export function render(main, { info, catalog }) {
         const cmp = await ctx.request({ kind: 'compare', job: { workload: name, n }, repeats: v.repeats });
         rows.push({ name, cmp });
       }
-      ctx.html(`<table class="data" data-consistency="blind"><thead><tr><th scope="col">workload</th><th scope="col">blind speedup</th><th scope="col">recommendation</th><th scope="col">serial</th><th scope="col">blind (${shape(rows[0].cmp.blind_workers, 1)})</th></tr></thead><tbody>${rows.map(({ name, cmp }) =>
+      ctx.html(`<table class="data" tabindex="0" data-consistency="blind"><thead><tr><th scope="col">workload</th><th scope="col">blind speedup</th><th scope="col">recommendation</th><th scope="col">serial</th><th scope="col">blind (${shape(rows[0].cmp.blind_workers, 1)})</th></tr></thead><tbody>${rows.map(({ name, cmp }) =>
         `<tr data-speedup="${cmp.speedup_blind}" data-time="${cmp.blind.median_s}" data-serial="${cmp.serial.median_s}"><th scope="row">${name}</th><td>${verdict(cmp.speedup_blind)}</td><td>${cmp.plan.strategy === 'serial' ? `serial (${x(1)})` : `${planShape(cmp.plan)} (${x(cmp.speedup_recommended)} measured)`}</td><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td></tr>`).join('')}</tbody></table>`);
       const data = rows.map(({ name, cmp }) => ({ name, serial: cmp.serial.median_s, blind: cmp.blind.median_s, s: cmp.speedup_blind, opt: shownSpeedup(cmp.plan, cmp.speedup_recommended) }));
       ctx.chart({

@@ -91,7 +91,7 @@ function pointsTable(points, label) {
   // When N itself is what varies, one N column says it all. The speedup comes second so that it
   // stays in view on a phone; a serial plan is the serial run, 1.00×.
   const itemsColumn = label !== 'N';
-  return `<table class="data" data-consistency="points"><thead><tr><th scope="col">${label}</th><th scope="col">speedup</th><th scope="col">predicted</th>${itemsColumn ? '<th scope="col">N</th>' : ''}<th scope="col">plan</th><th scope="col">serial</th><th scope="col">plan time</th></tr></thead><tbody>${
+  return `<table class="data" tabindex="0" data-consistency="points"><thead><tr><th scope="col">${label}</th><th scope="col">speedup</th><th scope="col">predicted</th>${itemsColumn ? '<th scope="col">N</th>' : ''}<th scope="col">plan</th><th scope="col">serial</th><th scope="col">plan time</th></tr></thead><tbody>${
     points.map((p) => {
       const time = p.plan.strategy === 'serial' ? p.serial.median_s : p.recommended.median_s;
       const speedup = shownSpeedup(p.plan, p.speedup);

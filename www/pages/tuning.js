@@ -47,11 +47,11 @@ export function render(main, { info, catalog }) {
         { label: 'full grid', shape: shapeLabel(sweep.best.workers, sweep.best.chunk_size), time_s: sweep.best.time.median_s, predicted_s: bestPred, cost_s: sweep.elapsed_s, runs: sweep.runs },
       ];
       ctx.chart({ ...fig.searchCost(rows, 'search-cost'), workload: 'cpu-loop' });
-      ctx.html(`<table class="data"><thead><tr><th>method</th><th>chosen shape</th><th>its time (measured)</th><th>predicted</th><th>search cost</th><th>runs</th></tr></thead><tbody>${
+      ctx.html(`<table class="data" tabindex="0"><thead><tr><th>method</th><th>chosen shape</th><th>its time (measured)</th><th>predicted</th><th>search cost</th><th>runs</th></tr></thead><tbody>${
         rows.map((r) => `<tr><th scope="row">${r.label}</th><td>${esc(r.shape)}</td><td>${seconds(r.time_s)}</td><td>${seconds(r.predicted_s)}</td><td>${seconds(r.cost_s)}</td><td>${r.runs}</td></tr>`).join('')
       }</tbody></table>
       <details><summary>The tuner's rounds (${t.rounds} rounds, ${t.candidates.length} candidates)</summary>
-      <table class="data"><thead><tr><th>shape</th><th>predicted</th><th>median measured</th><th>runs</th><th>eliminated in round</th></tr></thead><tbody>${
+      <table class="data" tabindex="0"><thead><tr><th>shape</th><th>predicted</th><th>median measured</th><th>runs</th><th>eliminated in round</th></tr></thead><tbody>${
         t.candidates.map((c) => `<tr><td>${c.workers === 0 ? 'serial' : shapeLabel(c.workers, c.chunk_size)}</td><td>${seconds(c.predicted_s)}</td><td>${seconds(c.median_s)}</td><td>${c.runs_s.length}</td><td>${c.eliminated_in ?? '<strong>winner</strong>'}</td></tr>`).join('')
       }</tbody></table></details>`);
     },
