@@ -165,3 +165,21 @@ test('single-threaded build: no one-point chart, no "1 workers"; worker sweeps s
   }
   assert.deepEqual(failures, []);
 });
+
+test('wording: the Lab description follows its URL parameters, and a cancelled run says so once', { timeout: 120_000 }, async () => {
+  const page = await open(browser, `${base.isolated}#/lab?workload=parametric&cost_us=1000000&n=40`);
+  await page.waitForFunction(() => /mean 1000000 µs/.test(document.querySelector('.workload-info')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.doesNotMatch(await page.textContent('.workload-info'), /mean 100 µs/);
+  await setField(page, 'lab', 'p.cost_us', 20);
+  await page.waitForFunction(() => /mean 20 µs/.test(document.querySelector('.workload-info').textContent), null, { timeout: 30_000 });
+  await setField(page, 'lab', 'n', 200000);
+  await setField(page, 'lab', 'repeats', 15);
+  await page.click('#lab [data-action="sweep"]');
+  await page.waitForFunction(() => Number(document.querySelector('#lab').dataset.progress ?? 0) > 0, null, { timeout: 60_000 });
+  await page.click('#lab button.cancel');
+  await page.waitForFunction(() => document.querySelector('#lab').dataset.state === 'cancelled', null, { timeout: 10_000 });
+  const said = (await page.textContent('#lab .error')).trim();
+  assert.equal(said, 'Cancelled. Run again when you are ready.');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

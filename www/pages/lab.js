@@ -126,7 +126,10 @@ export function render(main, { info, catalog, query }) {
     form().set(fieldName, raw);
   }
   if (notices.length) lab.querySelector('.intro').append(el('div', { class: 'error', role: 'alert' }, notices.join(' ')));
-  lab.querySelector('.fields-slot').addEventListener('change', describeCurrent);
+  let typing = null;
+  const soon = () => { clearTimeout(typing); typing = setTimeout(describeCurrent, 300); };
+  lab.querySelector('.fields-slot').addEventListener('input', soon);
+  lab.querySelector('.fields-slot').addEventListener('change', soon);
   describeCurrent();
 
   page(main, {
