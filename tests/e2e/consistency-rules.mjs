@@ -41,6 +41,12 @@ export function checkConsistency() {
       if (Number(best.dataset.time) > fastest * 1.005) out.push(`"best measured" (${best.dataset.time} s) is slower than another row (${fastest} s) in ${where(best)}`);
     }
   }
+  // A sweep's "Best measured" is the fastest of its grid and of the serial run it is shown with.
+  for (const p of document.querySelectorAll('p[data-sweep][data-best]')) {
+    const best = Number(p.dataset.best);
+    const others = [Number(p.dataset.fastest), p.dataset.serial === '' ? Infinity : Number(p.dataset.serial)];
+    if (best > Math.min(...others) * 1.005) out.push(`"Best measured" (${best} s) is slower than ${Math.min(...others)} s shown beside it in ${where(p)}`);
+  }
   // The worker sweep's "Fastest measured" line names the point with the highest speedup.
   for (const p of document.querySelectorAll('[data-curve]')) {
     if (p.tagName !== 'P') continue;

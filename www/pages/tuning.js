@@ -21,7 +21,7 @@ export function render(main, { info, catalog }) {
     async run(v, ctx) {
       const [plan, sweep] = await ctx.request({ kind: 'sweep', job: jobFrom(v, 'cpu-loop'), workers: v.workers, chunk_sizes: v.chunk_sizes, repeats: v.repeats });
       ctx.chart({ ...fig.heatmap(sweep, 'heatmap'), workload: 'cpu-loop' });
-      ctx.html(`<p data-sweep>Best measured: <strong>${shapeLabel(sweep.best.workers, sweep.best.chunk_size)}</strong> at ${seconds(sweep.best.time.median_s)}${sweep.serial ? ` against ${seconds(sweep.serial.median_s)} serial` : ''}; the model recommended <strong>${planShape(plan)}</strong>.
+      ctx.html(`<p data-sweep data-best="${sweep.best.time.median_s}" data-serial="${sweep.serial?.median_s ?? ''}" data-fastest="${Math.min(...sweep.points.map((p) => p.time.median_s))}">Best measured: <strong>${shapeLabel(sweep.best.workers, sweep.best.chunk_size)}</strong> at ${seconds(sweep.best.time.median_s)}${sweep.serial ? ` against ${seconds(sweep.serial.median_s)} serial` : ''}; the model recommended <strong>${planShape(plan)}</strong>.
         The grid took ${sweep.runs} runs and ${seconds(sweep.elapsed_s)}.</p>`);
       ctx.chart({ ...fig.predictedVsMeasured(sweep, 'predicted-vs-measured'), workload: 'cpu-loop' });
     },
