@@ -132,7 +132,8 @@ export function chart(parent, spec) {
   const summary = spec.summary ?? `${spec.title}. The data table under the chart lists its ${rowCount(spec.csv.rows.length)}.`;
   const canvas = el('div', { class: 'chart', role: 'img', 'aria-label': summary, style: `height:${spec.height ?? 320}px` });
   const name = () => exportName(figure, spec);
-  const button = (format, title, onclick) => el('button', { type: 'button', class: 'small', 'data-export': format.toLowerCase(), title, 'aria-label': `${title}: ${spec.title}`, onclick }, format);
+  // The visible label is the accessible name ("CSV"); the title says what it downloads.
+  const button = (format, title, onclick) => el('button', { type: 'button', class: 'small', 'data-export': format.toLowerCase(), title, onclick }, format);
   const figure = el('figure', { class: 'figure', 'data-chart': spec.name },
     el('figcaption', {}, el('span', {}, spec.title), el('span', { class: 'exports' },
       button('PNG', 'Download this chart as PNG', () => downloadPng(name(), pngOf(box))),
