@@ -35,11 +35,18 @@ export function render(main, { info, catalog, query }) {
   const showInfo = (wl) => renderInfo(catalog.find((c) => c.name === wl));
   // The description follows the parameters: the engine words its catalog text with the values
   // in the form ("mean 1000000 µs" once the URL set the cost), so there is one source for it.
+  // Read without validating (form.read() would replace a URL value's inline error); the engine
+  // checks the parameters and a bad one keeps the last description.
   const describeCurrent = async () => {
-    const { values, errors } = lab.form().read();
-    if (Object.keys(errors).some((k) => k === 'workload' || k.startsWith('p.'))) return;
+    const params = {};
+    for (const wrap of lab.querySelectorAll('[data-field^="p."]')) {
+      const input = wrap.querySelector('input, select');
+      const raw = input.value.trim();
+      params[wrap.dataset.field.slice(2)] = input.tagName === 'SELECT' || raw === '' || !Number.isFinite(Number(raw)) ? raw : Number(raw);
+    }
+    const workload = lab.querySelector('select[name="workload"]').value;
     try {
-      renderInfo(await engine.request({ kind: 'describe', job: jobFrom(values) }));
+      renderInfo(await engine.request({ kind: 'describe', job: { workload, params } }));
     } catch {
       // An engine without `describe` keeps the catalog's default text.
     }
