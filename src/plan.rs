@@ -120,13 +120,7 @@ impl Plan {
     pub fn label(&self) -> String {
         match self.strategy {
             Strategy::Serial => "serial".into(),
-            Strategy::Parallel => format!(
-                "{} worker{} x {} item{}",
-                self.workers,
-                if self.workers == 1 { "" } else { "s" },
-                self.chunk_size,
-                if self.chunk_size == 1 { "" } else { "s" }
-            ),
+            Strategy::Parallel => crate::units::shape(self.workers, self.chunk_size, None),
         }
     }
 

@@ -153,7 +153,9 @@ export function cell(def) {
       invalid_parameter: 'Invalid parameters.',
       too_many_workers: 'Too many workers for this pool.',
     }[err.kind] ?? `Engine error (${esc(err.kind)}).`;
-    errorBox.innerHTML = `<strong>${title}</strong> ${esc(err.message ?? '')}${err.kind === 'cancelled' ? ' Run again when you are ready.' : ''}`;
+    // A cancellation's message only repeats its title ("Cancelled. cancelled"): say what to do instead.
+    const detail = err.kind === 'cancelled' ? 'Run again when you are ready.' : esc(err.message ?? '');
+    errorBox.innerHTML = `<strong>${title}</strong> ${detail}`;
   }
 
   function cancel() {

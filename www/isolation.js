@@ -33,7 +33,7 @@ export function showBanner(banner, info) {
     sessionStorage.removeItem(FLAG);
     location.reload();
   });
-  banner.replaceChildren(
+  banner.replaceChildren(...[
     el('p', {}, el('strong', {}, 'Single-threaded mode. '),
       'This page was served without the Cross-Origin-Opener-Policy and Cross-Origin-Embedder-Policy headers, so the browser withholds SharedArrayBuffer and WebAssembly threads. Everything still runs and is measured, but on one thread: parallel plans run inline, so speedups stay near 1×.'),
     el('p', {}, 'To get threads: serve the site with COOP/COEP (', el('code', {}, 'cargo xtask serve'), ' does); on a static host, click ', el('em', {}, 'Enable threads'),
@@ -42,7 +42,7 @@ export function showBanner(banner, info) {
     failed ? el('p', { class: 'field-error' }, 'The service worker is active but the page is still not isolated (the browser may not support it here); not reloading again.') : null,
     !canSw ? el('p', { class: 'note' }, 'Service workers need a secure context (HTTPS or localhost), which this page is not.') : null,
     el('div', { class: 'actions' }, button, disable),
-  );
+  ].filter(Boolean)); // replaceChildren would print a null as the text "null"
   banner.hidden = false;
   // A returning visitor who enabled threads but loaded without the worker in control: reload once.
   if (!controlled && localStorage.getItem('amorsize-coi') === '1' && sessionStorage.getItem(FLAG) !== '1' && canSw) {

@@ -53,7 +53,7 @@ use crate::executor::RunSummary;
 use crate::options::{Options, Start, Transfer};
 use crate::plan::Plan;
 use crate::playground::benchmark::{bench_job, summarize, BenchRow, BenchSummary};
-use crate::playground::catalog::catalog;
+use crate::playground::catalog::{catalog, describe};
 use crate::playground::job::{prepare, Job};
 use crate::playground::policy::{self, Policy, SweepGrid, Verdict};
 use crate::playground::study::{self, Axis, Comparison, ScalingPoint, StudyControl, WorkerCurve};
@@ -218,6 +218,8 @@ pub enum Kind {
     Policy,
     SweepGrid,
     Verdict,
+    /// The workload's catalog entry with the job's parameters: text that follows the values.
+    Describe,
 }
 
 impl Kind {
@@ -237,6 +239,7 @@ impl Kind {
             Kind::Policy => "policy",
             Kind::SweepGrid => "sweep_grid",
             Kind::Verdict => "verdict",
+            Kind::Describe => "describe",
         }
     }
 }
@@ -363,6 +366,7 @@ pub enum Response {
     Bench(BenchRow),
     BenchSummary(BenchSummary),
     Catalog(Vec<WorkloadInfo>),
+    Described(WorkloadInfo),
     Info(Info),
     Policy(Policy),
     SweepGrid(SweepGrid),
@@ -507,6 +511,10 @@ impl Service {
         Ok(match request.kind {
             Kind::Catalog => Response::Catalog(catalog()),
             Kind::Info => Response::Info(self.info()),
+            Kind::Describe => {
+                let spec = spec()?;
+                Response::Described(describe(&spec.workload, &spec.params)?)
+            }
             Kind::Policy => {
                 let cores = request
                     .hardware_concurrency

@@ -3,6 +3,7 @@
 // #/lab?workload=parametric&n=5000&cost_us=50&transfer=copy
 import { cell, page } from '../cells.js';
 import * as code from '../code.js';
+import * as engine from '../engine-client.js';
 import { downloadJson } from '../export.js';
 import { jobFrom, nField, paramFields, repeatsField, startField, transferField } from '../fields.js';
 import * as fig from '../figures.js';
@@ -28,9 +29,27 @@ export function render(main, { info, catalog, query }) {
       repeatsField(3)];
   };
   const describe = el('div', { class: 'workload-info' });
-  const showInfo = (wl) => {
-    const w = catalog.find((c) => c.name === wl);
+  const renderInfo = (w) => {
     describe.innerHTML = `<p><strong>${esc(w.title)}</strong>: ${esc(w.description)} <em>Stands for:</em> ${esc(w.stands_for)} Default N ${w.default_n}, benchmark N ${w.bench_n}.</p>`;
+  };
+  const showInfo = (wl) => renderInfo(catalog.find((c) => c.name === wl));
+  // The description follows the parameters: the engine words its catalog text with the values
+  // in the form ("mean 1000000 µs" once the URL set the cost), so there is one source for it.
+  // Read without validating (form.read() would replace a URL value's inline error); the engine
+  // checks the parameters and a bad one keeps the last description.
+  const describeCurrent = async () => {
+    const params = {};
+    for (const wrap of lab.querySelectorAll('[data-field^="p."]')) {
+      const input = wrap.querySelector('input, select');
+      const raw = input.value.trim();
+      params[wrap.dataset.field.slice(2)] = input.tagName === 'SELECT' || raw === '' || !Number.isFinite(Number(raw)) ? raw : Number(raw);
+    }
+    const workload = lab.querySelector('select[name="workload"]').value;
+    try {
+      renderInfo(await engine.request({ kind: 'describe', job: { workload, params } }));
+    } catch {
+      // An engine without `describe` keeps the catalog's default text.
+    }
   };
 
   const lab = cell({
@@ -114,6 +133,11 @@ export function render(main, { info, catalog, query }) {
     form().set(fieldName, raw);
   }
   if (notices.length) lab.querySelector('.intro').append(el('div', { class: 'error', role: 'alert' }, notices.join(' ')));
+  let typing = null;
+  const soon = () => { clearTimeout(typing); typing = setTimeout(describeCurrent, 300); };
+  lab.querySelector('.fields-slot').addEventListener('input', soon);
+  lab.querySelector('.fields-slot').addEventListener('change', soon);
+  describeCurrent();
 
   page(main, {
     title: 'Lab',
