@@ -13,8 +13,9 @@ const backlog = [];
 
 function threadCount() {
   const cores = navigator.hardwareConcurrency || 1;
-  const asked = Number.parseInt(new URL(self.location.href).searchParams.get('threads') ?? '', 10);
-  if (Number.isInteger(asked) && asked >= 1 && asked <= 64) return asked;
+  // engine.js validated it (parseThreads); a hand-made URL with anything else gets the default.
+  const raw = new URL(self.location.href).searchParams.get('threads') ?? '';
+  if (/^\d{1,2}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64) return Number(raw);
   // The pool can never be resized, so start it once at its largest size: more threads than
   // cores let waiting workloads use more workers than cores.
   return Math.min(4 * cores, 16);
@@ -33,7 +34,7 @@ async function boot() {
   const cores = navigator.hardwareConcurrency || 1;
   if (self.crossOriginIsolated) {
     const mod = await import('../amorsize.js');
-    await mod.default();
+    await mod.default({ module_or_path: new URL('../amorsize_bg.wasm', import.meta.url) });
     const threads = threadCount();
     const t = performance.now();
     await mod.initThreadPool(threads);
@@ -48,7 +49,7 @@ async function boot() {
     };
   }
   const mod = await import('../st/amorsize.js');
-  await mod.default();
+  await mod.default({ module_or_path: new URL('../st/amorsize_bg.wasm', import.meta.url) });
   const mode = mod.start(1, 0);
   engine = mod;
   return { mode: { ...mode, threaded: false, poolThreads: 1 }, memory: null, cancelAddress: null, poolStartupMs: 0 };

@@ -18,11 +18,14 @@ export const repeatsField = (value = 3) => ({ name: 'repeats', label: 'repeats p
 export const transferField = (value = 'shared') => ({ name: 'transfer', label: 'transfer', type: 'choice', options: ['shared', 'copy'], value, help: 'shared: threads read items in place; copy: items and results are serialized per chunk, like a process pool or postMessage' });
 export const startField = (value = 'warm') => ({ name: 'start', label: 'start', type: 'choice', options: ['warm', 'cold'], value, help: 'cold pays pool start-up in every run, like `with Pool()`' });
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const clip = (s) => (s.length > 24 ? `${s.slice(0, 24)}…` : s);
+
 /** Checks one raw string against a field; returns [value, error]. */
 export function check(field, raw) {
   const text = String(raw ?? '').trim();
   if (field.type === 'choice') {
-    return field.options.includes(text) ? [text, null] : [null, `choose one of: ${field.options.join(', ')}`];
+    return field.options.includes(text) ? [text, null] : [null, `"${clip(text)}" is not one of: ${field.options.join(', ')}`];
   }
   if (field.type === 'list') {
     const parts = text.split(/[\s,;]+/).filter(Boolean);
@@ -37,8 +40,10 @@ export function check(field, raw) {
     return [out, null];
   }
   if (text === '') return [null, 'required'];
+  // Decimal only: Number() would also take hex (0x10), binary, octal, 'Infinity' and '1_000'.
+  if (text.length > 40 || !DECIMAL.test(text)) return [null, `"${clip(text)}" is not a decimal number`];
   const v = Number(text);
-  if (!Number.isFinite(v)) return [null, `"${text}" is not a number`];
+  if (!Number.isFinite(v)) return [null, `"${clip(text)}" is too large`];
   if (field.integer && !Number.isInteger(v)) return [null, 'must be a whole number'];
   if (field.min !== undefined && v < field.min) return [null, `must be at least ${field.min}`];
   if (field.max !== undefined && v > field.max) return [null, `must be at most ${field.max}`];
@@ -103,7 +108,7 @@ export function renderForm(fields, onChange) {
       if (!entry) return false;
       const [, err] = check(entry.f, raw);
       if (err) {
-        entry.error.textContent = `${origin} value "${raw}" ignored: ${err}`;
+        entry.error.textContent = `${origin} value ignored: ${err}`;
         entry.wrap.classList.add('invalid');
         return false;
       }
@@ -112,6 +117,22 @@ export function renderForm(fields, onChange) {
       return true;
     },
     has: (name) => inputs.has(name),
+    /** The field a share key names: `n` -> `n`, `cost_us` -> `p.cost_us`; null if none. */
+    fieldFor(key) {
+      if (inputs.has(key)) return key;
+      return inputs.has(`p.${key}`) ? `p.${key}` : null;
+    },
+    /** Valid values that differ from the defaults, as share keys and display strings. */
+    changed() {
+      const out = {};
+      for (const { f, input } of inputs.values()) {
+        const [v, err] = check(f, input.value);
+        if (err) continue;
+        const text = display(f, v);
+        if (text !== display(f, f.value)) out[f.name.replace(/^p\./, '')] = text;
+      }
+      return out;
+    },
   };
 }
 

@@ -6,31 +6,31 @@ import * as code from '../code.js';
 import { downloadJson } from '../export.js';
 import { jobFrom, nField, paramFields, repeatsField, startField, transferField } from '../fields.js';
 import * as fig from '../figures.js';
-import { el, esc, seconds } from '../format.js';
+import { el, seconds } from '../format.js';
 import { renderPlan, renderReport } from '../report.js';
 import { compareTable, planShape, singleThreadNote } from './common.js';
 
-const GENERAL = ['workload', 'n', 'transfer', 'start', 'repeats', 'embed', 'threads', 'max_workers'];
+const DEFAULT_WORKLOAD = 'parametric';
 
-export function render(main, { info, catalog, query }) {
-  const notices = [];
-  let name = query.get('workload') ?? 'parametric';
-  if (!catalog.some((w) => w.name === name)) {
-    notices.push(`URL workload "${name}" is not in the catalog (${catalog.map((w) => w.name).join(', ')}); showing parametric.`);
-    name = 'parametric';
-  }
+export function render(main, { info, catalog, cellValues }) {
+  // The workload decides which fields exist, so it is read before the cell is built; the other
+  // link parameters are applied by the page (cells.js), invalid ones with an inline message.
+  const asked = cellValues('lab').workload;
+  const name = catalog.some((w) => w.name === asked) ? asked : DEFAULT_WORKLOAD;
   let last = null;
-  const workloadField = { name: 'workload', label: 'workload', type: 'choice', options: catalog.map((w) => w.name), value: name };
+  // The field's default stays DEFAULT_WORKLOAD whatever is chosen, so that a link names any
+  // other workload.
+  const workloadField = { name: 'workload', label: 'workload', type: 'choice', options: catalog.map((w) => w.name), value: DEFAULT_WORKLOAD };
   const fieldsFor = (wl) => {
     const w = catalog.find((c) => c.name === wl);
-    return [workloadField && { ...workloadField, value: wl }, ...paramFields(w), nField(w.default_n), transferField(), startField(),
+    return [workloadField, ...paramFields(w), nField(w.default_n), transferField(), startField(),
       { name: 'max_workers', label: 'largest k (curve)', type: 'number', min: 1, max: info.mode.threads, integer: true, value: Math.min(info.mode.threads, 8) },
       repeatsField(3)];
   };
   const describe = el('div', { class: 'workload-info' });
   const showInfo = (wl) => {
     const w = catalog.find((c) => c.name === wl);
-    describe.innerHTML = `<p><strong>${esc(w.title)}</strong>: ${esc(w.description)} <em>Stands for:</em> ${esc(w.stands_for)} Default N ${w.default_n}, benchmark N ${w.bench_n}.</p>`;
+    describe.replaceChildren(el('p', {}, el('strong', {}, w.title), `: ${w.description} `, el('em', {}, 'Stands for:'), ` ${w.stands_for} Default N ${w.default_n}, benchmark N ${w.bench_n}.`));
   };
 
   const lab = cell({
@@ -90,34 +90,19 @@ export function render(main, { info, catalog, query }) {
     },
   });
 
-  const form = () => lab.form();
-  const wire = () => {
-    const select = lab.querySelector('select[name="workload"]');
-    select?.addEventListener('change', () => {
-      lab.replaceFields(fieldsFor(select.value));
-      showInfo(select.value);
-      wire();
-    });
+  const choose = (wl) => {
+    lab.replaceFields(fieldsFor(wl));
+    lab.form().set('workload', wl);
+    lab.dispatchEvent(new CustomEvent('cell-change', { bubbles: true }));
+    showInfo(wl);
+    lab.querySelector('select[name="workload"]').addEventListener('change', (e) => choose(e.target.value));
   };
-  wire();
-  showInfo(name);
+  choose(name);
   lab.querySelector('.fields-slot').before(describe);
-
-  // Prefill from the URL; invalid values show an inline error and keep the default.
-  for (const [key, raw] of query) {
-    if (key === 'workload' || key === 'embed' || key === 'threads') continue;
-    const fieldName = GENERAL.includes(key) ? key : `p.${key}`;
-    if (!form().has(fieldName)) {
-      notices.push(`URL parameter "${key}" is not a parameter of ${name}; ignored.`);
-      continue;
-    }
-    form().set(fieldName, raw);
-  }
-  if (notices.length) lab.querySelector('.intro').append(el('div', { class: 'error', role: 'alert' }, notices.join(' ')));
 
   page(main, {
     title: 'Lab',
-    lead: '<p>Everything the engine can do, on any workload. The address bar can prefill the form, e.g. <code>#/lab?workload=parametric&amp;n=5000&amp;cost_us=50</code>.</p>',
+    lead: '<p>Everything the engine can do, on any workload. The address bar keeps the form ("Copy link" shares it), e.g. <code>#/lab?workload=parametric&amp;n=5000&amp;cost_us=50</code>.</p>',
     cells: [lab],
   });
 }
