@@ -133,16 +133,21 @@ test('engine.js from a docs page: start, optimize, execute (three shapes), sweep
 test('engine.js without isolation: single mode, optimize and execute work', { timeout: 120_000 }, async () => {
   const script = `
 import { startEngine } from './engine.js';
-const engine = await startEngine();
-const job = { workload: 'parametric', params: { cost_us: 20 }, n: 200 };
-const plan = await engine.optimize(job);
-const run = await engine.execute(job, { shape: { workers: 2, chunk_size: 50 } });
-window.result = { mode: engine.mode, threads: engine.threads, serial: typeof plan.serial, items: run.items };
-engine.terminate();
+try {
+  const engine = await startEngine();
+  const job = { workload: 'parametric', params: { cost_us: 20 }, n: 200 };
+  const plan = await engine.optimize(job);
+  const run = await engine.execute(job, { shape: { workers: 1, chunk_size: 50 } });
+  const tooMany = await engine.execute(job, { shape: { workers: 2, chunk_size: 50 } }).catch((e) => e);
+  window.result = { mode: engine.mode, threads: engine.threads, serial: typeof plan.serial, items: run.items, tooMany: tooMany.kind };
+  engine.terminate();
+} catch (e) {
+  window.result = { failure: e?.message ?? JSON.stringify(e) };
+}
 window.done = true;`;
   const page = await docsPage(base.plain, script, {});
   const r = await page.evaluate(() => window.result);
-  assert.deepEqual(r, { mode: 'single', threads: 1, serial: 'boolean', items: 200 });
+  assert.deepEqual(r, { mode: 'single', threads: 1, serial: 'boolean', items: 200, tooMany: 'too_many_workers' });
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
