@@ -57,7 +57,7 @@ function describeMode() {
   const asked = engine.requestedThreads;
   if (engine.mode === 'threads') {
     const how = asked ? `set by threads=${asked}` : 'default pool size';
-    return `${engine.threads} threads (cross-origin isolated, ${how}) · ${engine.cores} cores · pool ready in ${seconds(info.poolReadyMs / 1000)}`;
+    return `${engine.threads} threads (cross-origin isolated) · ${how} · ${engine.cores} cores · pool ready in ${seconds(info.poolReadyMs / 1000)}`;
   }
   return `single-threaded (not cross-origin isolated)${asked ? `; threads=${asked} needs isolation and is not used` : ''}`;
 }

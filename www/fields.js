@@ -50,6 +50,8 @@ export function check(field, raw) {
   return [v, null];
 }
 
+const shareText = (value) => (Array.isArray(value) ? value.join(',') : String(value ?? ''));
+
 function display(field, value) {
   return Array.isArray(value) ? value.join(', ') : String(value ?? '');
 }
@@ -76,16 +78,18 @@ export function renderForm(fields, onChange) {
     const label = el('label', { for: id, title: f.help ?? '' }, `${f.label}${unit}`);
     const wrap = el('div', { class: 'field', 'data-field': f.name }, label, input, error,
       f.help || range ? el('small', {}, [range && `range ${range}`, f.help].filter(Boolean).join('; ')) : null);
-    input.addEventListener('input', () => { validate(f); onChange?.(); });
-    input.addEventListener('change', () => { validate(f); onChange?.(); });
+    // A refused link value stays named (entry.refused) until the visitor edits the field.
+    const edited = () => { inputs.get(f.name).refused = null; validate(f); onChange?.(); };
+    input.addEventListener('input', edited);
+    input.addEventListener('change', edited);
     inputs.set(f.name, { f, input, error, wrap });
     form.append(wrap);
   }
   function validate(f) {
-    const { input, error, wrap } = inputs.get(f.name);
+    const { input, error, wrap, refused } = inputs.get(f.name);
     const [, err] = check(f, input.value);
-    error.textContent = err ?? '';
-    wrap.classList.toggle('invalid', Boolean(err));
+    error.textContent = err ?? refused ?? '';
+    wrap.classList.toggle('invalid', Boolean(err ?? refused));
     input.setAttribute('aria-invalid', err ? 'true' : 'false');
     return err;
   }
@@ -106,15 +110,11 @@ export function renderForm(fields, onChange) {
     set(name, raw, origin = 'URL') {
       const entry = inputs.get(name);
       if (!entry) return false;
-      const [, err] = check(entry.f, raw);
-      if (err) {
-        entry.error.textContent = `${origin} value ignored: ${err}`;
-        entry.wrap.classList.add('invalid');
-        return false;
-      }
-      entry.input.value = String(raw);
+      const [value, err] = check(entry.f, raw);
+      entry.refused = err ? `${origin} value ignored: ${err}` : null;
+      if (!err) entry.input.value = display(entry.f, value);
       validate(entry.f);
-      return true;
+      return !err;
     },
     has: (name) => inputs.has(name),
     /** The field a share key names: `n` -> `n`, `cost_us` -> `p.cost_us`; null if none. */
@@ -128,8 +128,9 @@ export function renderForm(fields, onChange) {
       for (const { f, input } of inputs.values()) {
         const [v, err] = check(f, input.value);
         if (err) continue;
-        const text = display(f, v);
-        if (text !== display(f, f.value)) out[f.name.replace(/^p\./, '')] = text;
+        // Lists without spaces: addresses encode a space as '+'.
+        const text = shareText(v);
+        if (text !== shareText(f.value)) out[f.name.replace(/^p\./, '')] = text;
       }
       return out;
     },
