@@ -105,8 +105,9 @@ export function cell(def) {
   const copyButton = el('button', { type: 'button', class: 'small copy-link', title: 'Copy a link to this cell with its parameters', onclick: () => copyLink() }, 'Copy link');
   const tools = el('div', { class: 'cell-tools' }, copyButton, linkStatus);
   const root = el('section', { class: 'cell', id, 'data-cell': id, 'data-state': 'idle', tabindex: '-1' },
-    el('h2', {}, el('a', { href: serializeHash({ page, cell: id }), class: 'anchor', 'aria-hidden': 'true', tabindex: '-1' }), def.title),
-    tools,
+    el('div', { class: 'cell-head' },
+      el('h2', {}, el('a', { href: serializeHash({ page, cell: id }), class: 'anchor', 'aria-hidden': 'true', tabindex: '-1' }), def.title),
+      tools),
     el('div', { class: 'intro', html: def.intro ?? '' }),
     def.fields?.length ? fieldsSlot : null,
     def.run ? el('div', { class: 'actions' }, ...buttons, status) : null,
