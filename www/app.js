@@ -1,7 +1,7 @@
 // The single-page app: hash routes (route.js), nav bar, engine mode, the not-isolated banner,
 // the not-found page, and the engine watchdog's alert.
 import { Engine, parseThreads } from './engine.js';
-import { beginPage, leavePage, useEngine } from './cells.js';
+import { beginPage, leavePage, useEngine, writtenHash } from './cells.js';
 import { sweepDetached } from './charts.js';
 import { el, seconds } from './format.js';
 import { showBanner } from './isolation.js';
@@ -109,6 +109,9 @@ async function route() {
       return;
     }
   }
+  // Back to the address this page wrote (after following one of its heading anchors): it is
+  // on screen already, with any run still going.
+  if (shown && share.page === shown.page && location.hash === writtenHash()) return;
   leavePage();
   for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.dataset.route === share.page);
   if (share.page === null) {

@@ -24,6 +24,9 @@ export function useEngine(e) {
 
 /** The page being shown: {slug, share, cells, leave()}; set by beginPage(), ended by leavePage(). */
 let current = null;
+/** The address the page on screen last wrote: Back to it needs no new rendering. */
+let written = null;
+export const writtenHash = () => written;
 
 /**
  * Starts rendering page `slug`. `share` is the parsed address (route.js parseHash) or, when the
@@ -41,6 +44,7 @@ export function leavePage() {
   for (const c of current.cells) if (c.dataset.state === 'running') c.cancel();
   engine?.cancel();
   current = null;
+  written = null;
 }
 
 /**
@@ -420,13 +424,17 @@ export function page(main, { title, lead, cells }) {
   const sync = () => {
     if (current !== here) return;
     const values = {};
+    const byCell = {};
     for (const c of cells) {
       const s = c.share();
-      if (Object.keys(s).length) values[c.id === target ? '' : c.id] = s;
+      if (!Object.keys(s).length) continue;
+      values[c.id === target ? '' : c.id] = s;
+      byCell[c.id] = s;
     }
     const hash = serializeHash({ page: slug, cell: share.cell, values, globals: share.globals });
-    results.savePageState(slug, values);
+    results.savePageState(slug, byCell);
     if (location.hash !== hash) history.replaceState(history.state, '', hash);
+    written = hash;
   };
   main.addEventListener('cell-change', sync);
   if (share.cell) {

@@ -84,6 +84,15 @@ test('persist: a result survives a page switch, Back and reload in the same tab'
   const charts = await page.locator('#the-full-grid .chart').count();
   assert.ok(charts >= 1);
 
+  // A heading anchor names the cell; it and Back keep the page as it is (no new rendering).
+  await page.evaluate(() => { window.cellNode = document.getElementById('the-full-grid'); });
+  await page.click('#the-full-grid h2 a.anchor', { force: true });
+  await page.waitForFunction(() => location.hash === '#/tuning/the-full-grid');
+  await page.goBack();
+  await page.waitForFunction(() => location.hash.includes('the-full-grid.workers'));
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.cellNode === document.getElementById('the-full-grid')), true, 'same cell, not re-rendered');
+
   await page.click('nav a[data-route="lab"]');
   await onPage(page, 'lab');
   await page.goBack();
