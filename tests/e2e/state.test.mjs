@@ -86,7 +86,7 @@ test('persist: a result survives a page switch, Back and reload in the same tab'
 
   // A heading anchor names the cell; it and Back keep the page as it is (no new rendering).
   await page.evaluate(() => { window.cellNode = document.getElementById('the-full-grid'); });
-  await page.click('#the-full-grid h2 a.anchor', { force: true });
+  await page.evaluate(() => document.querySelector('#the-full-grid h2 a.anchor').click());
   await page.waitForFunction(() => location.hash === '#/tuning/the-full-grid');
   await page.goBack();
   await page.waitForFunction(() => location.hash.includes('the-full-grid.workers'));
