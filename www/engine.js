@@ -129,6 +129,14 @@ export class Engine {
   /** The Worker's whole ready message: {mode: {threaded, threads, cores, costs}, catalog, poolReadyMs, poolStartupMs, bootMs}. */
   get info() { return this.#info; }
 
+  /** How long (ms) a request may send nothing before a 'stalled' event; settable. */
+  get watchdogMs() { return this.#options.watchdogMs; }
+  set watchdogMs(ms) {
+    if (!(Number.isFinite(ms) && ms > 0)) throw { kind: 'invalid_parameter', message: `watchdogMs must be a positive number of milliseconds, not ${ms}` };
+    this.#options.watchdogMs = ms;
+    this.#startWatchdog();
+  }
+
   /** Resolves with this engine once the Worker is ready. */
   ready() {
     if (this.#terminated) return Promise.reject({ kind: 'terminated', message: 'the engine was terminated' });

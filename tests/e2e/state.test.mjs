@@ -202,6 +202,29 @@ test('leaving a page cancels its run; a waiting request names what it waits behi
   await page.context().close();
 });
 
+test('watchdog: a silent engine is named on the page, with a restart that works', { timeout: 120_000 }, async () => {
+  const page = await openStrict(`${base.isolated}#/lab`);
+  await onPage(page, 'lab');
+  await page.evaluate(() => {
+    const engine = window.amorsize.engine;
+    engine.watchdogMs = 400;
+    window.stuck = engine.execute({ workload: 'parametric', params: { cost_us: 1000000 }, n: 4 }, { shape: 'serial', label: 'a very slow serial run' });
+    window.stuck.catch(() => {});
+  });
+  await page.waitForSelector('[data-alert="stalled"]', { timeout: 20_000 });
+  assert.match(await page.textContent('[data-alert="stalled"]'), /stopped answering.*a very slow serial run/s);
+  await page.click('[data-alert="stalled"] button');
+  assert.equal(await page.locator('[data-alert="stalled"]').count(), 0);
+  assert.equal(await page.evaluate(() => window.stuck.catch((e) => e.kind)), 'restarted');
+  await page.waitForFunction(() => /threads \(cross-origin isolated\)/.test(document.querySelector('#mode').textContent), null, { timeout: 30_000 });
+  await page.evaluate(() => { window.amorsize.engine.watchdogMs = 120_000; });
+  await page.click('#lab [data-action="optimize"]');
+  await settled(page, 'lab');
+  assert.equal(await page.getAttribute('#lab', 'data-state'), 'done');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('screenshots: a restored cell and the not-found page at 1280 and 375 px', { timeout: 120_000 }, async () => {
   for (const [width, height] of [[1280, 900], [375, 812]]) {
     const page = await openStrict(`${base.isolated}#/lab?workload=parametric&n=2000&cost_us=5`, { width, height });
