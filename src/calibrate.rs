@@ -7,10 +7,11 @@
 use crate::cancel::CancelToken;
 use crate::clock::{self, Stopwatch};
 use crate::error::Result;
-use crate::executor::{schedule, RunSpec};
 use crate::options::Start;
 use crate::pool::WorkerPool;
-use crate::sample::Source;
+use crate::provenance::Source;
+use crate::runtime::schedule::{schedule, RunSpec};
+use crate::shape::Parallel;
 use crate::stats;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -95,10 +96,19 @@ fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Re
     let mut times = Vec::with_capacity(REPEATS);
     for _ in 0..REPEATS {
         let watch = Stopwatch::start();
-        schedule(n, workers, 1, spec, watch.started_at(), &|_, range| {
-            std::hint::black_box(range);
-            Ok(())
-        })?;
+        schedule(
+            n,
+            Parallel {
+                workers,
+                chunk_size: 1,
+            },
+            spec,
+            watch.started_at(),
+            &|_, range| {
+                std::hint::black_box(range);
+                Ok(())
+            },
+        )?;
         times.push(watch.elapsed());
     }
     Ok(stats::median(&times))
@@ -217,11 +227,9 @@ const FRESH_ROUNDS: usize = 5;
 /// Fresh-memory cost per byte alone, and its slowdown with one writer per core.
 fn measure_fresh_memory(pool: &dyn WorkerPool) -> (Figure, Figure) {
     let cores = pool.cores().min(pool.threads());
-    // The typical writer alone against the least-contended round of one writer per core. The
-    // probe writes nothing but fresh pages, so its writers fault at the same moments; in real
-    // maps faults are spread between computation, and tiny's (134 MB of results) ran 1.98x on
-    // 2 cores while the median round of this probe read a slowdown of up to 1.6. Alternating
-    // spreads a slow spell of the machine over both sides.
+    // The typical writer alone against the least-contended round of one writer per core: the
+    // probe's writers fault in lockstep, real maps do not (docs/decisions.md: fresh memory).
+    // Alternating spreads a slow spell of the machine over both sides.
     let mut alone_runs = Vec::with_capacity(FRESH_ROUNDS);
     let mut together = f64::INFINITY;
     for _ in 0..FRESH_ROUNDS {
@@ -267,4 +275,53 @@ pub fn costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
         measure(pool)
     });
     (costs, measured_now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pool::{InlinePool, OwnedPool};
+
+    #[test]
+    fn a_threaded_pool_measures_every_figure() {
+        let pool = OwnedPool::new(4, 2);
+        let costs = measure(&pool);
+        assert_eq!((costs.cores, costs.threads), (2, 4));
+        for (name, figure) in [
+            ("run_fixed", costs.run_fixed_s),
+            ("wake", costs.wake_per_worker_s),
+            ("dispatch solo", costs.dispatch_solo_s),
+            ("dispatch shared", costs.dispatch_shared_s),
+            ("startup", costs.startup_per_worker_s),
+            ("message", costs.message_s),
+        ] {
+            assert_eq!(figure.source, Source::Measured, "{name}");
+            assert!(
+                figure.value.is_finite() && figure.value >= 0.0,
+                "{name}: {figure:?}"
+            );
+        }
+        // Any real run costs something to start and join.
+        assert!(costs.run_overhead_s(2) > 0.0);
+        assert!(costs.run_overhead_s(2) >= costs.run_overhead_s(1));
+        assert!(costs.calibration_time_s > 0.0);
+    }
+
+    #[test]
+    fn a_pool_that_cannot_start_threads_assumes_their_cost() {
+        let costs = measure(&InlinePool);
+        assert_eq!(costs.startup_per_worker_s.source, Source::Assumed);
+        assert_eq!(costs.startup_per_worker_s.value, ASSUMED_STARTUP_S);
+        // One core: nothing shares the counter, so shared dispatch is solo dispatch.
+        assert_eq!(costs.dispatch_shared_s.value, costs.dispatch_solo_s.value);
+    }
+
+    #[test]
+    fn dispatch_depends_on_whether_workers_share_the_counter() {
+        let mut costs = measure(&InlinePool);
+        costs.dispatch_solo_s = Figure::measured(1e-7);
+        costs.dispatch_shared_s = Figure::measured(5e-7);
+        assert_eq!(costs.dispatch_s(1), 1e-7);
+        assert_eq!(costs.dispatch_s(3), 5e-7);
+    }
 }

@@ -29,6 +29,22 @@ pub enum Error {
 }
 
 impl Error {
+    /// The `kind` this error serializes with, such as `"zero_workers"`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::EmptyInput => "empty_input",
+            Error::ZeroWorkers => "zero_workers",
+            Error::ZeroChunkSize => "zero_chunk_size",
+            Error::TooManyWorkers { .. } => "too_many_workers",
+            Error::Panicked { .. } => "panicked",
+            Error::Cancelled => "cancelled",
+            Error::ColdStartUnsupported => "cold_start_unsupported",
+            Error::Transfer { .. } => "transfer",
+            Error::InvalidParameter { .. } => "invalid_parameter",
+            Error::UnknownWorkload(_) => "unknown_workload",
+        }
+    }
+
     /// The error of a map over a slice that starts at item `first` of the input, with its item
     /// index made absolute.
     pub(crate) fn offset_items(self, first: usize) -> Error {

@@ -3,8 +3,9 @@
 use crate::calibrate::Costs;
 use crate::model::{Breakdown, Model, Prediction};
 use crate::options::{Start, Transfer};
-use crate::sample::{Profile, Source};
-use crate::units::{bytes, percent, seconds};
+use crate::sample::Profile;
+use crate::shape::Shape;
+use crate::tuning::{CPU_BOUND_FRACTION, MIN_GAIN, NEAR_TIE, OVERHEAD_MARGIN};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +50,8 @@ pub struct DecisionCost {
 pub struct Plan {
     pub strategy: Strategy,
     pub workers: usize,
+    /// `null` in JSON for serial, which hands out no chunks.
+    #[serde(with = "serial_chunk")]
     pub chunk_size: usize,
     /// Predicted serial time over predicted time of this plan; NaN for hand-built plans.
     pub predicted_speedup: f64,
@@ -67,14 +70,6 @@ pub struct Plan {
     pub per_workers: Vec<Prediction>,
     pub decision: DecisionCost,
 }
-
-/// Parallel must be predicted this much faster than serial to be recommended: below it, the
-/// gain is within what the measurements can tell apart.
-pub const MIN_GAIN: f64 = 1.05;
-/// Work this short is not worth sending to a pool at all.
-const TINY_JOB_S: f64 = 1e-3;
-/// Result memory that deserves a warning (the browser's wasm memory tops out at 1 GiB).
-const LARGE_RESULTS_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 
 impl Plan {
     fn manual(strategy: Strategy, workers: usize, chunk_size: usize) -> Self {
@@ -111,6 +106,14 @@ impl Plan {
 
     pub fn is_serial(&self) -> bool {
         self.strategy == Strategy::Serial
+    }
+
+    /// What the executor runs for this plan.
+    pub fn shape(&self) -> Shape {
+        match self.strategy {
+            Strategy::Serial => Shape::Serial,
+            Strategy::Parallel => Shape::fixed(self.workers, self.chunk_size),
+        }
     }
 
     /// Short label such as `serial` or `2 workers x 500 items`.
@@ -169,15 +172,61 @@ impl Plan {
     }
 }
 
-fn speedup_interval(serial_s: f64, p: &Prediction) -> (f64, f64) {
+/// The fastest worker count's prediction; among near-ties the fewest workers, as the same time
+/// for less of the machine.
+pub fn best_of(per_workers: &[Prediction]) -> Option<Prediction> {
+    let fastest = per_workers
+        .iter()
+        .map(|p| p.time_s)
+        .fold(f64::INFINITY, f64::min);
+    per_workers
+        .iter()
+        .find(|p| p.time_s <= fastest * NEAR_TIE)
+        .copied()
+}
+
+/// A serial plan's chunk size (`usize::MAX`, one chunk of everything) is `null` in JSON rather
+/// than 2^64-1, which JavaScript cannot even hold exactly.
+mod serial_chunk {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(chunk: &usize, s: S) -> Result<S::Ok, S::Error> {
+        if *chunk == usize::MAX {
+            s.serialize_none()
+        } else {
+            s.serialize_some(chunk)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+        Option::<usize>::deserialize(d).map(|c| c.unwrap_or(usize::MAX))
+    }
+}
+
+impl From<&Plan> for Shape {
+    fn from(plan: &Plan) -> Self {
+        plan.shape()
+    }
+}
+
+/// The decision rule: parallel pays when `best` uses more than one worker, is predicted at
+/// least `MIN_GAIN` faster than serial, and still wins with its overheads doubled.
+pub fn pays_off(serial_s: f64, best: &Prediction) -> bool {
+    let gain = serial_s / best.time_s;
+    let pessimistic = speedup_interval(serial_s, best).0;
+    best.workers > 1 && gain >= MIN_GAIN && pessimistic >= 1.0
+}
+
+/// The predicted speedup with every overhead halved and doubled.
+pub fn speedup_interval(serial_s: f64, p: &Prediction) -> (f64, f64) {
     if p.serial {
         return (1.0, 1.0);
     }
     let compute = p.breakdown.compute_s;
     let overhead = p.breakdown.overhead();
     (
-        serial_s / (compute + 2.0 * overhead),
-        serial_s / (compute + 0.5 * overhead),
+        serial_s / (compute + OVERHEAD_MARGIN * overhead),
+        serial_s / (compute + overhead / OVERHEAD_MARGIN),
     )
 }
 
@@ -192,7 +241,7 @@ pub fn choose(
 ) -> Plan {
     let model = Model::new(&profile, &costs, transfer, start);
     let serial = model.serial();
-    let cpu_bound = profile.cpu_fraction >= 0.9;
+    let cpu_bound = profile.cpu_fraction >= CPU_BOUND_FRACTION;
     let mut limit = max_workers
         .unwrap_or(costs.threads)
         .min(costs.threads)
@@ -201,19 +250,8 @@ pub fn choose(
         limit = limit.min(costs.cores.max(1));
     }
     let per_workers: Vec<Prediction> = (1..=limit).map(|k| model.best_for(k)).collect();
-    let fastest = per_workers
-        .iter()
-        .map(|p| p.time_s)
-        .fold(f64::INFINITY, f64::min);
-    // Among near-ties the fewest workers: the same time for less of the machine.
-    let best = *per_workers
-        .iter()
-        .find(|p| p.time_s <= fastest * 1.01)
-        .expect("at least one worker count");
-    let gain = serial.time_s / best.time_s;
-    // Parallel must also win with its overheads doubled: a pool that might lose is not worth it.
-    let pessimistic = speedup_interval(serial.time_s, &best).0;
-    let parallel = gain >= MIN_GAIN && pessimistic >= 1.0 && best.workers > 1;
+    let best = best_of(&per_workers).expect("at least one worker count");
+    let parallel = pays_off(serial.time_s, &best);
     let chosen = if parallel { best } else { serial };
 
     let mut plan = Plan {
@@ -242,162 +280,7 @@ pub fn choose(
         per_workers,
         decision: DecisionCost::default(),
     };
-    plan.reasons = reasons(&profile, &costs, &plan, &best, gain);
-    plan.warnings = warnings(&profile, &plan, &best);
     plan.profile = Some(profile);
     plan.costs = Some(costs);
     plan
-}
-
-fn reasons(
-    profile: &Profile,
-    costs: &Costs,
-    plan: &Plan,
-    best: &Prediction,
-    gain: f64,
-) -> Vec<String> {
-    let mut out = vec![format!(
-        "Each item takes {} on average (timed on {} items in {} batches; CV {:.2}), so all {} items are about {} of work.",
-        seconds(profile.mean_s),
-        profile.sampled_items,
-        profile.batches,
-        profile.cv,
-        profile.items,
-        seconds(profile.serial_time_s()),
-    )];
-    out.push(format!(
-        "On this machine a parallel run costs {} to start plus {} per worker, and {} per chunk handed out.",
-        seconds(costs.run_fixed_s.value),
-        seconds(costs.wake_per_worker_s.value),
-        seconds(costs.dispatch_shared_s.value),
-    ));
-    if profile.contention > 1.1 {
-        out.push(format!(
-            "With one worker per core, items ran {:.2}x slower than alone (shared memory bandwidth, caches, a shared allocator or clock boost), which caps the speedup near {:.2}x.",
-            profile.contention,
-            costs.cores as f64 / profile.contention
-        ));
-    }
-    match plan.strategy {
-        Strategy::Serial => {
-            if best.workers <= 1 {
-                out.push("No worker count beats one worker, and one pool worker only adds overhead to a plain loop.".into());
-            } else {
-                let pessimistic = speedup_interval(plan.predicted_serial_s, best).0;
-                out.push(format!(
-                    "The best parallel shape ({} workers x {} items) is predicted at {:.2}x, and {:.2}x if overheads are twice the measured ones. Parallel must reach {:.2}x and not lose even then: stay serial.",
-                    best.workers, best.chunk_size, gain, pessimistic, MIN_GAIN
-                ));
-            }
-        }
-        Strategy::Parallel => {
-            let b = &plan.breakdown;
-            out.push(format!(
-                "{} workers with chunks of {} items ({} chunks) are predicted to take {} against {} serial: {:.2}x (between {:.2}x and {:.2}x if overheads are half or twice the measured ones).",
-                plan.workers,
-                plan.chunk_size,
-                profile.items.div_ceil(plan.chunk_size),
-                seconds(plan.predicted_time_s),
-                seconds(plan.predicted_serial_s),
-                plan.predicted_speedup,
-                plan.speedup_interval.0,
-                plan.speedup_interval.1,
-            ));
-            out.push(format!(
-                "Overhead is {} of the predicted time: start-up {}, dispatch {}, transfer {}, imbalance {}.",
-                percent(b.overhead() / b.total()),
-                seconds(b.startup_s),
-                seconds(b.dispatch_s),
-                seconds(b.transfer_s),
-                seconds(b.imbalance_s),
-            ));
-            if plan.workers > costs.cores {
-                out.push(format!(
-                    "More workers than cores ({}) pay here because items spend {} of their time waiting.",
-                    costs.cores,
-                    percent(1.0 - profile.cpu_fraction)
-                ));
-            } else if plan.workers < costs.cores {
-                out.push(format!(
-                    "Fewer workers than cores ({}): the extra workers' start-up and dispatch would cost more than they save.",
-                    costs.cores
-                ));
-            }
-        }
-    }
-    out
-}
-
-fn warnings(profile: &Profile, plan: &Plan, best: &Prediction) -> Vec<Warning> {
-    let mut out = Vec::new();
-    let mut warn = |kind, message: String| out.push(Warning { kind, message });
-    if profile.serial_time_s() < TINY_JOB_S {
-        warn(
-            WarningKind::TooLittleWork,
-            format!(
-                "The whole job is about {}: too little work to share out.",
-                seconds(profile.serial_time_s())
-            ),
-        );
-    }
-    if profile.cv > 0.5 {
-        warn(
-            WarningKind::Heterogeneous,
-            format!(
-                "Item costs vary widely (CV {:.2}); smaller chunks keep workers evenly loaded.",
-                profile.cv
-            ),
-        );
-    }
-    if profile.index_skew() > 2.0 {
-        warn(
-            WarningKind::IndexDependentCost,
-            format!(
-                "Cost depends on position: the costliest tenth of the input is {:.1}x the cheapest.",
-                profile.index_skew()
-            ),
-        );
-    }
-    let result_bytes = profile.bytes_out * profile.items as f64;
-    if result_bytes > LARGE_RESULTS_BYTES {
-        warn(
-            WarningKind::Memory,
-            format!(
-                "Results take about {}; consider processing in batches.",
-                bytes(result_bytes)
-            ),
-        );
-    }
-    let b = if plan.is_serial() {
-        &best.breakdown
-    } else {
-        &plan.breakdown
-    };
-    if b.transfer_s > 0.3 * b.total() {
-        warn(
-            WarningKind::TransferBound,
-            format!(
-                "Copying items and results takes {} of the parallel time; share memory or send less.",
-                percent(b.transfer_s / b.total())
-            ),
-        );
-    }
-    if plan.workers > plan.costs.as_ref().map_or(usize::MAX, |c| c.cores) && !plan.is_serial() {
-        warn(
-            WarningKind::Oversubscribed,
-            "More workers than cores: right for waiting work, wrong if the waits become computation.".into(),
-        );
-    }
-    if profile.relative_error > 0.1
-        || profile.cpu_fraction_source == Source::Assumed && profile.cpu_fraction < 1.0
-    {
-        warn(
-            WarningKind::NoisySample,
-            format!(
-                "The sampled mean is uncertain (standard error {}); predictions may be off by as much.",
-                percent(profile.relative_error)
-            ),
-        );
-    }
-    out
 }

@@ -128,8 +128,7 @@ pub fn install(pool: Box<dyn WorkerPool>) -> bool {
     POOL.set(pool).is_ok()
 }
 
-/// How many workers the native pool holds per core: waiting workloads gain past the core count.
-pub const THREADS_PER_CORE: usize = 4;
+pub use crate::tuning::THREADS_PER_CORE;
 
 /// The process's pool; natively, an owned pool of `THREADS_PER_CORE` threads per core.
 #[cfg(not(target_arch = "wasm32"))]

@@ -2,44 +2,13 @@
 //! do about it. Everything in it comes from measured figures or is marked as assumed.
 
 use crate::calibrate::Figure;
+use crate::explain::{self, Bottleneck};
 use crate::model::Breakdown;
 use crate::plan::{Plan, Warning};
-use crate::sample::Source;
+use crate::provenance::Source;
 use crate::units::{bytes, percent, seconds};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Where parallel time is lost, as in the original's bottleneck analysis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Bottleneck {
-    /// Overheads are under a tenth of the time: the work scales.
-    None,
-    /// The whole job is shorter than what a parallel run costs to start.
-    InsufficientWork,
-    Startup,
-    Dispatch,
-    Transfer,
-    /// Uneven chunk costs leave workers idle.
-    Imbalance,
-    /// Item costs vary so much that imbalance dominates.
-    Heterogeneous,
-}
-
-impl Bottleneck {
-    /// The name a reader sees; the wasm build's `Debug` prints nothing.
-    pub fn label(self) -> &'static str {
-        match self {
-            Bottleneck::None => "none",
-            Bottleneck::InsufficientWork => "insufficient work",
-            Bottleneck::Startup => "start-up",
-            Bottleneck::Dispatch => "dispatch",
-            Bottleneck::Transfer => "transfer",
-            Bottleneck::Imbalance => "imbalance",
-            Bottleneck::Heterogeneous => "heterogeneous item costs",
-        }
-    }
-}
 
 /// Times measured for the plan and for serial, set beside the prediction.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -65,6 +34,8 @@ impl Measured {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// The report as the reader sees it: what `Display` prints and the page renders.
+    pub sections: Vec<Section>,
     pub plan_label: String,
     pub items: usize,
     pub mean_item_s: f64,
@@ -113,7 +84,7 @@ impl Report {
         } else {
             plan.breakdown
         };
-        let bottleneck = classify(&breakdown, profile.cv, plan);
+        let bottleneck = explain::bottleneck(&breakdown, profile.cv, plan);
         let workers = if plan.is_serial() {
             best_parallel.map_or(1, |p| p.workers)
         } else {
@@ -124,7 +95,8 @@ impl Report {
         } else {
             plan.predicted_speedup / workers.min(costs.cores).max(1) as f64
         };
-        Some(Report {
+        let mut report = Report {
+            sections: Vec::new(),
             plan_label: plan.label(),
             items: profile.items,
             mean_item_s: profile.mean_s,
@@ -173,55 +145,13 @@ impl Report {
             bottleneck,
             reasons: plan.reasons.clone(),
             warnings: plan.warnings.clone(),
-            advice: advice(bottleneck, plan),
+            advice: explain::advice(bottleneck, plan),
             decision_s: plan.decision.total_s,
             measured,
-        })
+        };
+        report.sections = report.build_sections();
+        Some(report)
     }
-}
-
-fn classify(b: &Breakdown, cv: f64, plan: &Plan) -> Bottleneck {
-    let total = b.total();
-    if total <= 0.0 {
-        return Bottleneck::None;
-    }
-    if plan.predicted_serial_s < b.startup_s * 4.0 {
-        return Bottleneck::InsufficientWork;
-    }
-    let shares = [
-        (Bottleneck::Startup, b.startup_s),
-        (Bottleneck::Dispatch, b.dispatch_s),
-        (Bottleneck::Transfer, b.transfer_s),
-        (Bottleneck::Imbalance, b.imbalance_s),
-    ];
-    let (kind, largest) = shares
-        .into_iter()
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .expect("four shares");
-    if largest < 0.1 * total {
-        Bottleneck::None
-    } else if kind == Bottleneck::Imbalance && cv > 0.5 {
-        Bottleneck::Heterogeneous
-    } else {
-        kind
-    }
-}
-
-fn advice(bottleneck: Bottleneck, plan: &Plan) -> Vec<String> {
-    let text = match bottleneck {
-        Bottleneck::None => "Overheads are small: the work scales with workers. Larger inputs scale the same way.",
-        Bottleneck::InsufficientWork => "The job is shorter than a few parallel start-ups. Batch several jobs together, or give each item more work, before parallelizing.",
-        Bottleneck::Startup => "Start-up dominates: keep one pool alive across jobs (warm start) and give it more items per run.",
-        Bottleneck::Dispatch => "Handing out chunks dominates: use larger chunks.",
-        Bottleneck::Transfer => "Copying dominates: share memory (threads) instead of copying, return less data, or send indices instead of items.",
-        Bottleneck::Imbalance => "Workers finish unevenly: use smaller chunks near the end, or order items so costly ones go first.",
-        Bottleneck::Heterogeneous => "Item costs vary widely: smaller chunks let fast workers pick up the slack.",
-    };
-    let mut out = vec![text.to_string()];
-    if plan.is_serial() {
-        out.push("Stay serial for this input; re-run the optimizer if the input grows or items get costlier.".into());
-    }
-    out
 }
 
 fn source_tag(source: Source) -> &'static str {
@@ -231,114 +161,193 @@ fn source_tag(source: Source) -> &'static str {
     }
 }
 
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "[1] Workload")?;
-        writeln!(f, "    items               {}", self.items)?;
-        writeln!(
-            f,
-            "    time per item       {} (CV {:.2})",
-            seconds(self.mean_item_s),
-            self.cv
-        )?;
-        writeln!(
-            f,
-            "    p10 / p50 / p90 / max  {} / {} / {} / {}",
-            seconds(self.quantiles_s[0]),
-            seconds(self.quantiles_s[1]),
-            seconds(self.quantiles_s[2]),
-            seconds(self.quantiles_s[3])
-        )?;
-        writeln!(f, "    cost skew by index  {:.2}x", self.index_skew)?;
-        writeln!(
-            f,
-            "    slowdown, one per core {:.2}x ({})",
-            self.contention,
-            source_tag(self.contention_source)
-        )?;
-        writeln!(
-            f,
-            "    CPU share           {} ({})",
-            percent(self.cpu_fraction),
-            source_tag(self.cpu_fraction_source)
-        )?;
-        writeln!(
-            f,
-            "    bytes in / out      {} / {}",
-            bytes(self.bytes_in),
-            bytes(self.bytes_out)
-        )?;
-        writeln!(f, "    sampled items       {}", self.sampled_items)?;
-        writeln!(f, "[2] System")?;
-        writeln!(
-            f,
-            "    cores / pool threads  {} / {}",
-            self.cores, self.threads
-        )?;
-        for (name, figure) in &self.costs {
-            writeln!(
-                f,
-                "    {name:<32} {} ({})",
-                seconds(figure.value),
-                source_tag(figure.source)
-            )?;
-        }
-        writeln!(f, "[3] Decision: {}", self.plan_label)?;
-        for reason in &self.reasons {
-            writeln!(f, "    - {reason}")?;
-        }
-        writeln!(f, "[4] Prediction")?;
-        writeln!(
-            f,
-            "    serial              {}",
-            seconds(self.predicted_serial_s)
-        )?;
-        writeln!(
-            f,
-            "    this plan           {}",
-            seconds(self.predicted_time_s)
-        )?;
-        writeln!(
-            f,
-            "    speedup             {:.2}x ({:.2}x - {:.2}x), efficiency {}",
-            self.predicted_speedup,
-            self.speedup_interval.0,
-            self.speedup_interval.1,
-            percent(self.efficiency)
-        )?;
+/// One titled part of the report: labelled figures, then sentences.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub title: String,
+    pub rows: Vec<Row>,
+    pub items: Vec<String>,
+}
+
+/// A labelled figure, with where it came from when that matters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub label: String,
+    pub value: String,
+    pub source: Option<Source>,
+}
+
+fn row(label: &str, value: String) -> Row {
+    Row {
+        label: label.into(),
+        value,
+        source: None,
+    }
+}
+
+fn sourced(label: &str, value: String, source: Source) -> Row {
+    Row {
+        source: Some(source),
+        ..row(label, value)
+    }
+}
+
+impl Report {
+    fn build_sections(&self) -> Vec<Section> {
+        let section =
+            |title: String, rows: Vec<Row>, items: Vec<String>| Section { title, rows, items };
+        let q = &self.quantiles_s;
+        let mut system = vec![row(
+            "cores / pool threads",
+            format!("{} / {}", self.cores, self.threads),
+        )];
+        system.extend(
+            self.costs
+                .iter()
+                .map(|(name, figure)| sourced(name, seconds(figure.value), figure.source)),
+        );
         let b = &self.breakdown;
-        writeln!(
-            f,
-            "    breakdown           compute {}, start-up {}, dispatch {}, transfer {}, imbalance {}",
-            seconds(b.compute_s),
-            seconds(b.startup_s),
-            seconds(b.dispatch_s),
-            seconds(b.transfer_s),
-            seconds(b.imbalance_s)
-        )?;
-        writeln!(f, "    decision took       {}", seconds(self.decision_s))?;
-        writeln!(f, "[5] Bottleneck: {}", self.bottleneck.label())?;
-        for line in &self.advice {
-            writeln!(f, "    - {line}")?;
-        }
+        let mut out = vec![
+            section(
+                "Workload".into(),
+                vec![
+                    row("items", self.items.to_string()),
+                    row(
+                        "time per item",
+                        format!("{} (CV {:.2})", seconds(self.mean_item_s), self.cv),
+                    ),
+                    row("p10 / p50 / p90 / max", q.map(seconds).join(" / ")),
+                    row("cost skew by index", format!("{:.2}x", self.index_skew)),
+                    sourced(
+                        "slowdown, one per core",
+                        format!("{:.2}x", self.contention),
+                        self.contention_source,
+                    ),
+                    sourced(
+                        "CPU share",
+                        percent(self.cpu_fraction),
+                        self.cpu_fraction_source,
+                    ),
+                    row(
+                        "bytes in / out",
+                        format!("{} / {}", bytes(self.bytes_in), bytes(self.bytes_out)),
+                    ),
+                    row("sampled items", self.sampled_items.to_string()),
+                ],
+                Vec::new(),
+            ),
+            section("System".into(), system, Vec::new()),
+            section(
+                format!("Decision: {}", self.plan_label),
+                Vec::new(),
+                self.reasons.clone(),
+            ),
+            section(
+                "Prediction".into(),
+                vec![
+                    row("serial", seconds(self.predicted_serial_s)),
+                    row("this plan", seconds(self.predicted_time_s)),
+                    row(
+                        "speedup",
+                        format!(
+                            "{:.2}x ({:.2}x - {:.2}x), efficiency {}",
+                            self.predicted_speedup,
+                            self.speedup_interval.0,
+                            self.speedup_interval.1,
+                            percent(self.efficiency)
+                        ),
+                    ),
+                    row(
+                        "breakdown",
+                        format!(
+                            "compute {}, start-up {}, dispatch {}, transfer {}, imbalance {}",
+                            seconds(b.compute_s),
+                            seconds(b.startup_s),
+                            seconds(b.dispatch_s),
+                            seconds(b.transfer_s),
+                            seconds(b.imbalance_s)
+                        ),
+                    ),
+                    row("decision took", seconds(self.decision_s)),
+                ],
+                Vec::new(),
+            ),
+            section(
+                format!("Bottleneck: {}", self.bottleneck.label()),
+                Vec::new(),
+                self.advice.clone(),
+            ),
+        ];
         if !self.warnings.is_empty() {
-            writeln!(f, "[6] Warnings")?;
-            for w in &self.warnings {
-                writeln!(f, "    - {}", w.message)?;
-            }
+            let warnings = self.warnings.iter().map(|w| w.message.clone()).collect();
+            out.push(section("Warnings".into(), Vec::new(), warnings));
         }
         if let Some(m) = &self.measured {
-            writeln!(f, "[7] Measured")?;
-            writeln!(
-                f,
-                "    serial {}, plan {}: {:.2}x measured vs {:.2}x predicted (error {})",
-                seconds(m.serial_s),
-                seconds(m.plan_s),
-                m.speedup,
-                self.predicted_speedup,
-                percent(m.prediction_error)
-            )?;
+            out.push(section(
+                "Measured".into(),
+                Vec::new(),
+                vec![format!(
+                    "serial {}, plan {}: {:.2}x measured vs {:.2}x predicted (error {})",
+                    seconds(m.serial_s),
+                    seconds(m.plan_s),
+                    m.speedup,
+                    self.predicted_speedup,
+                    percent(m.prediction_error)
+                )],
+            ));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, section) in self.sections.iter().enumerate() {
+            writeln!(f, "[{}] {}", i + 1, section.title)?;
+            for row in &section.rows {
+                match row.source {
+                    Some(source) => writeln!(
+                        f,
+                        "    {:<32} {} ({})",
+                        row.label,
+                        row.value,
+                        source_tag(source)
+                    )?,
+                    None => writeln!(f, "    {:<32} {}", row.label, row.value)?,
+                }
+            }
+            for item in &section.items {
+                writeln!(f, "    - {item}")?;
+            }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_prints_the_sections_the_page_renders() {
+        let items: Vec<u64> = (0..2_000).collect();
+        let plan = crate::optimize(&items, |x| x.wrapping_mul(3)).unwrap();
+        let report = Report::new(&plan, Some(Measured::new(&plan, 2.0, 1.0))).unwrap();
+        let text = report.to_string();
+        for (i, section) in report.sections.iter().enumerate() {
+            assert!(
+                text.contains(&format!("[{}] {}", i + 1, section.title)),
+                "{text}"
+            );
+            for row in &section.rows {
+                assert!(text.contains(&row.value), "{} missing", row.label);
+            }
+            for item in &section.items {
+                assert!(text.contains(item.as_str()));
+            }
+        }
+        let titles: Vec<&str> = report.sections.iter().map(|s| s.title.as_str()).collect();
+        assert!(titles[4].ends_with(report.bottleneck.label()), "{titles:?}");
+        assert_eq!(*titles.last().unwrap(), "Measured");
     }
 }

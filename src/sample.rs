@@ -6,21 +6,14 @@
 
 use crate::clock::{self, Stopwatch};
 use crate::error::{Error, Result};
-use crate::executor::{ChunkMap, Results};
 use crate::pool::WorkerPool;
+use crate::provenance::Source;
+use crate::runtime::slots::{ChunkMap, Results};
 use crate::stats;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
 use std::sync::Mutex;
-
-/// Whether a figure came from a measurement on this machine or was assumed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Source {
-    Measured,
-    Assumed,
-}
 
 /// What crossing a process or worker boundary costs per item, measured on sampled items.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -145,7 +138,8 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R,
         let batch = &self.items[first..first + len];
         let mut results = Results::new(len);
         let watch = Stopwatch::start();
-        let mapped = results.map(batch, self.f).map(0..len, None);
+        // SAFETY: one call maps the fresh storage's every index once.
+        let mapped = unsafe { results.map(batch, self.f).map(0..len, None) };
         let elapsed = watch.elapsed();
         mapped.map_err(|e| e.offset_items(first))?;
         // SAFETY: the whole batch was mapped.
@@ -175,8 +169,7 @@ pub(crate) struct SampleLimits {
     pub seed: u64,
 }
 
-/// Share of the estimated serial time the sampler may spend.
-const BUDGET_SHARE: f64 = 0.02;
+use crate::tuning::{CONTENTION_NOISE, SAMPLE_BUDGET_SHARE as BUDGET_SHARE, WAITING_SHARE};
 const MIN_BUDGET_S: f64 = 0.005;
 /// Warm-up may take this share of the estimated serial time, within the bounds below.
 const WARMUP_SHARE: f64 = 0.01;
@@ -200,16 +193,12 @@ type Positions = Vec<Vec<(usize, usize)>>;
 
 /// A long batch this many times slower per item than the median batch is timed again.
 const SLOW_BATCH: f64 = 1.5;
-/// Relative spread of batch means that jitter alone produced (one browser batch read 20% slow).
+/// Relative spread of batch means that jitter alone produces (docs/decisions.md: batch jitter).
 const BATCH_JITTER: f64 = 0.25;
 /// The concurrency probe runs at least this long per worker, so that waking workers is small
 /// beside it.
 const PROBE_MIN_S: f64 = 0.001;
 const PROBE_REPEATS: usize = 2;
-/// Side by side, stretches that read less than this much slower than alone are taken to scale.
-const CONTENTION_NOISE: f64 = 1.1;
-/// Items must spend at least half their time waiting to be run on more workers than cores.
-const WAITING_SHARE: f64 = 0.5;
 /// Share of the estimated serial time the concurrency probe may take beyond the budget.
 const PROBE_SHARE: f64 = 0.15;
 
@@ -271,9 +260,8 @@ pub(crate) fn sample(
             break;
         }
     }
-    // Batches sized on cheap first items (cost can depend on the position: Mandelbrot's edge
-    // rows) ran 11 ms each and made a browser decision take 115 ms; size them on the settled
-    // estimate instead.
+    // Size batches on the settled estimate, not on the first items, whose cost may depend on
+    // their position (docs/decisions.md: batch size).
     batch_len = batch_len.min(batch_len_for(min_batch_s, per_item_guess));
 
     let estimated_serial = per_item_guess * n as f64;
@@ -330,10 +318,8 @@ pub(crate) fn sample(
 
     let stratum_means_s: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
     let mean_s = stats::mean(&stratum_means_s);
-    // Means of long batches differ by jitter (timer, scheduling, memory growth) more than by
-    // item cost: items with a CV of 1 in batches of 1000 spread by 3%. Scaled up by
-    // sqrt(batch_len) to item level, that jitter read as a CV of 12 to 136 on identical items.
-    // So a spread within the jitter is taken as no evidence of uneven items.
+    // Long batches differ by jitter more than by item cost, so a spread within the jitter is no
+    // evidence of uneven items (docs/decisions.md: batch jitter).
     let batch_sd = within_sd(&per_stratum, &stratum_means_s);
     let within_sd_s = if batch_len >= LONG_BATCH && batch_sd < BATCH_JITTER * mean_s {
         0.0
@@ -383,9 +369,8 @@ pub(crate) fn sample(
 
 /// Times again the slowest batches that ran over `SLOW_BATCH` times the median batch (at most a
 /// quarter of them), keeping the faster of each batch's two timings; returns the items re-run.
-/// Noise only ever adds time, and a long batch averages item costs out, so such a batch was
-/// most likely interrupted: one interrupted batch out of 16 read identical items as a CV of
-/// 0.8. A batch of truly costly items is as slow the second time and keeps its reading.
+/// Noise only ever adds time, so such a batch was most likely interrupted; a batch of truly
+/// costly items is as slow the second time and keeps its reading (docs/decisions.md).
 fn retime_slow_batches(
     batches: &dyn Batches,
     per_stratum: &mut [Vec<f64>],
@@ -488,7 +473,7 @@ struct SideBySide {
 ///
 /// Contention is measured for items shorter than a stretch: side by side, each stretch should
 /// take what it took alone, and items that share an allocator lock or memory bandwidth take
-/// longer (the browser's payload ran 1.4-1.8x on 2 cores where the model, assuming 1, said 2x).
+/// longer (docs/decisions.md: contention is measured).
 /// The waiting share is measured when the pool can oversubscribe: CPU-bound work takes
 /// `oversubscribed / cores` times as long on more workers than cores, and waiting work no
 /// longer.
@@ -527,8 +512,8 @@ fn probe_side_by_side(
     } else {
         PROBE_REPEATS as f64 * ((cores + 1) as f64 + oversubscribed_stretches)
     };
-    // Counted in items, not seconds: both sides scale with the measured item time, and in
-    // seconds a tie (20 items of io-wait) fell either way with its noise.
+    // Counted in items, not seconds: both sides scale with the item time, and a tie in seconds
+    // fell either way with its noise.
     let affordable =
         stretches * stretch_s <= budget || stretches * len as f64 <= PROBE_SHARE * n as f64;
     if !affordable {

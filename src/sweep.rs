@@ -5,19 +5,33 @@ use crate::error::{Error, Result};
 use crate::model::chunk_ladder;
 use crate::options::Transfer;
 use crate::plan::Plan;
+use crate::shape::Shape;
 use crate::stats;
 use serde::{Deserialize, Serialize};
 
-/// How far a sweep or tune has got. `workers == 0` marks the serial baseline.
+/// How far a sweep or tune has got, and the shape it runs now (one worker and every item for
+/// the serial baseline).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Progress {
     pub done: usize,
     pub total: usize,
+    pub serial: bool,
     pub workers: usize,
     pub chunk_size: usize,
 }
 
 impl Progress {
+    /// `done` of `total` runs, running `shape` on `items` items now.
+    pub fn new(done: usize, total: usize, shape: Shape, items: usize) -> Self {
+        Self {
+            done,
+            total,
+            serial: shape.is_serial(),
+            workers: shape.workers(),
+            chunk_size: shape.chunk_size(items),
+        }
+    }
+
     pub fn fraction(&self) -> f64 {
         if self.total == 0 {
             1.0
@@ -166,14 +180,9 @@ pub(crate) fn run_sweep(
     let mut serial_runs = Vec::new();
     let mut point_runs: Vec<Vec<f64>> = vec![Vec::new(); shapes.len()];
     let mut done = 0;
-    let report = |done: usize, workers: usize, chunk_size: usize| {
+    let report = |done: usize, shape: Shape| {
         if let Some(progress) = options.progress {
-            progress(&Progress {
-                done,
-                total,
-                workers,
-                chunk_size,
-            });
+            progress(&Progress::new(done, total, shape, items));
         }
     };
     // Repeats go round the whole grid, so that drift in the machine's speed hits every point.
@@ -181,12 +190,12 @@ pub(crate) fn run_sweep(
         if options.include_serial {
             serial_runs.push(run(&Plan::serial(), cancel)?);
             done += 1;
-            report(done, 0, items);
+            report(done, Shape::Serial);
         }
         for (i, &(k, c)) in shapes.iter().enumerate() {
             point_runs[i].push(run(&Plan::fixed(k, c), cancel)?);
             done += 1;
-            report(done, k, c);
+            report(done, Shape::fixed(k, c));
         }
     }
     let points: Vec<SweepPoint> = shapes
@@ -217,4 +226,83 @@ pub(crate) fn run_sweep(
         runs: total,
         elapsed_s: watch.elapsed(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn a_sweep_runs_every_point_each_repeat_and_keeps_medians() {
+        let ran = RefCell::new(Vec::new());
+        // Each shape's runs read 1, 2, 3 (times its own cost), so its median is its cost x 2.
+        let run = |plan: &Plan, _: Option<&CancelToken>| {
+            let mut ran = ran.borrow_mut();
+            let cost = if plan.is_serial() {
+                5.0
+            } else {
+                plan.workers as f64 + plan.chunk_size as f64 / 100.0
+            };
+            let repeat = ran
+                .iter()
+                .filter(|&&(k, c)| (k, c) == (plan.workers, plan.chunk_size))
+                .count();
+            ran.push((plan.workers, plan.chunk_size));
+            Ok(cost * (repeat + 1) as f64)
+        };
+        let mut grid = SweepOptions::grid(1000, 2);
+        grid.workers = vec![1, 2];
+        grid.chunk_sizes = vec![10, 5000];
+        let sweep = run_sweep(1000, 4, &run, &grid).unwrap();
+        // Chunks above the item count shrink to it; 2 x 2 points and serial, 3 repeats each.
+        assert_eq!(sweep.points.len(), 4);
+        assert!(sweep.points.iter().any(|p| p.chunk_size == 1000));
+        assert_eq!(sweep.runs, 15);
+        assert_eq!(ran.borrow().len(), 15);
+        assert_eq!(sweep.serial.unwrap().median_s, 10.0);
+        assert_eq!((sweep.best.workers, sweep.best.chunk_size), (1, 10));
+        assert_eq!(sweep.best.time.median_s, (1.0 + 0.1) * 2.0);
+    }
+
+    #[test]
+    fn a_sweep_refuses_bad_grids_before_running() {
+        let run = |_: &Plan, _: Option<&CancelToken>| -> Result<f64> { panic!("nothing runs") };
+        let mut grid = SweepOptions::grid(100, 2);
+        grid.workers = vec![0];
+        assert_eq!(
+            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            Error::ZeroWorkers
+        );
+        grid.workers = vec![8];
+        assert!(matches!(
+            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            Error::TooManyWorkers { .. }
+        ));
+        grid.workers = vec![1];
+        grid.repeats = 0;
+        assert!(matches!(
+            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            Error::InvalidParameter { .. }
+        ));
+    }
+
+    #[test]
+    fn a_cancel_between_runs_ends_the_sweep() {
+        let token = CancelToken::new();
+        let run = |_: &Plan, cancel: Option<&CancelToken>| {
+            if cancel.is_some_and(|c| c.is_cancelled()) {
+                return Err(Error::Cancelled);
+            }
+            Ok(1.0)
+        };
+        let cancel_on_first = |_: &Progress| token.cancel();
+        let mut grid = SweepOptions::grid(100, 2);
+        grid.cancel = Some(token.clone());
+        grid.progress = Some(&cancel_on_first);
+        assert_eq!(
+            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            Error::Cancelled
+        );
+    }
 }

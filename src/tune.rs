@@ -33,7 +33,8 @@ impl Default for TuneOptions<'_> {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
-    /// 0 for serial.
+    /// Serial: one worker, one chunk of every item.
+    pub serial: bool,
     pub workers: usize,
     pub chunk_size: usize,
     pub predicted_s: f64,
@@ -56,11 +57,11 @@ pub struct TuneResult {
     pub elapsed_s: f64,
 }
 
-fn plan_for(model_plan: &Plan, workers: usize, chunk_size: usize) -> Plan {
-    if workers == 0 {
+fn plan_for(model_plan: &Plan, candidate: &Candidate) -> Plan {
+    if candidate.serial {
         model_plan.as_serial()
     } else {
-        model_plan.with_shape(workers, chunk_size)
+        model_plan.with_shape(candidate.workers, candidate.chunk_size)
     }
 }
 
@@ -83,9 +84,10 @@ fn field(model_plan: &Plan, items: usize, size: usize) -> Vec<Candidate> {
     let mut ranked: Vec<Candidate> = shapes
         .into_iter()
         .map(|(k, c)| Candidate {
+            serial: false,
             workers: k,
             chunk_size: c,
-            predicted_s: plan_for(model_plan, k, c).predicted_time_s,
+            predicted_s: model_plan.with_shape(k, c).predicted_time_s,
             runs_s: Vec::new(),
             median_s: f64::NAN,
             eliminated_in: None,
@@ -94,7 +96,8 @@ fn field(model_plan: &Plan, items: usize, size: usize) -> Vec<Candidate> {
     ranked.sort_by(|a, b| a.predicted_s.total_cmp(&b.predicted_s));
     ranked.truncate(size.max(1));
     ranked.push(Candidate {
-        workers: 0,
+        serial: true,
+        workers: 1,
         chunk_size: items,
         predicted_s: model_plan.predicted_serial_s,
         runs_s: Vec::new(),
@@ -125,17 +128,12 @@ pub(crate) fn run_tune(
     let mut runs = 0;
     let mut rounds = 0;
     let measure = |candidate: &mut Candidate, runs: &mut usize| -> Result<()> {
-        let plan = plan_for(model_plan, candidate.workers, candidate.chunk_size);
+        let plan = plan_for(model_plan, candidate);
         candidate.runs_s.push(run(&plan, cancel)?);
         candidate.median_s = stats::median(&candidate.runs_s);
         *runs += 1;
         if let Some(progress) = options.progress {
-            progress(&Progress {
-                done: *runs,
-                total,
-                workers: candidate.workers,
-                chunk_size: candidate.chunk_size,
-            });
+            progress(&Progress::new(*runs, total, plan.shape(), items));
         }
         Ok(())
     };
@@ -158,10 +156,10 @@ pub(crate) fn run_tune(
     let best = &all[winner];
     let serial = all
         .iter()
-        .find(|c| c.workers == 0)
+        .find(|c| c.serial)
         .expect("serial is in the field");
     Ok(TuneResult {
-        plan: plan_for(model_plan, best.workers, best.chunk_size),
+        plan: plan_for(model_plan, best),
         best_time_s: best.median_s,
         serial_time_s: serial.median_s,
         candidates: all.clone(),
@@ -169,4 +167,85 @@ pub(crate) fn run_tune(
         runs,
         elapsed_s: watch.elapsed(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Breakdown, Prediction};
+    use std::cell::RefCell;
+
+    fn per_workers(chunk: usize) -> Vec<Prediction> {
+        (1..=3)
+            .map(|k| Prediction {
+                serial: false,
+                workers: k,
+                chunk_size: chunk,
+                time_s: 1.0 / k as f64,
+                low_s: 0.0,
+                high_s: 0.0,
+                breakdown: Breakdown::default(),
+            })
+            .collect()
+    }
+
+    /// A runner whose times are known: 2 workers with chunks of 40 is fastest, serial slowest.
+    fn fake(plan: &Plan) -> f64 {
+        if plan.is_serial() {
+            return 10.0;
+        }
+        let k = plan.workers as f64;
+        let c = plan.chunk_size as f64;
+        1.0 + (k - 2.0).abs() + (c - 40.0).abs() / 40.0
+    }
+
+    #[test]
+    fn the_tuner_keeps_what_ran_fastest_and_drops_the_slower_half() {
+        let model_plan = Plan {
+            per_workers: per_workers(10),
+            predicted_serial_s: 3.0,
+            ..Plan::fixed(3, 10)
+        };
+        let ran = RefCell::new(Vec::new());
+        let run = |plan: &Plan, _: Option<&CancelToken>| {
+            ran.borrow_mut().push((plan.workers, plan.chunk_size));
+            Ok(fake(plan))
+        };
+        let tuned = run_tune(400, &model_plan, &run, &TuneOptions::default()).unwrap();
+        // The field holds k = 1..3 at chunks 10, 2 and 40; (2, 40) is the fastest of them.
+        assert_eq!((tuned.plan.workers, tuned.plan.chunk_size), (2, 40));
+        assert_eq!(tuned.best_time_s, 1.0);
+        assert_eq!(tuned.runs, ran.borrow().len());
+        let winner = tuned
+            .candidates
+            .iter()
+            .find(|c| c.eliminated_in.is_none())
+            .unwrap();
+        assert_eq!((winner.workers, winner.chunk_size), (2, 40));
+        for c in tuned
+            .candidates
+            .iter()
+            .filter(|c| c.eliminated_in.is_some())
+        {
+            assert!(c.median_s >= winner.median_s, "{c:?}");
+        }
+        // Successive halving: later rounds run fewer candidates than the first.
+        assert!(tuned.rounds >= 2);
+        assert!(tuned.runs < tuned.candidates.len() * tuned.rounds);
+    }
+
+    #[test]
+    fn serial_wins_the_tuning_when_it_runs_fastest() {
+        let model_plan = Plan {
+            per_workers: per_workers(10),
+            predicted_serial_s: 3.0,
+            ..Plan::fixed(3, 10)
+        };
+        let run = |plan: &Plan, _: Option<&CancelToken>| {
+            Ok(if plan.is_serial() { 0.5 } else { fake(plan) })
+        };
+        let tuned = run_tune(400, &model_plan, &run, &TuneOptions::default()).unwrap();
+        assert!(tuned.plan.is_serial());
+        assert_eq!(tuned.best_time_s, 0.5);
+    }
 }

@@ -99,7 +99,6 @@ fn a_panicking_function_is_reported_with_its_item_and_the_next_run_works() {
     // The pool survived: the same items run cleanly right after.
     let run = execute(&items, |x| x * 2, &Plan::fixed(2, 7)).unwrap();
     assert_eq!(run.results[4321], 8642);
-    assert_eq!(items.len(), 10_000);
 }
 
 #[test]
@@ -180,7 +179,7 @@ fn sweep_refuses_zero_repeats_and_oversized_worker_counts() {
 
 #[test]
 fn catalog_errors_name_the_problem() {
-    use amorsize::job::prepare;
+    use amorsize::playground::job::prepare;
     use amorsize::{ParamValue, Params};
     let unknown = prepare("no-such-workload", &Params::new(), None)
         .err()

@@ -56,14 +56,14 @@ fn every_small_shape_matches_serial_in_order() {
                 let plan = Plan::fixed(workers, chunk);
                 let run = execute(&items, work, &plan).unwrap();
                 assert_eq!(run.results, expected, "shared n={n} k={workers} c={chunk}");
-                check_timeline(&run.chunks, n, workers, chunk);
+                check_timeline(&run.run.chunks, n, workers, chunk);
                 let copy = Options {
                     transfer: Transfer::Copy,
                     ..Options::default()
                 };
                 let run = execute_with(&items, work, &plan, &copy).unwrap();
                 assert_eq!(run.results, expected, "copy n={n} k={workers} c={chunk}");
-                check_timeline(&run.chunks, n, workers, chunk);
+                check_timeline(&run.run.chunks, n, workers, chunk);
             }
         }
     }
@@ -83,7 +83,7 @@ fn serial_plans_and_cold_starts_give_the_same_results() {
     };
     let run = execute_with(&items, work, &Plan::fixed(3, 16), &cold).unwrap();
     assert_eq!(run.results, expected);
-    check_timeline(&run.chunks, 500, 3, 16);
+    check_timeline(&run.run.chunks, 500, 3, 16);
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn workers_beyond_the_core_count_are_accepted_up_to_the_pool() {
     let plan = Plan::fixed(cores * 4, 1);
     let run = execute(&items, work, &plan).unwrap();
     assert_eq!(run.results.len(), 64);
-    check_timeline(&run.chunks, 64, cores * 4, 1);
+    check_timeline(&run.run.chunks, 64, cores * 4, 1);
 }
 
 #[test]
@@ -117,6 +117,6 @@ fn timeline_is_capped_but_results_are_complete() {
     let items: Vec<u64> = (0..n as u64).collect();
     let run = execute(&items, work, &Plan::fixed(2, 1)).unwrap();
     assert_eq!(run.results.len(), n);
-    assert!(run.timeline_truncated);
-    assert!(run.chunks.len() <= amorsize::options::TIMELINE_LIMIT);
+    assert!(run.run.timeline_truncated);
+    assert!(run.run.chunks.len() <= amorsize::options::TIMELINE_LIMIT);
 }

@@ -54,13 +54,13 @@ fn two_workers_beat_one_on_cpu_heavy_work() {
             one.push(
                 execute(&items, heavy, &Plan::fixed(1, 50))
                     .unwrap()
-                    .elapsed
+                    .elapsed()
                     .as_secs_f64(),
             );
             two.push(
                 execute(&items, heavy, &Plan::fixed(2, 50))
                     .unwrap()
-                    .elapsed
+                    .elapsed()
                     .as_secs_f64(),
             );
         }
@@ -86,13 +86,13 @@ fn blind_chunks_of_one_lose_to_serial_on_tiny_items() {
         serial.push(
             execute(&items, tiny, &Plan::serial())
                 .unwrap()
-                .elapsed
+                .elapsed()
                 .as_secs_f64(),
         );
         blind.push(
             execute(&items, tiny, &Plan::fixed(2, 1))
                 .unwrap()
-                .elapsed
+                .elapsed()
                 .as_secs_f64(),
         );
     }
@@ -112,12 +112,13 @@ fn a_score_of_waiting_items_is_probed_and_gets_more_workers_than_cores() {
     // where a comparison in seconds fell either way with the noise in the measured item time:
     // the CLI's io-wait (20 items) skipped the probe and ran on the cores alone one run in three.
     for n in [20, 20, 20, 20, 22, 24] {
-        let job = amorsize::job::prepare("io-wait", &Default::default(), Some(n)).unwrap();
+        let job =
+            amorsize::playground::job::prepare("io-wait", &Default::default(), Some(n)).unwrap();
         let plan = job.optimize(&Default::default()).unwrap();
         let profile = plan.profile.as_ref().unwrap();
         assert_eq!(
             profile.cpu_fraction_source,
-            amorsize::sample::Source::Measured,
+            amorsize::provenance::Source::Measured,
             "{n} items"
         );
         assert!(

@@ -71,7 +71,7 @@ function describeProgress(kind, p, elapsedS) {
   if (!p) return `${kind}: preparing the items, sampling and planning; no run finished yet${clock}`;
   if (p.message) return `${kind}: ${p.message}${clock}`;
   if (!(p.total > 0)) return `${kind}: working${clock}`;
-  const last = p.workers ? `k=${p.workers}${p.chunk_size ? `, c=${p.chunk_size}` : ''}` : 'serial';
+  const last = p.serial || !p.workers ? 'serial' : `k=${p.workers}${p.chunk_size ? `, c=${p.chunk_size}` : ''}`;
   return `${kind}: ${p.done}/${p.total} runs (${Math.round((100 * p.done) / p.total)} %) · last finished: ${last}${clock}`;
 }
 

@@ -1,82 +1,63 @@
-// The native Rust equivalent of a cell, for copying into a program (signatures from src/lib.rs).
+// The native Rust equivalent of a cell, for copying into a program. The code is the compiled
+// regions of examples/snippets.rs (www/snippets.js); this file only writes the variables a
+// region uses from the cell's fields.
+import { SNIPPETS } from './snippets.js';
+
+const USES = 'use amorsize::{Options, Report, Shape, Start, SweepOptions, Transfer, TuneOptions};\n\n';
+
 function describe(job) {
   const params = Object.entries(job.params ?? {}).map(([k, v]) => `${k} = ${v}`).join(', ');
   return `// items: Vec<T>, f: impl Fn(&T) -> R + Sync. Here: the catalog's \`${job.workload}\`${params ? ` (${params})` : ''}${job.n ? `, N = ${job.n}` : ''}.\n`;
 }
+
 function options(job) {
   const parts = [];
   if (job.transfer === 'copy') parts.push('transfer: Transfer::Copy');
   if (job.start === 'cold') parts.push('start: Start::Cold');
-  return parts.length ? `Options { ${parts.join(', ')}, ..Options::default() }` : null;
+  const note = job.transfer === 'copy' ? ' // T, R: Serialize + Deserialize for copy' : '';
+  return `let options = Options { ${parts.length ? `${parts.join(', ')}, ` : ''}..Options::default() };${note}\n`;
+}
+
+const vec = (values) => `vec![${values.join(', ')}]`;
+
+function snippet(job, name, lets = '') {
+  return `${describe(job)}${USES}${lets}${SNIPPETS[name]}`;
 }
 
 export function optimize(job) {
-  const o = options(job);
-  return `${describe(job)}use amorsize::{Options, Report, Start, Transfer};\n\n`
-    + (o ? `let plan = amorsize::optimize_with(&items, f, &${o})?; // T, R: Serialize + Deserialize for copy\n` : 'let plan = amorsize::optimize(&items, f)?;\n')
-    + 'println!("{}", plan.label());            // e.g. "2 workers x 50 items" or "serial"\n'
-    + 'println!("{}", Report::new(&plan, None).unwrap()); // the explain report\n';
+  return snippet(job, 'optimize', options(job));
 }
 
 export function execute(job, shape) {
-  const o = options(job);
-  const plan = shape?.type === 'fixed' ? `Plan::fixed(${shape.workers}, ${shape.chunk_size})` : shape?.type === 'serial' ? 'Plan::serial()' : null;
-  return `${describe(job)}use amorsize::Plan;\n\n`
-    + (plan ? `let plan = ${plan};\n` : 'let plan = amorsize::optimize(&items, f)?;\n')
-    + (o ? `let run = amorsize::execute_with(&items, f, &plan, &${o})?;\n` : 'let run = amorsize::execute(&items, f, &plan)?;\n')
-    + 'println!("{} items in {:?}", run.results.len(), run.elapsed);\n'
-    + '// run.timeline: which worker ran which chunk, and when\n';
+  const s = shape?.type === 'fixed' ? `Shape::fixed(${shape.workers}, ${shape.chunk_size})`
+    : shape?.type === 'serial' ? 'Shape::Serial' : null;
+  const lets = s ? `let shape = ${s};\n` : 'let plan = amorsize::optimize(&items, f)?;\nlet shape = &plan;\n';
+  return snippet(job, 'execute', options(job) + lets);
 }
 
 export function compare(job) {
-  return `${describe(job)}use amorsize::{Plan, TuneOptions};\n\n`
-    + 'let cores = std::thread::available_parallelism()?.get();\n'
-    + 'let serial = amorsize::execute(&items, f, &Plan::serial())?.elapsed;\n'
-    + 'let blind = amorsize::execute(&items, f, &Plan::fixed(cores, 1))?.elapsed; // all cores, chunk 1\n'
-    + 'let plan = amorsize::optimize(&items, f)?;\n'
-    + 'let optimized = amorsize::execute(&items, f, &plan)?.elapsed;\n'
-    + 'let best = amorsize::tune(&items, f, &TuneOptions::default())?; // measured search\n'
-    + 'println!("blind {:.2}x, optimized {:.2}x, best {:.2}x",\n'
-    + '    serial.as_secs_f64() / blind.as_secs_f64(),\n'
-    + '    serial.as_secs_f64() / optimized.as_secs_f64(),\n'
-    + '    serial.as_secs_f64() / best.best_time_s);\n';
+  return snippet(job, 'compare');
 }
 
 export function workerCurve(job, maxWorkers) {
-  return `${describe(job)}use amorsize::SweepOptions;\n\n`
-    + 'let plan = amorsize::optimize(&items, f)?;\n'
-    + `let mut grid = SweepOptions::grid(items.len(), ${maxWorkers ?? 'cores'});\n`
-    + 'grid.chunk_sizes = vec![plan.chunk_size.min(items.len())]; // k varies, chunk size fixed\n'
-    + 'grid.predict_with = Some(&plan);\n'
-    + 'let curve = amorsize::sweep(&items, f, &grid)?;\n'
-    + 'for p in &curve.points {\n    println!("k={} {:?} predicted {:?}", p.workers, p.time.median_s, p.predicted_s);\n}\n';
+  const lets = maxWorkers ? `let max_workers = ${maxWorkers};\n` : 'let max_workers = std::thread::available_parallelism()?.get();\n';
+  return snippet(job, 'worker_curve', lets);
 }
 
 export function sweep(job, workers, chunkSizes, repeats) {
-  return `${describe(job)}use amorsize::SweepOptions;\n\n`
-    + 'let plan = amorsize::optimize(&items, f)?;\n'
-    + 'let mut grid = SweepOptions::grid(items.len(), cores);\n'
-    + (workers ? `grid.workers = vec![${workers.join(', ')}];\n` : '')
-    + (chunkSizes ? `grid.chunk_sizes = vec![${chunkSizes.join(', ')}];\n` : '')
-    + `grid.repeats = ${repeats ?? 3};\n`
-    + 'grid.predict_with = Some(&plan); // adds the model\'s time to every point\n'
-    + 'let sweep = amorsize::sweep(&items, f, &grid)?;\n'
-    + 'println!("best: k={} c={} {:.4}s", sweep.best.workers, sweep.best.chunk_size, sweep.best.time.median_s);\n';
+  const lets = (workers ? `let workers = ${vec(workers)};\n` : 'let workers: Vec<usize> = (1..=std::thread::available_parallelism()?.get()).collect();\n')
+    + (chunkSizes ? `let chunk_sizes = ${vec(chunkSizes)};\n` : 'let chunk_sizes = SweepOptions::grid(items.len(), workers.len()).chunk_sizes;\n')
+    + `let repeats = ${repeats ?? 3};\n`;
+  return snippet(job, 'sweep', lets);
 }
 
 export function tune(job) {
-  return `${describe(job)}use amorsize::TuneOptions;\n\n`
-    + 'let tuned = amorsize::tune(&items, f, &TuneOptions::default())?; // successive halving on real runs\n'
-    + 'println!("{} in {:.4}s after {} runs", tuned.plan.label(), tuned.best_time_s, tuned.runs);\n';
+  return snippet(job, 'tune');
 }
 
 export function scaling(job, axis, values) {
-  const loop = axis.kind === 'items'
-    ? `for n in [${values.join(', ')}] {\n    let items = &all_items[..n];`
-    : `for ${axis.name} in [${values.join(', ')}] {\n    let f = make_item_fn(${axis.name}); // per-item cost grows with ${axis.name}`;
-  return `${describe(job)}use amorsize::Plan;\n\n${loop}\n`
-    + '    let plan = amorsize::optimize(&items, &f)?;\n'
-    + '    let serial = amorsize::execute(&items, &f, &Plan::serial())?.elapsed;\n'
-    + '    let plan_time = amorsize::execute(&items, &f, &plan)?.elapsed;\n'
-    + '    println!("{:.2}x measured, {:.2}x predicted", serial.as_secs_f64() / plan_time.as_secs_f64(), plan.predicted_speedup);\n}\n';
+  if (axis.kind === 'items') {
+    return snippet(job, 'scaling_items', `let sizes = [${values.join(', ')}];\n`);
+  }
+  return snippet(job, 'scaling_param', `let costs = [${values.join(', ')}]; // ${axis.name}\nlet work = |x: &u64, ${axis.name}: f64| todo!("the item function, its cost set by ${axis.name}");\n`);
 }

@@ -11,14 +11,12 @@ let engine = null;
 let crashed = false;
 const backlog = [];
 
-function threadCount() {
-  const cores = navigator.hardwareConcurrency || 1;
-  // engine.js validated it (parseThreads); a hand-made URL with anything else gets the default.
+// The pool size rule is the engine's (`pool_threads`); `?threads=N` overrides it. engine.js
+// validated it (parseThreads); a hand-made URL with anything else gets the engine's size.
+function threadCount(mod, cores) {
   const raw = new URL(self.location.href).searchParams.get('threads') ?? '';
   if (/^\d{1,2}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64) return Number(raw);
-  // The pool can never be resized, so start it once at its largest size: more threads than
-  // cores let waiting workloads use more workers than cores.
-  return Math.min(4 * cores, 16);
+  return mod.pool_threads(cores, navigator.deviceMemory ?? 0);
 }
 
 function asError(e) {
@@ -35,7 +33,7 @@ async function boot() {
   if (self.crossOriginIsolated) {
     const mod = await import('../amorsize.js');
     await mod.default({ module_or_path: new URL('../amorsize_bg.wasm', import.meta.url) });
-    const threads = threadCount();
+    const threads = threadCount(mod, cores);
     const t = performance.now();
     await mod.initThreadPool(threads);
     const poolStartupMs = performance.now() - t;

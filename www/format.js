@@ -17,12 +17,14 @@ export function bytes(b) {
   return `${Math.round(b)} B`;
 }
 export const int = (v) => (Number.isFinite(v) ? v.toLocaleString('en-US') : '–');
+// Serial is spelled one way by the engine: `serial: true` on runs, candidates and progress, and
+// `strategy: 'serial'` with `chunk_size: null` on plans.
 export function chunk(c, items) {
-  if (!Number.isFinite(c) || c >= 2 ** 52) return 'all';
+  if (c == null || !Number.isFinite(c)) return 'all';
   return items ? `${c} (${Math.ceil(items / c)} chunks)` : String(c);
 }
-export function shapeLabel(workers, chunkSize) {
-  if (!workers || chunkSize >= 2 ** 52) return 'serial';
+export function shapeLabel(workers, chunkSize, serial = false) {
+  if (serial || chunkSize == null) return 'serial';
   return `${workers} worker${workers === 1 ? '' : 's'} × ${chunkSize} item${chunkSize === 1 ? '' : 's'}`;
 }
 export function esc(s) {

@@ -72,43 +72,28 @@ pub fn start(cores: usize, pool_startup_s: f64) -> Result<JsValue, JsValue> {
     if threaded && pool_startup_s.is_finite() && pool_startup_s > 0.0 {
         costs.startup_per_worker_s = Figure::measured(pool_startup_s / pool.threads() as f64);
     }
-    calibrate::install(costs.clone());
-    let mode = serde_json_like(threaded, pool.threads(), pool.cores(), &costs);
-    Ok(mode)
+    calibrate::install(costs);
+    Ok(request::to_js(&request::with_service(|s| s.info())))
 }
 
-fn serde_json_like(
-    threaded: bool,
-    threads: usize,
-    cores: usize,
-    costs: &calibrate::Costs,
-) -> JsValue {
-    #[derive(serde::Serialize)]
-    struct Mode<'a> {
-        threaded: bool,
-        threads: usize,
-        cores: usize,
-        costs: &'a calibrate::Costs,
-    }
-    request::to_js(&Mode {
-        threaded,
-        threads,
-        cores,
-        costs,
-    })
+/// Threads to start the pool with (call before `initThreadPool`): at least `cores`, with
+/// headroom for waiting workloads, fewer when `device_memory_gb` (0: unknown) is short.
+#[wasm_bindgen]
+pub fn pool_threads(cores: usize, device_memory_gb: f64) -> usize {
+    crate::playground::policy::pool_threads(cores, Some(device_memory_gb))
 }
 
 /// Every catalog workload with its parameters.
 #[wasm_bindgen]
 pub fn catalog() -> JsValue {
-    request::to_js(&crate::workloads::catalog())
+    request::to_js(&crate::playground::catalog::catalog())
 }
 
 /// Address (in the shared wasm memory) of the 32-bit word that cancels the running request.
 /// The page stores 1 there with `Atomics.store`; the engine checks it at every chunk.
 #[wasm_bindgen]
 pub fn cancel_flag_address() -> usize {
-    request::cancel_token().as_ptr() as usize
+    request::with_service(|s| s.cancel_token().as_ptr() as usize)
 }
 
 /// The module's shared memory, so that the page can write the cancel flag while a request runs.

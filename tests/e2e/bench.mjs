@@ -81,14 +81,12 @@ try {
   out.cpu_loop_two_threads = { n: cpu.bench_n, serial_s: curve.serial.median_s, k2_s: k2.measured.median_s, speedup: k2.speedup, predicted_speedup: k2.predicted_speedup };
   out.console_errors = [...problems, ...page.problems];
   const rows = out.workloads.filter((r) => r.bench).map((r) => r.bench);
-  const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
   const max = (v) => Math.max(...v);
+  // The targets and their figures are the engine's (the `bench_summary` request), as for the
+  // native bench; only the browser's decision times are added here.
+  const summary = rows.length ? await page.evaluate((r) => window.amorsize.engine.request({ kind: 'bench_summary', rows: r }), rows) : null;
   out.summary = {
-    median_regret: median(rows.map((r) => r.regret)),
-    max_regret: max(rows.map((r) => r.regret)),
-    median_prediction_error: median(rows.map((r) => r.prediction_error)),
-    max_prediction_error: max(rows.map((r) => r.prediction_error)),
-    max_recommended_vs_rayon: max(rows.map((r) => r.recommended_vs_rayon)),
+    ...summary,
     max_decision_s: max(rows.map((r) => r.decision_s)),
     max_first_decision_s: max(out.workloads.map((r) => r.first_decision_s)),
   };

@@ -51,11 +51,11 @@ export function compareCell(w, { id, title, intro }) {
   });
 }
 
-export function verdict(speedup) {
-  if (!Number.isFinite(speedup)) return '';
-  if (speedup < 0.95) return `<span class="verdict bad">${x(speedup)}: slower than serial (negative scaling)</span>`;
-  if (speedup < 1.05) return `<span class="verdict">${x(speedup)}: no gain</span>`;
-  return `<span class="verdict good">${x(speedup)} faster</span>`;
+// `v` is a verdict from the engine ({class, label}); the engine owns the thresholds and words.
+export function verdict(v) {
+  if (!v) return '';
+  const tone = { faster: ' good', no_gain: '', slower: ' bad' }[v.class] ?? '';
+  return `<span class="verdict${tone}">${v.label}</span>`;
 }
 
 export function singleThreadNote(info) {

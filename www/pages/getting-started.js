@@ -35,7 +35,7 @@ export function render(main, { info, catalog }) {
         rows.push({ name, cmp });
       }
       ctx.html(`<table class="data"><thead><tr><th>workload</th><th>serial</th><th>blind (${rows[0].cmp.blind_workers} workers × 1 item)</th><th>blind speedup</th><th>recommendation</th></tr></thead><tbody>${rows.map(({ name, cmp }) =>
-        `<tr><th scope="row">${name}</th><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td><td>${verdict(cmp.speedup_blind)}</td><td>${cmp.plan.strategy === 'serial' ? 'stay serial' : `${cmp.plan.workers} workers × ${cmp.plan.chunk_size}`} (${x(cmp.speedup_recommended)} measured)</td></tr>`).join('')}</tbody></table>`);
+        `<tr><th scope="row">${name}</th><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td><td>${verdict(cmp.verdicts.blind)}</td><td>${cmp.plan.strategy === 'serial' ? 'stay serial' : `${cmp.plan.workers} workers × ${cmp.plan.chunk_size}`} (${x(cmp.speedup_recommended)} measured)</td></tr>`).join('')}</tbody></table>`);
       const data = rows.map(({ name, cmp }) => ({ name, serial: cmp.serial.median_s, blind: cmp.blind.median_s, s: cmp.speedup_blind, opt: cmp.speedup_recommended }));
       ctx.chart({
         title: 'Blind parallelism against serial (red line: 1×)', name: 'blind-vs-serial',
@@ -108,7 +108,7 @@ export function render(main, { info, catalog }) {
     async run(v, ctx) {
       const result = await ctx.request({ kind: 'worker_curve', job: jobFrom(v, 'cpu-loop'), max_workers: v.max_workers, repeats: v.repeats });
       for (const spec of fig.workerCurve(result, 'getting-started')) ctx.chart(spec);
-      const best = result.points.reduce((a, b) => (b.speedup > a.speedup ? b : a));
+      const best = result.fastest;
       ctx.html(`<p data-curve>Fastest measured: k=${best.workers} at ${x(best.speedup)} (predicted ${x(best.predicted_speedup)}). Serial: ${seconds(result.serial.median_s)}.</p>`);
       ctx.out.dataset.curve = JSON.stringify(result.points.map((p) => ({ k: p.workers, speedup: p.speedup })));
     },

@@ -52,7 +52,7 @@ export function render(main, { info, catalog }) {
       }</tbody></table>
       <details><summary>The tuner's rounds (${t.rounds} rounds, ${t.candidates.length} candidates)</summary>
       <table class="data"><thead><tr><th>shape</th><th>predicted</th><th>median measured</th><th>runs</th><th>eliminated in round</th></tr></thead><tbody>${
-        t.candidates.map((c) => `<tr><td>${c.workers === 0 ? 'serial' : shapeLabel(c.workers, c.chunk_size)}</td><td>${seconds(c.predicted_s)}</td><td>${seconds(c.median_s)}</td><td>${c.runs_s.length}</td><td>${c.eliminated_in ?? '<strong>winner</strong>'}</td></tr>`).join('')
+        t.candidates.map((c) => `<tr><td>${shapeLabel(c.workers, c.chunk_size, c.serial)}</td><td>${seconds(c.predicted_s)}</td><td>${seconds(c.median_s)}</td><td>${c.runs_s.length}</td><td>${c.eliminated_in ?? '<strong>winner</strong>'}</td></tr>`).join('')
       }</tbody></table></details>`);
     },
   });

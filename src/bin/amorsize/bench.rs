@@ -1,9 +1,7 @@
 //! `amorsize bench`: the truth benchmark over the catalog, as JSON.
 
-use amorsize::benchmark::{bench_job, summarize, BenchRow};
-use amorsize::job::prepare;
-use amorsize::workloads::catalog;
-use amorsize::Params;
+use amorsize::playground::benchmark::BenchRow;
+use amorsize::playground::service::{JobSpec, Kind, Request, Response, Service};
 use clap::Args;
 
 #[derive(Args)]
@@ -22,14 +20,18 @@ pub struct BenchArgs {
     json: bool,
 }
 
-pub fn run(args: BenchArgs) -> Result<(), String> {
+pub fn run(args: BenchArgs, service: &Service) -> Result<(), String> {
+    let ask = |request: &Request| service.handle(request, &|_| {}).map_err(|e| e.to_string());
     if !(args.scale > 0.0 && args.scale.is_finite()) {
         return Err(format!(
             "--scale must be a positive number, not {}",
             args.scale
         ));
     }
-    let infos: Vec<_> = catalog()
+    let Response::Catalog(catalog) = ask(&Request::new(Kind::Catalog))? else {
+        unreachable!("a catalog request answers with the catalog")
+    };
+    let infos: Vec<_> = catalog
         .into_iter()
         .filter(|i| args.workloads.is_empty() || args.workloads.contains(&i.name))
         .collect();
@@ -44,8 +46,19 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
     for info in infos {
         let n = ((info.bench_n as f64 * args.scale) as usize).max(1);
         eprintln!("bench: {} ({} items)", info.name, n);
-        let job = prepare(&info.name, &Params::new(), Some(n)).map_err(|e| e.to_string())?;
-        let row = bench_job(job.as_ref(), args.repeats, None, None).map_err(|e| e.to_string())?;
+        let request = Request {
+            repeats: args.repeats,
+            ..Request::on(
+                Kind::Bench,
+                JobSpec {
+                    n: Some(n),
+                    ..JobSpec::named(&info.name)
+                },
+            )
+        };
+        let Response::Bench(row) = ask(&request)? else {
+            unreachable!("a bench request answers with a row")
+        };
         eprintln!(
             "  serial {:.1} ms, recommended {:.1} ms ({:.2}x, predicted {:.2}x), best {:.1} ms, regret {:.3}",
             row.serial_s * 1e3,
@@ -65,7 +78,10 @@ pub fn run(args: BenchArgs) -> Result<(), String> {
         "repeats": args.repeats,
         "calibrated_costs": amorsize::calibrate::costs(pool).0,
         "workloads": rows,
-        "summary": summarize(&rows),
+        "summary": ask(&Request {
+            rows: Some(rows.clone()),
+            ..Request::new(Kind::BenchSummary)
+        })?,
     });
     println!(
         "{}",

@@ -1,14 +1,11 @@
 //! Argument parsing and output for each subcommand.
 
 use crate::bench;
-use amorsize::job::{prepare, Job};
-use amorsize::workloads::catalog;
-use amorsize::{
-    Options, ParamValue, Params, Plan, Report, Start, SweepOptions, Transfer, TuneOptions,
-};
+use amorsize::playground::service::{JobSpec, Kind, Request, Response, Service, ShapeSpec};
+use amorsize::{ParamValue, Params, Start, Transfer};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Read;
 use std::process::ExitCode;
-use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -61,6 +58,12 @@ enum Command {
     Tune(JobArgs),
     /// The truth benchmark: every workload's recommendation against an exhaustive sweep.
     Bench(bench::BenchArgs),
+    /// Answer one request of the playground's protocol (JSON, as the browser sends it) with
+    /// JSON; reads standard input when no request is given.
+    Request {
+        /// The request, such as '{"kind":"optimize","job":{"workload":"tiny"}}'.
+        json: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -110,22 +113,23 @@ fn parse_param(text: &str) -> Result<(String, ParamValue), String> {
 }
 
 impl JobArgs {
-    fn prepare(&self) -> amorsize::Result<Box<dyn Job>> {
-        let params: Params = self.params.iter().cloned().collect();
-        prepare(&self.workload, &params, self.n)
-    }
-
-    fn options(&self) -> Options {
-        Options {
-            max_workers: self.max_workers,
-            time_budget: Duration::from_millis(self.budget_ms),
+    fn spec(&self) -> JobSpec {
+        JobSpec {
+            workload: self.workload.clone(),
+            params: self.params.iter().cloned().collect::<Params>(),
+            n: self.n,
             transfer: match self.transfer {
                 TransferArg::Shared => Transfer::Shared,
                 TransferArg::Copy => Transfer::Copy,
             },
             start: if self.cold { Start::Cold } else { Start::Warm },
-            ..Options::default()
+            max_workers: self.max_workers,
+            budget_ms: Some(self.budget_ms as f64),
         }
+    }
+
+    fn request(&self, kind: Kind) -> Request {
+        Request::on(kind, self.spec())
     }
 }
 
@@ -166,10 +170,13 @@ struct SweepRow {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    let fail = |e: amorsize::Error| e.to_string();
+    let service = Service::new();
+    let ask = |request: &Request| service.handle(request, &|_| {}).map_err(|e| e.to_string());
     match cli.command {
         Command::List { json } => {
-            let infos = catalog();
+            let Response::Catalog(infos) = ask(&Request::new(Kind::Catalog))? else {
+                unreachable!("a catalog request answers with the catalog")
+            };
             if json {
                 print_json(&infos);
             } else {
@@ -186,16 +193,17 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Optimize(args) => {
-            let job = args.prepare().map_err(fail)?;
-            let plan = job.optimize(&args.options()).map_err(fail)?;
+            let Response::Optimized(plan, report) = ask(&args.request(Kind::Optimize))? else {
+                unreachable!("an optimize request answers with a plan")
+            };
             if args.json {
                 print_json(&plan);
             } else {
-                println!("{}: {} items\n", job.info().name, job.items());
-                print!(
-                    "{}",
-                    Report::new(&plan, None).expect("optimized plans have a report")
-                );
+                let items = plan.profile.as_ref().map_or(0, |p| p.items);
+                println!("{}: {} items\n", args.workload, items);
+                if let Some(report) = report {
+                    print!("{report}");
+                }
             }
         }
         Command::Run {
@@ -204,23 +212,28 @@ fn run(cli: Cli) -> Result<(), String> {
             chunk,
             serial,
         } => {
-            let job = args.prepare().map_err(fail)?;
-            let options = args.options();
-            let plan = match (workers, chunk, serial) {
-                (_, _, true) => Plan::serial(),
-                (Some(k), Some(c), _) => Plan::fixed(k, c),
-                _ => job.optimize(&options).map_err(fail)?,
+            let shape = match (workers, chunk, serial) {
+                (_, _, true) => ShapeSpec::serial(),
+                (Some(k), Some(c), _) => ShapeSpec::fixed(k, c),
+                _ => ShapeSpec::recommended(),
             };
-            let run = job.execute(&plan, &options).map_err(fail)?;
+            let request = Request {
+                shape: Some(shape),
+                ..args.request(Kind::Execute)
+            };
+            let Response::Executed(executed) = ask(&request)? else {
+                unreachable!("an execute request answers with a run")
+            };
+            let run = &executed.run;
             if args.json {
-                print_json(&run);
+                print_json(run);
             } else if args.csv {
                 print_csv(&run.chunks)?;
             } else {
                 println!(
                     "{} on {}: {} items in {:.3} ms ({} chunks recorded)",
-                    job.info().name,
-                    plan.label(),
+                    args.workload,
+                    executed.plan.label(),
                     run.items,
                     run.elapsed_s * 1e3,
                     run.chunks.len()
@@ -233,21 +246,15 @@ fn run(cli: Cli) -> Result<(), String> {
             chunks,
             repeats,
         } => {
-            let job = args.prepare().map_err(fail)?;
-            let options = args.options();
-            let plan = job.optimize(&options).map_err(fail)?;
-            let cores = plan.costs.as_ref().map_or(1, |c| c.cores);
-            let mut grid = SweepOptions::grid(job.items(), cores);
-            if !workers.is_empty() {
-                grid.workers = workers;
-            }
-            if !chunks.is_empty() {
-                grid.chunk_sizes = chunks;
-            }
-            grid.repeats = repeats;
-            grid.transfer = options.transfer;
-            grid.predict_with = Some(&plan);
-            let sweep = job.sweep(&grid).map_err(fail)?;
+            let request = Request {
+                workers: (!workers.is_empty()).then_some(workers),
+                chunk_sizes: (!chunks.is_empty()).then_some(chunks),
+                repeats,
+                ..args.request(Kind::Sweep)
+            };
+            let Response::Swept(plan, sweep) = ask(&request)? else {
+                unreachable!("a sweep request answers with a sweep")
+            };
             if args.json {
                 print_json(&sweep);
             } else {
@@ -287,9 +294,9 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Tune(args) => {
-            let job = args.prepare().map_err(fail)?;
-            let plan = job.optimize(&args.options()).map_err(fail)?;
-            let tuned = job.tune(&plan, &TuneOptions::default()).map_err(fail)?;
+            let Response::Tuned(plan, tuned) = ask(&args.request(Kind::Tune))? else {
+                unreachable!("a tune request answers with a tuning")
+            };
             if args.json {
                 print_json(&tuned);
             } else {
@@ -304,7 +311,26 @@ fn run(cli: Cli) -> Result<(), String> {
                 );
             }
         }
-        Command::Bench(args) => bench::run(args)?,
+        Command::Bench(args) => bench::run(args, &service)?,
+        Command::Request { json } => {
+            let text = match json {
+                Some(text) => text,
+                None => {
+                    let mut text = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut text)
+                        .map_err(|e| e.to_string())?;
+                    text
+                }
+            };
+            match service.handle_json(&text, &|_| {}) {
+                Ok(value) => print_json(&value),
+                Err(reply) => {
+                    print_json(&reply);
+                    return Err(reply.message);
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -19,7 +19,7 @@ const FEATURE_SEED: u64 = 0x3AF0_0D12;
 
 /// The network's answer for one feature vector.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Prediction {
+pub struct Classified {
     /// Softmax probabilities of the ten classes.
     pub probs: [f32; CLASSES],
     /// The most probable class.
@@ -70,7 +70,7 @@ fn weight(rng: &mut fastrand::Rng, fan_in: usize) -> f32 {
 
 impl Workload for Inference {
     type Item = Vec<f32>;
-    type Output = Prediction;
+    type Output = Classified;
 
     fn info(&self) -> WorkloadInfo {
         let (default_n, bench_n) = sizes(SECONDS_PER_ITEM, 24 + 4 * INPUTS + 4 * CLASSES + 8);
@@ -99,7 +99,7 @@ impl Workload for Inference {
             .collect()
     }
 
-    fn run(&self, features: &Vec<f32>) -> Prediction {
+    fn run(&self, features: &Vec<f32>) -> Classified {
         // Thirty-two hidden units at a time over every input: the sums stay in vector registers
         // instead of going through memory once per input.
         let mut hidden = self.b1;
@@ -134,7 +134,7 @@ impl Workload for Inference {
         let class = (0..CLASSES)
             .max_by(|&a, &b| probs[a].total_cmp(&probs[b]))
             .unwrap_or(0) as u8;
-        Prediction { probs, class }
+        Classified { probs, class }
     }
 }
 

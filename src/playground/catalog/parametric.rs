@@ -18,7 +18,7 @@ const DISTRIBUTIONS: [&str; 5] = ["constant", "uniform", "lognormal", "bimodal",
 
 /// One item: the microseconds it should take, and the input it carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Job {
+pub struct Task {
     pub cost_us: f64,
     pub payload: Vec<u8>,
 }
@@ -133,7 +133,7 @@ fn normal(rng: &mut fastrand::Rng) -> f64 {
 }
 
 impl Workload for Parametric {
-    type Item = Job;
+    type Item = Task;
     type Output = Vec<u8>;
 
     fn info(&self) -> WorkloadInfo {
@@ -172,14 +172,14 @@ impl Workload for Parametric {
         }
     }
 
-    fn items(&self, n: usize) -> Vec<Job> {
+    fn items(&self, n: usize) -> Vec<Task> {
         // Calibrating here, before any timed run, keeps the 2 ms out of the first measurement.
         rounds_per_us();
         let mut rng = fastrand::Rng::with_seed(SEED);
         let costs = self.costs(n, &mut rng);
         costs
             .into_iter()
-            .map(|cost_us| Job {
+            .map(|cost_us| Task {
                 cost_us,
                 payload: std::iter::repeat_with(|| rng.u8(..))
                     .take(self.bytes_in)
@@ -188,8 +188,8 @@ impl Workload for Parametric {
             .collect()
     }
 
-    fn run(&self, job: &Job) -> Vec<u8> {
-        let mut state = job
+    fn run(&self, task: &Task) -> Vec<u8> {
+        let mut state = task
             .payload
             .chunks(8)
             .fold(0x243F_6A88_85A3_08D3u64, |s, chunk| {
@@ -197,7 +197,7 @@ impl Workload for Parametric {
                 word[..chunk.len()].copy_from_slice(chunk);
                 mix(s ^ u64::from_le_bytes(word))
             });
-        let rounds = (job.cost_us.max(0.0) * rounds_per_us()).round() as u64;
+        let rounds = (task.cost_us.max(0.0) * rounds_per_us()).round() as u64;
         state = spin(state, rounds);
         let mut out = Vec::with_capacity(self.bytes_out);
         while out.len() < self.bytes_out {

@@ -5,11 +5,12 @@
 
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
-use crate::job::{prepare, Job};
 use crate::model::Model;
 use crate::options::Options;
 use crate::plan::Plan;
+use crate::playground::job::{prepare, Job};
 use crate::report::{Measured, Report};
+use crate::shape::Shape;
 use crate::sweep::{Measurement, Progress};
 use crate::tune::{TuneOptions, TuneResult};
 use crate::workload::{ParamValue, Params};
@@ -28,14 +29,9 @@ impl StudyControl<'_> {
         self.repeats.max(1)
     }
 
-    fn report(&self, done: usize, total: usize, workers: usize, chunk_size: usize) {
+    fn report(&self, done: usize, total: usize, shape: Shape, items: usize) {
         if let Some(progress) = self.progress {
-            progress(&Progress {
-                done,
-                total,
-                workers,
-                chunk_size,
-            });
+            progress(&Progress::new(done, total, shape, items));
         }
     }
 
@@ -69,17 +65,16 @@ pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Resu
     let repeats = control.repeats();
     let cores = plan.costs.as_ref().map_or(1, |c| c.cores);
     let total = 3 * repeats;
-    control.report(0, total, 0, job.items());
-    // One untimed run first: in wasm, memory only grows, so the first run of a job that needs
-    // more of it pays for growing it and no later run does (transactions' serial median read
-    // 44 ms against 33 predicted on a fresh page, and the parallel runs after it 2.3x).
+    control.report(0, total, Shape::Serial, job.items());
+    // One untimed run first: in wasm the first run that needs more memory pays for growing it
+    // and no later run does (docs/decisions.md: compare's untimed run).
     job.run_prefix(job.items(), &Plan::serial(), &options)?;
     let serial = job.measure(&Plan::serial(), repeats, &options)?;
-    control.report(repeats, total, 0, job.items());
+    control.report(repeats, total, Shape::Serial, job.items());
     let blind = job.measure(&Plan::fixed(cores, 1), repeats, &options)?;
-    control.report(2 * repeats, total, cores, 1);
+    control.report(2 * repeats, total, Shape::fixed(cores, 1), job.items());
     let recommended = job.measure(&plan, repeats, &options)?;
-    control.report(total, total, plan.workers, plan.chunk_size);
+    control.report(total, total, plan.shape(), job.items());
     let tuned = job.tune(
         &plan,
         &TuneOptions {
@@ -127,6 +122,8 @@ pub struct WorkerCurve {
     pub plan: Plan,
     pub serial: Measurement,
     pub points: Vec<CurvePoint>,
+    /// The point that ran fastest (highest measured speedup).
+    pub fastest: CurvePoint,
 }
 
 /// Time and speedup against worker count (`1..=max_workers`), measured and predicted.
@@ -155,12 +152,17 @@ pub fn worker_curve(
     let repeats = control.repeats();
     let total = (max_workers + 1) * repeats;
     let serial = job.measure(&Plan::serial(), repeats, &options)?;
-    control.report(repeats, total, 0, job.items());
+    control.report(repeats, total, Shape::Serial, job.items());
     let mut points = Vec::new();
     for k in 1..=max_workers {
         let predicted = model.best_for(k);
         let measured = job.measure(&Plan::fixed(k, predicted.chunk_size), repeats, &options)?;
-        control.report((k + 1) * repeats, total, k, predicted.chunk_size);
+        control.report(
+            (k + 1) * repeats,
+            total,
+            Shape::fixed(k, predicted.chunk_size),
+            job.items(),
+        );
         points.push(CurvePoint {
             workers: k,
             chunk_size: predicted.chunk_size,
@@ -170,10 +172,16 @@ pub fn worker_curve(
             measured,
         });
     }
+    let fastest = points
+        .iter()
+        .max_by(|a, b| a.speedup.total_cmp(&b.speedup))
+        .cloned()
+        .ok_or(Error::ZeroWorkers)?;
     Ok(WorkerCurve {
         plan,
         serial,
         points,
+        fastest,
     })
 }
 
@@ -238,7 +246,7 @@ pub fn scaling(
         let plan = job.optimize(&options)?;
         let serial = job.measure(&Plan::serial(), repeats, &options)?;
         let recommended = job.measure(&plan, repeats, &options)?;
-        control.report(i + 1, values.len(), plan.workers, plan.chunk_size);
+        control.report(i + 1, values.len(), plan.shape(), job.items());
         points.push(ScalingPoint {
             x,
             items: job.items(),

@@ -6,10 +6,10 @@ use crate::error::{Error, Result};
 use crate::executor::RunSummary;
 use crate::options::Options;
 use crate::plan::Plan;
+use crate::playground::catalog::{with_workload, WorkloadVisitor};
 use crate::sweep::{Measurement, SweepOptions, SweepResult};
 use crate::tune::{TuneOptions, TuneResult};
 use crate::workload::{Params, Workload, WorkloadInfo};
-use crate::workloads::{with_workload, WorkloadVisitor};
 
 /// A warm-up round (one serial and one parallel run of a prefix) grows to about this long.
 const WARM_UP_ROUND_S: f64 = 0.004;
@@ -126,25 +126,24 @@ impl<W: Workload> Job for Prepared<W> {
     }
 
     fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
-        crate::execute_with(self.prefix(len), self.f(), plan, options)
-            .map(|e| e.summary(plan.is_serial()))
+        crate::api::execute_with(self.prefix(len), self.f(), plan, options).map(|e| e.run)
     }
 
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
-        crate::optimize_with(self.prefix(len), self.f(), options)
+        crate::api::optimize_with(self.prefix(len), self.f(), options)
     }
 
     fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult> {
-        crate::sweep_with(&self.items, self.f(), options)
+        crate::api::sweep_with(&self.items, self.f(), options)
     }
 
     fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult> {
-        crate::tune_with(&self.items, self.f(), plan, options)
+        crate::api::tune_with(&self.items, self.f(), plan, options)
     }
 
     fn run_rayon_default(&self) -> Result<f64> {
         let watch = crate::clock::Stopwatch::start();
-        let results = crate::executor::map_rayon(&self.items, &self.f())?;
+        let results = crate::playground::baseline::map_rayon(&self.items, &self.f())?;
         let elapsed = watch.elapsed();
         drop(results);
         Ok(elapsed)

@@ -15,10 +15,10 @@ mod transactions;
 
 pub use collatz::Collatz;
 pub use cpu_loop::CpuLoop;
-pub use inference::{Inference, Prediction};
+pub use inference::{Classified, Inference};
 pub use io_wait::{IoWait, Reply};
 pub use mandelbrot::{Mandelbrot, Row};
-pub use parametric::{Job, Parametric};
+pub use parametric::{Parametric, Task};
 pub use payload::{Payload, Signal};
 pub use tiny::Tiny;
 pub use transactions::{Processed, Transaction, Transactions};

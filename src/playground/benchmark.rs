@@ -3,20 +3,34 @@
 
 use crate::cancel::CancelToken;
 use crate::error::Result;
-use crate::job::Job;
 use crate::model::chunk_ladder;
 use crate::options::Options;
 use crate::plan::Plan;
+use crate::playground::job::Job;
+use crate::shape::Shape;
 use crate::stats;
 use crate::sweep::{Measurement, Progress, SweepOptions};
 use serde::{Deserialize, Serialize};
 
+/// A shape and its measured time. Serial is `serial: true`, with one worker and one chunk of
+/// every item, as a run records it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Shape {
-    /// 0 means serial.
+pub struct TimedShape {
+    pub serial: bool,
     pub workers: usize,
     pub chunk_size: usize,
     pub time_s: f64,
+}
+
+impl TimedShape {
+    fn new(shape: Shape, n: usize, time_s: f64) -> Self {
+        Self {
+            serial: shape.is_serial(),
+            workers: shape.workers(),
+            chunk_size: shape.chunk_size(n).min(n),
+            time_s,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -30,10 +44,10 @@ pub struct BenchRow {
     pub blind_s: f64,
     pub blind_workers: usize,
     pub rayon_s: f64,
-    pub recommended: Shape,
+    pub recommended: TimedShape,
     pub predicted_speedup: f64,
     pub measured_speedup: f64,
-    pub best: Shape,
+    pub best: TimedShape,
     /// Recommended time over the time of the sweep's fastest shape (serial included), both
     /// measured again, alternately, after the sweep; 1 when the recommendation is as fast.
     pub regret: f64,
@@ -73,18 +87,8 @@ fn repeats_for(job: &dyn Job, repeats: usize, options: &Options) -> Result<usize
     Ok(repeats.max(wanted.min(MOST_REPEATS)).max(1))
 }
 
-/// Whether two plans run the same shape on `n` items (a chunk of n or more is one chunk).
-fn same_shape(a: &Plan, b: &Plan, n: usize) -> bool {
-    match (a.is_serial(), b.is_serial()) {
-        (true, true) => true,
-        (false, false) => a.workers == b.workers && a.chunk_size.min(n) == b.chunk_size.min(n),
-        _ => false,
-    }
-}
-
-/// Runs of each shape in the rematch at least: on the 2-core VMs, two workers now and then
-/// share one core for a few runs in a row, and a median of 3 took two such runs of collatz's
-/// recommendation (95 ms, where it had run in 82) for a regret of 1.16.
+/// Runs of each shape in the rematch at least: two workers now and then share one core for a
+/// few runs in a row (docs/decisions.md: rematch runs).
 const REMATCH_RUNS: usize = 5;
 
 /// Benchmarks one prepared job. `repeats` runs of each configuration; medians throughout.
@@ -133,27 +137,22 @@ pub fn bench_job(
     grid.cancel = cancel.cloned();
     grid.progress = progress;
     let sweep = job.sweep(&grid)?;
-    let best = if sweep.best.time.median_s < serial.median_s {
-        Shape {
-            workers: sweep.best.workers,
-            chunk_size: sweep.best.chunk_size,
-            time_s: sweep.best.time.median_s,
-        }
+    let (best_shape, best_s) = if sweep.best.time.median_s < serial.median_s {
+        (
+            Shape::fixed(sweep.best.workers, sweep.best.chunk_size),
+            sweep.best.time.median_s,
+        )
     } else {
-        Shape {
-            workers: 0,
-            chunk_size: n,
-            time_s: serial.median_s,
-        }
+        (Shape::Serial, serial.median_s)
     };
-    let best_plan = if best.workers == 0 {
-        Plan::serial()
-    } else {
-        Plan::fixed(best.workers, best.chunk_size)
+    let best = TimedShape::new(best_shape, n, best_s);
+    let best_plan = match best_shape {
+        Shape::Serial => Plan::serial(),
+        Shape::Parallel(p) => Plan::fixed(p.workers, p.chunk_size),
     };
     // The sweep's fastest shape is the luckiest of dozens of noisy medians, so its time is biased
     // low. Regret compares the two shapes measured again, alternately, in the same spell.
-    let (recommended_again, best_again) = if same_shape(&plan, &best_plan, n) {
+    let (recommended_again, best_again) = if plan.shape().same_on(&best_shape, n) {
         (recommended.median_s, recommended.median_s)
     } else {
         let mut pair: [Vec<f64>; 2] = Default::default();
@@ -173,11 +172,7 @@ pub fn bench_job(
         blind_s: blind.median_s,
         blind_workers: costs.cores,
         rayon_s: rayon.median_s,
-        recommended: Shape {
-            workers: if plan.is_serial() { 0 } else { plan.workers },
-            chunk_size: plan.chunk_size.min(n),
-            time_s: recommended.median_s,
-        },
+        recommended: TimedShape::new(plan.shape(), n, recommended.median_s),
         predicted_speedup: plan.predicted_speedup,
         measured_speedup,
         // Below 1 the recommendation won the rematch: nothing measured beat it.
@@ -244,18 +239,8 @@ pub fn summarize(rows: &[BenchRow]) -> BenchSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::job::prepare;
+    use crate::playground::job::prepare;
     use crate::workload::{ParamValue, Params};
-
-    #[test]
-    fn shapes_are_the_same_when_chunks_cover_the_input_alike() {
-        let n = 100;
-        assert!(same_shape(&Plan::serial(), &Plan::serial(), n));
-        assert!(same_shape(&Plan::fixed(2, 100), &Plan::fixed(2, 500), n));
-        assert!(!same_shape(&Plan::fixed(2, 10), &Plan::fixed(2, 20), n));
-        assert!(!same_shape(&Plan::fixed(2, 10), &Plan::fixed(1, 10), n));
-        assert!(!same_shape(&Plan::serial(), &Plan::fixed(1, 100), n));
-    }
 
     #[test]
     fn a_bench_row_rematches_the_sweeps_winner() {

@@ -1,0 +1,264 @@
+//! Everything the engine says about a decision: the reasons for a plan, its warnings, where
+//! its parallel time goes (the bottleneck), and what to change. The thresholds are named in
+//! [`crate::tuning`].
+
+use crate::calibrate::Costs;
+use crate::model::{Breakdown, Prediction};
+use crate::plan::{best_of, speedup_interval, Plan, Strategy, Warning, WarningKind};
+use crate::provenance::Source;
+use crate::sample::Profile;
+use crate::tuning::{
+    CONTENTION_NOISE, INSUFFICIENT_WORK_STARTUPS, LARGE_RESULTS_BYTES, MINOR_OVERHEAD_SHARE,
+    MIN_GAIN, NOISY_SAMPLE_ERROR, SKEWED_INDEX, TINY_JOB_S, TRANSFER_BOUND_SHARE, UNEVEN_CV,
+};
+use crate::units::{bytes, percent, seconds};
+use serde::{Deserialize, Serialize};
+
+/// Fills `plan`'s reasons and warnings from its profile, costs and per-worker predictions.
+/// A plan without a profile (one built by hand) has nothing to explain.
+pub fn explain(plan: &mut Plan) {
+    let (Some(profile), Some(costs)) = (plan.profile.as_ref(), plan.costs.as_ref()) else {
+        return;
+    };
+    let Some(best) = best_of(&plan.per_workers) else {
+        return;
+    };
+    let gain = plan.predicted_serial_s / best.time_s;
+    let reasons = reasons(profile, costs, plan, &best, gain);
+    let warnings = warnings(profile, plan, &best);
+    plan.reasons = reasons;
+    plan.warnings = warnings;
+}
+
+/// Where parallel time is lost, as in the original's bottleneck analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bottleneck {
+    /// Overheads are under a tenth of the time: the work scales.
+    None,
+    /// The whole job is shorter than what a parallel run costs to start.
+    InsufficientWork,
+    Startup,
+    Dispatch,
+    Transfer,
+    /// Uneven chunk costs leave workers idle.
+    Imbalance,
+    /// Item costs vary so much that imbalance dominates.
+    Heterogeneous,
+}
+
+impl Bottleneck {
+    /// The name a reader sees; the wasm build's `Debug` prints nothing.
+    pub fn label(self) -> &'static str {
+        match self {
+            Bottleneck::None => "none",
+            Bottleneck::InsufficientWork => "insufficient work",
+            Bottleneck::Startup => "start-up",
+            Bottleneck::Dispatch => "dispatch",
+            Bottleneck::Transfer => "transfer",
+            Bottleneck::Imbalance => "imbalance",
+            Bottleneck::Heterogeneous => "heterogeneous item costs",
+        }
+    }
+}
+
+/// Why `plan` was chosen, in sentences: the work, the machine's costs, and the decision.
+pub fn reasons(
+    profile: &Profile,
+    costs: &Costs,
+    plan: &Plan,
+    best: &Prediction,
+    gain: f64,
+) -> Vec<String> {
+    let mut out = vec![format!(
+        "Each item takes {} on average (timed on {} items in {} batches; CV {:.2}), so all {} items are about {} of work.",
+        seconds(profile.mean_s),
+        profile.sampled_items,
+        profile.batches,
+        profile.cv,
+        profile.items,
+        seconds(profile.serial_time_s()),
+    )];
+    out.push(format!(
+        "On this machine a parallel run costs {} to start plus {} per worker, and {} per chunk handed out.",
+        seconds(costs.run_fixed_s.value),
+        seconds(costs.wake_per_worker_s.value),
+        seconds(costs.dispatch_shared_s.value),
+    ));
+    if profile.contention > CONTENTION_NOISE {
+        out.push(format!(
+            "With one worker per core, items ran {:.2}x slower than alone (shared memory bandwidth, caches, a shared allocator or clock boost), which caps the speedup near {:.2}x.",
+            profile.contention,
+            costs.cores as f64 / profile.contention
+        ));
+    }
+    match plan.strategy {
+        Strategy::Serial => {
+            if best.workers <= 1 {
+                out.push("No worker count beats one worker, and one pool worker only adds overhead to a plain loop.".into());
+            } else {
+                let pessimistic = speedup_interval(plan.predicted_serial_s, best).0;
+                out.push(format!(
+                    "The best parallel shape ({} workers x {} items) is predicted at {:.2}x, and {:.2}x if overheads are twice the measured ones. Parallel must reach {:.2}x and not lose even then: stay serial.",
+                    best.workers, best.chunk_size, gain, pessimistic, MIN_GAIN
+                ));
+            }
+        }
+        Strategy::Parallel => {
+            let b = &plan.breakdown;
+            out.push(format!(
+                "{} workers with chunks of {} items ({} chunks) are predicted to take {} against {} serial: {:.2}x (between {:.2}x and {:.2}x if overheads are half or twice the measured ones).",
+                plan.workers,
+                plan.chunk_size,
+                profile.items.div_ceil(plan.chunk_size),
+                seconds(plan.predicted_time_s),
+                seconds(plan.predicted_serial_s),
+                plan.predicted_speedup,
+                plan.speedup_interval.0,
+                plan.speedup_interval.1,
+            ));
+            out.push(format!(
+                "Overhead is {} of the predicted time: start-up {}, dispatch {}, transfer {}, imbalance {}.",
+                percent(b.overhead() / b.total()),
+                seconds(b.startup_s),
+                seconds(b.dispatch_s),
+                seconds(b.transfer_s),
+                seconds(b.imbalance_s),
+            ));
+            if plan.workers > costs.cores {
+                out.push(format!(
+                    "More workers than cores ({}) pay here because items spend {} of their time waiting.",
+                    costs.cores,
+                    percent(1.0 - profile.cpu_fraction)
+                ));
+            } else if plan.workers < costs.cores {
+                out.push(format!(
+                    "Fewer workers than cores ({}): the extra workers' start-up and dispatch would cost more than they save.",
+                    costs.cores
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// What could make `plan` wrong, or the job slow whatever the plan.
+pub fn warnings(profile: &Profile, plan: &Plan, best: &Prediction) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let mut warn = |kind, message: String| out.push(Warning { kind, message });
+    if profile.serial_time_s() < TINY_JOB_S {
+        warn(
+            WarningKind::TooLittleWork,
+            format!(
+                "The whole job is about {}: too little work to share out.",
+                seconds(profile.serial_time_s())
+            ),
+        );
+    }
+    if profile.cv > UNEVEN_CV {
+        warn(
+            WarningKind::Heterogeneous,
+            format!(
+                "Item costs vary widely (CV {:.2}); smaller chunks keep workers evenly loaded.",
+                profile.cv
+            ),
+        );
+    }
+    if profile.index_skew() > SKEWED_INDEX {
+        warn(
+            WarningKind::IndexDependentCost,
+            format!(
+                "Cost depends on position: the costliest tenth of the input is {:.1}x the cheapest.",
+                profile.index_skew()
+            ),
+        );
+    }
+    let result_bytes = profile.bytes_out * profile.items as f64;
+    if result_bytes > LARGE_RESULTS_BYTES {
+        warn(
+            WarningKind::Memory,
+            format!(
+                "Results take about {}; consider processing in batches.",
+                bytes(result_bytes)
+            ),
+        );
+    }
+    let b = if plan.is_serial() {
+        &best.breakdown
+    } else {
+        &plan.breakdown
+    };
+    if b.transfer_s > TRANSFER_BOUND_SHARE * b.total() {
+        warn(
+            WarningKind::TransferBound,
+            format!(
+                "Copying items and results takes {} of the parallel time; share memory or send less.",
+                percent(b.transfer_s / b.total())
+            ),
+        );
+    }
+    if plan.workers > plan.costs.as_ref().map_or(usize::MAX, |c| c.cores) && !plan.is_serial() {
+        warn(
+            WarningKind::Oversubscribed,
+            "More workers than cores: right for waiting work, wrong if the waits become computation.".into(),
+        );
+    }
+    if profile.relative_error > NOISY_SAMPLE_ERROR
+        || profile.cpu_fraction_source == Source::Assumed && profile.cpu_fraction < 1.0
+    {
+        warn(
+            WarningKind::NoisySample,
+            format!(
+                "The sampled mean is uncertain (standard error {}); predictions may be off by as much.",
+                percent(profile.relative_error)
+            ),
+        );
+    }
+    out
+}
+
+/// Where `plan`'s parallel time goes, by its largest overhead.
+pub fn bottleneck(b: &Breakdown, cv: f64, plan: &Plan) -> Bottleneck {
+    let total = b.total();
+    if total <= 0.0 {
+        return Bottleneck::None;
+    }
+    if plan.predicted_serial_s < b.startup_s * INSUFFICIENT_WORK_STARTUPS {
+        return Bottleneck::InsufficientWork;
+    }
+    let shares = [
+        (Bottleneck::Startup, b.startup_s),
+        (Bottleneck::Dispatch, b.dispatch_s),
+        (Bottleneck::Transfer, b.transfer_s),
+        (Bottleneck::Imbalance, b.imbalance_s),
+    ];
+    let (kind, largest) = shares
+        .into_iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .expect("four shares");
+    if largest < MINOR_OVERHEAD_SHARE * total {
+        Bottleneck::None
+    } else if kind == Bottleneck::Imbalance && cv > UNEVEN_CV {
+        Bottleneck::Heterogeneous
+    } else {
+        kind
+    }
+}
+
+/// What to change, for a bottleneck.
+pub fn advice(bottleneck: Bottleneck, plan: &Plan) -> Vec<String> {
+    let text = match bottleneck {
+        Bottleneck::None => "Overheads are small: the work scales with workers. Larger inputs scale the same way.",
+        Bottleneck::InsufficientWork => "The job is shorter than a few parallel start-ups. Batch several jobs together, or give each item more work, before parallelizing.",
+        Bottleneck::Startup => "Start-up dominates: keep one pool alive across jobs (warm start) and give it more items per run.",
+        Bottleneck::Dispatch => "Handing out chunks dominates: use larger chunks.",
+        Bottleneck::Transfer => "Copying dominates: share memory (threads) instead of copying, return less data, or send indices instead of items.",
+        Bottleneck::Imbalance => "Workers finish unevenly: use smaller chunks near the end, or order items so costly ones go first.",
+        Bottleneck::Heterogeneous => "Item costs vary widely: smaller chunks let fast workers pick up the slack.",
+    };
+    let mut out = vec![text.to_string()];
+    if plan.is_serial() {
+        out.push("Stay serial for this input; re-run the optimizer if the input grows or items get costlier.".into());
+    }
+    out
+}

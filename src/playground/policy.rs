@@ -1,0 +1,162 @@
+//! The rules the pages used to hold in JavaScript: how large a pool to start, which grid a sweep
+//! measures by default, and how a speedup reads ("1.85x faster", "no gain", "120x slower").
+//! The service hands them to the page, so that the page computes no figure of its own.
+
+use crate::sweep::SweepOptions;
+use serde::{Deserialize, Serialize};
+
+/// Pool threads per core: workloads that wait (I/O) gain from more workers than cores.
+pub const WAITING_HEADROOM: usize = 4;
+/// Most threads a browser pool starts with: each is a Worker with its own stack and heap.
+pub const MAX_POOL_THREADS: usize = 16;
+/// What one pool thread is budgeted in memory: its stack, thread-local storage and Worker.
+pub const BYTES_PER_POOL_THREAD: f64 = 16.0 * 1024.0 * 1024.0;
+/// Share of the device's memory the pool's threads may take.
+pub const POOL_MEMORY_SHARE: f64 = 1.0 / 8.0;
+/// A speedup below this reads as slower than serial.
+pub const SLOWER_BELOW: f64 = 0.95;
+/// A speedup below this (and at least `SLOWER_BELOW`) reads as no gain: within run-to-run noise.
+pub const NO_GAIN_BELOW: f64 = 1.05;
+/// Below this speedup, "0.01x" says nothing; "120x slower" does.
+pub const SAY_TIMES_SLOWER_BELOW: f64 = 0.1;
+/// Runs of each configuration a study or sweep takes by default.
+pub const DEFAULT_REPEATS: usize = 3;
+
+/// Threads to start a pool with, given the device's cores (`navigator.hardwareConcurrency`)
+/// and, when known, its memory in GB (`navigator.deviceMemory`).
+///
+/// A pool cannot be resized, so it starts at its largest useful size: `WAITING_HEADROOM` per
+/// core up to `MAX_POOL_THREADS`, fewer when memory is short, never fewer than the cores.
+pub fn pool_threads(cores: usize, device_memory_gb: Option<f64>) -> usize {
+    let cores = cores.max(1);
+    let wanted = (WAITING_HEADROOM * cores).min(MAX_POOL_THREADS);
+    let by_memory = device_memory_gb
+        .filter(|gb| gb.is_finite() && *gb > 0.0)
+        .map_or(usize::MAX, |gb| {
+            (gb * 1e9 * POOL_MEMORY_SHARE / BYTES_PER_POOL_THREAD) as usize
+        });
+    wanted.min(by_memory).max(cores)
+}
+
+/// How a speedup over serial reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictClass {
+    Faster,
+    NoGain,
+    Slower,
+}
+
+/// A speedup with its class and its words, for tables and summaries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub speedup: f64,
+    pub class: VerdictClass,
+    /// The speedup alone: "1.85x", or "120x slower" when it is below `SAY_TIMES_SLOWER_BELOW`.
+    pub short: String,
+    /// The whole verdict: "1.85x faster", "1.01x: no gain", "0.50x: slower than serial".
+    pub label: String,
+}
+
+/// The speedup alone, as the pages print it.
+pub fn speedup_label(speedup: f64) -> String {
+    if !speedup.is_finite() || speedup <= 0.0 {
+        "-".into()
+    } else if speedup < SAY_TIMES_SLOWER_BELOW {
+        format!("{:.0}x slower", 1.0 / speedup)
+    } else {
+        format!("{speedup:.2}x")
+    }
+}
+
+/// Classifies a speedup over serial.
+pub fn verdict(speedup: f64) -> Verdict {
+    let short = speedup_label(speedup);
+    let (class, label) = if speedup < SLOWER_BELOW {
+        let label = if speedup < SAY_TIMES_SLOWER_BELOW {
+            format!("{short} than serial")
+        } else {
+            format!("{short}: slower than serial")
+        };
+        (VerdictClass::Slower, label)
+    } else if speedup < NO_GAIN_BELOW {
+        (VerdictClass::NoGain, format!("{short}: no gain"))
+    } else {
+        (VerdictClass::Faster, format!("{short} faster"))
+    };
+    Verdict {
+        speedup,
+        class,
+        short,
+        label,
+    }
+}
+
+/// The default sweep grid for a job of `items` items on `cores` cores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepGrid {
+    pub workers: Vec<usize>,
+    pub chunk_sizes: Vec<usize>,
+    pub repeats: usize,
+}
+
+pub fn sweep_grid(items: usize, cores: usize) -> SweepGrid {
+    let grid = SweepOptions::grid(items, cores);
+    SweepGrid {
+        workers: grid.workers,
+        chunk_sizes: grid.chunk_sizes,
+        repeats: DEFAULT_REPEATS,
+    }
+}
+
+/// Everything above that the page needs before it has run anything.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    pub pool_threads: usize,
+    pub waiting_headroom: usize,
+    pub max_pool_threads: usize,
+    pub slower_below: f64,
+    pub no_gain_below: f64,
+    pub default_repeats: usize,
+}
+
+pub fn policy(cores: usize, device_memory_gb: Option<f64>) -> Policy {
+    Policy {
+        pool_threads: pool_threads(cores, device_memory_gb),
+        waiting_headroom: WAITING_HEADROOM,
+        max_pool_threads: MAX_POOL_THREADS,
+        slower_below: SLOWER_BELOW,
+        no_gain_below: NO_GAIN_BELOW,
+        default_repeats: DEFAULT_REPEATS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_has_at_least_one_thread_per_core_and_headroom_when_memory_allows() {
+        assert_eq!(pool_threads(2, None), 8);
+        assert_eq!(pool_threads(8, Some(16.0)), MAX_POOL_THREADS);
+        // More cores than the cap: still one thread per core.
+        assert_eq!(pool_threads(32, None), 32);
+        // Half a GB of memory: fewer threads than the headroom asks, but not fewer than cores.
+        assert_eq!(pool_threads(2, Some(0.5)), 3);
+        assert_eq!(pool_threads(4, Some(0.25)), 4);
+        assert_eq!(pool_threads(0, None), WAITING_HEADROOM);
+    }
+
+    #[test]
+    fn verdicts_name_the_class_and_never_print_zero() {
+        assert_eq!(verdict(1.85).label, "1.85x faster");
+        assert_eq!(verdict(1.0).class, VerdictClass::NoGain);
+        assert_eq!(verdict(1.0).label, "1.00x: no gain");
+        assert_eq!(verdict(0.5).label, "0.50x: slower than serial");
+        let tiny = verdict(1.0 / 120.0);
+        assert_eq!(tiny.class, VerdictClass::Slower);
+        assert_eq!(tiny.label, "120x slower than serial");
+        assert_eq!(verdict(SLOWER_BELOW).class, VerdictClass::NoGain);
+        assert_eq!(verdict(NO_GAIN_BELOW).class, VerdictClass::Faster);
+    }
+}

@@ -1,0 +1,646 @@
+//! The request service: one place where a request (plain serde data) becomes engine calls and a
+//! response (plain serde data). The browser's wasm glue (`src/web/`) and the CLI both call it;
+//! neither decodes a job, a shape or a grid of its own.
+//!
+//! # Protocol
+//!
+//! A request is one JSON object; `kind` says what to do.
+//!
+//! ```text
+//! {kind, job?: JobSpec, shape?, workers?, chunk_sizes?, max_workers?, axis?, values?,
+//!  repeats? (default 3), hardware_concurrency?, device_memory_gb?, rows?}
+//!
+//! JobSpec = {workload, params?: {name: number|string}, n?, transfer?: "shared"|"copy",
+//!            start?: "warm"|"cold", max_workers?, budget_ms?}
+//! shape   = {type: "serial"|"fixed"|"recommended", workers?, chunk_size?}   (fixed needs both)
+//! axis    = {kind: "items"} | {kind: "param", name}
+//! ```
+//!
+//! | kind           | needs                  | response                                   |
+//! |----------------|------------------------|--------------------------------------------|
+//! | `optimize`     | job                    | `[plan, report]`                           |
+//! | `execute`      | job, shape             | `{plan, run, report}`                      |
+//! | `sweep`        | job (workers, chunk_sizes: default grid) | `[plan, sweep]`          |
+//! | `tune`         | job                    | `[plan, tuned]`                            |
+//! | `compare`      | job                    | `Comparison` with `verdicts`               |
+//! | `worker_curve` | job (max_workers: pool size) | `WorkerCurve`                        |
+//! | `scaling`      | job, axis, values      | `[ScalingPoint]`                           |
+//! | `bench`        | job                    | `BenchRow`                                 |
+//! | `bench_summary`| rows: `[BenchRow]`     | `BenchSummary`                             |
+//! | `catalog`      | -                      | `[WorkloadInfo]`                           |
+//! | `info`         | -                      | `{threaded, threads, cores, costs}`        |
+//! | `policy`       | hardware_concurrency?, device_memory_gb? | `Policy` (pool size, thresholds) |
+//! | `sweep_grid`   | job                    | `{workers, chunk_sizes, repeats}`          |
+//! | `verdict`      | values: speedups       | `[Verdict]`                                |
+//!
+//! Errors come back as `{kind, message}`, `kind` being the engine's error kind
+//! (`invalid_parameter`, `unknown_workload`, `zero_workers`, `cancelled`, ...). A request that
+//! does not decode (unknown kind, a field of the wrong type, a missing field) is an
+//! `invalid_parameter` error naming `request`.
+//!
+//! Serial is spelled one way: `serial: true` with one worker and one chunk of every item on
+//! runs, tune candidates, bench shapes and progress; plans say `strategy: "serial"` and their
+//! `chunk_size` is `null`. Speedups come with verdicts (`{speedup, class: "faster" | "no_gain" |
+//! "slower", short, label}`) where the page prints them, and reports are `sections` to render.
+//!
+//! Progress arrives as `{done, total, serial, workers, chunk_size}` between runs. A request is cancelled
+//! through [`Service::cancel_token`]; each request starts with the token reset.
+
+use crate::calibrate::{self, Costs};
+use crate::cancel::CancelToken;
+use crate::error::{Error, Result};
+use crate::executor::RunSummary;
+use crate::options::{Options, Start, Transfer};
+use crate::plan::Plan;
+use crate::playground::benchmark::{bench_job, summarize, BenchRow, BenchSummary};
+use crate::playground::catalog::catalog;
+use crate::playground::job::{prepare, Job};
+use crate::playground::policy::{self, Policy, SweepGrid, Verdict};
+use crate::playground::study::{self, Axis, Comparison, ScalingPoint, StudyControl, WorkerCurve};
+use crate::pool;
+use crate::report::Report;
+use crate::sweep::{Progress, SweepOptions, SweepResult};
+use crate::tune::{TuneOptions, TuneResult};
+use crate::workload::{Params, WorkloadInfo};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Which workload, how many items, and how to transfer and start.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobSpec {
+    pub workload: String,
+    #[serde(default)]
+    pub params: Params,
+    #[serde(default)]
+    pub n: Option<usize>,
+    #[serde(default)]
+    pub transfer: Transfer,
+    #[serde(default)]
+    pub start: Start,
+    #[serde(default)]
+    pub max_workers: Option<usize>,
+    /// Most milliseconds the sampler may spend (default: the engine's budget).
+    #[serde(default)]
+    pub budget_ms: Option<f64>,
+}
+
+impl JobSpec {
+    /// The catalog workload `name` with its default parameters and size.
+    pub fn named(name: &str) -> Self {
+        Self {
+            workload: name.into(),
+            ..Self::default()
+        }
+    }
+
+    fn options(&self, cancel: &CancelToken) -> Options {
+        Options {
+            max_workers: self.max_workers,
+            time_budget: self
+                .budget_ms
+                .filter(|ms| ms.is_finite() && *ms > 0.0)
+                .map_or(Options::default().time_budget, |ms| {
+                    Duration::from_secs_f64(ms / 1000.0)
+                }),
+            transfer: self.transfer,
+            start: self.start,
+            cancel: Some(cancel.clone()),
+            ..Options::default()
+        }
+    }
+}
+
+/// What an `execute` request runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShapeKind {
+    Serial,
+    Fixed,
+    Recommended,
+}
+
+/// `{type, workers?, chunk_size?}`. Flat rather than a tagged enum: serde decodes tagged and
+/// untagged enums through a buffered copy of the input, which costs tens of KiB of wasm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShapeSpec {
+    #[serde(rename = "type")]
+    pub kind: ShapeKind,
+    #[serde(default)]
+    pub workers: Option<usize>,
+    #[serde(default)]
+    pub chunk_size: Option<usize>,
+}
+
+impl ShapeSpec {
+    pub fn serial() -> Self {
+        Self {
+            kind: ShapeKind::Serial,
+            workers: None,
+            chunk_size: None,
+        }
+    }
+
+    pub fn fixed(workers: usize, chunk_size: usize) -> Self {
+        Self {
+            kind: ShapeKind::Fixed,
+            workers: Some(workers),
+            chunk_size: Some(chunk_size),
+        }
+    }
+
+    pub fn recommended() -> Self {
+        Self {
+            kind: ShapeKind::Recommended,
+            workers: None,
+            chunk_size: None,
+        }
+    }
+
+    fn plan(&self, job: &dyn Job, options: &Options) -> Result<Plan> {
+        Ok(match self.kind {
+            ShapeKind::Serial => Plan::serial(),
+            ShapeKind::Fixed => Plan::fixed(
+                self.workers
+                    .ok_or_else(|| missing("shape.workers", "execute"))?,
+                self.chunk_size
+                    .ok_or_else(|| missing("shape.chunk_size", "execute"))?,
+            ),
+            ShapeKind::Recommended => job.optimize(options)?,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AxisKind {
+    Items,
+    Param,
+}
+
+/// `{kind: "items"}` or `{kind: "param", name}`, flat for the reason `ShapeSpec` is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AxisSpec {
+    pub kind: AxisKind,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl AxisSpec {
+    fn axis(&self) -> Result<Axis> {
+        Ok(match self.kind {
+            AxisKind::Items => Axis::Items,
+            AxisKind::Param => Axis::Param {
+                name: self
+                    .name
+                    .clone()
+                    .ok_or_else(|| missing("axis.name", "scaling"))?,
+            },
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Optimize,
+    Execute,
+    Sweep,
+    Tune,
+    Compare,
+    WorkerCurve,
+    Scaling,
+    Bench,
+    BenchSummary,
+    Catalog,
+    Info,
+    Policy,
+    SweepGrid,
+    Verdict,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Optimize => "optimize",
+            Kind::Execute => "execute",
+            Kind::Sweep => "sweep",
+            Kind::Tune => "tune",
+            Kind::Compare => "compare",
+            Kind::WorkerCurve => "worker_curve",
+            Kind::Scaling => "scaling",
+            Kind::Bench => "bench",
+            Kind::BenchSummary => "bench_summary",
+            Kind::Catalog => "catalog",
+            Kind::Info => "info",
+            Kind::Policy => "policy",
+            Kind::SweepGrid => "sweep_grid",
+            Kind::Verdict => "verdict",
+        }
+    }
+}
+
+fn three() -> usize {
+    policy::DEFAULT_REPEATS
+}
+
+/// One request: `kind` says what to do; the other fields belong to some kinds only.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Request {
+    pub kind: Kind,
+    #[serde(default)]
+    pub job: Option<JobSpec>,
+    /// `execute`
+    #[serde(default)]
+    pub shape: Option<ShapeSpec>,
+    /// `sweep`: the grid (default: `sweep_grid`'s).
+    #[serde(default)]
+    pub workers: Option<Vec<usize>>,
+    #[serde(default)]
+    pub chunk_sizes: Option<Vec<usize>>,
+    /// `worker_curve`: the largest k (default: every pool thread).
+    #[serde(default)]
+    pub max_workers: Option<usize>,
+    /// `scaling`
+    #[serde(default)]
+    pub axis: Option<AxisSpec>,
+    /// `scaling`: the axis values; `verdict`: the speedups.
+    #[serde(default)]
+    pub values: Option<Vec<f64>>,
+    #[serde(default = "three")]
+    pub repeats: usize,
+    /// `policy`: `navigator.hardwareConcurrency` (default: this pool's cores).
+    #[serde(default)]
+    pub hardware_concurrency: Option<usize>,
+    /// `policy`: `navigator.deviceMemory`, in GB, when the browser tells.
+    #[serde(default)]
+    pub device_memory_gb: Option<f64>,
+    /// `bench_summary`
+    #[serde(default)]
+    pub rows: Option<Vec<BenchRow>>,
+}
+
+impl Request {
+    /// A request of `kind` with every optional field empty.
+    pub fn new(kind: Kind) -> Self {
+        Self {
+            kind,
+            job: None,
+            shape: None,
+            workers: None,
+            chunk_sizes: None,
+            max_workers: None,
+            axis: None,
+            values: None,
+            repeats: three(),
+            hardware_concurrency: None,
+            device_memory_gb: None,
+            rows: None,
+        }
+    }
+
+    /// A request of `kind` on `job`.
+    pub fn on(kind: Kind, job: JobSpec) -> Self {
+        Self {
+            job: Some(job),
+            ..Self::new(kind)
+        }
+    }
+
+    fn job(&self) -> Result<&JobSpec> {
+        needs(self.job.as_ref(), "job", self.kind)
+    }
+}
+
+/// An `execute` response.
+#[derive(Clone, Debug, Serialize)]
+pub struct Executed {
+    pub plan: Plan,
+    pub run: RunSummary,
+    pub report: Option<Report>,
+}
+
+/// A `compare` response: the comparison and how each speedup reads.
+#[derive(Clone, Debug, Serialize)]
+pub struct Compared {
+    #[serde(flatten)]
+    pub comparison: Comparison,
+    pub verdicts: CompareVerdicts,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CompareVerdicts {
+    pub blind: Verdict,
+    pub recommended: Verdict,
+    pub best: Verdict,
+}
+
+/// What the engine runs on: threads, cores and the calibrated costs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Info {
+    pub threaded: bool,
+    pub threads: usize,
+    pub cores: usize,
+    pub costs: Costs,
+}
+
+/// One response per request kind. Serialized untagged: each kind's JSON is its payload alone
+/// (see the module doc), so the browser's protocol stays what it was.
+///
+/// One response lives per request and is serialized at once, so its size does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    Optimized(Plan, Option<Report>),
+    Executed(Executed),
+    Swept(Plan, SweepResult),
+    Tuned(Plan, TuneResult),
+    Compared(Compared),
+    WorkerCurve(WorkerCurve),
+    Scaling(Vec<ScalingPoint>),
+    Bench(BenchRow),
+    BenchSummary(BenchSummary),
+    Catalog(Vec<WorkloadInfo>),
+    Info(Info),
+    Policy(Policy),
+    SweepGrid(SweepGrid),
+    Verdicts(Vec<Verdict>),
+}
+
+/// An error as the page receives it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorReply {
+    pub kind: String,
+    pub message: String,
+}
+
+impl From<&Error> for ErrorReply {
+    fn from(error: &Error) -> Self {
+        Self {
+            kind: error.kind().into(),
+            message: error.to_string(),
+        }
+    }
+}
+
+fn missing(name: &str, kind: &str) -> Error {
+    Error::InvalidParameter {
+        name: name.into(),
+        message: format!("a `{kind}` request needs `{name}`"),
+    }
+}
+
+/// The request's field `name`, which a request of `kind` needs.
+fn needs<'a, T>(field: Option<&'a T>, name: &str, kind: Kind) -> Result<&'a T> {
+    field.ok_or_else(|| missing(name, kind.name()))
+}
+
+/// A request that did not decode, as an error.
+pub fn undecodable(message: impl std::fmt::Display) -> Error {
+    Error::InvalidParameter {
+        name: "request".into(),
+        message: message.to_string(),
+    }
+}
+
+/// A prepared job and what it was prepared from.
+struct Prepared {
+    spec: JobSpec,
+    job: Rc<dyn Job>,
+}
+
+impl Prepared {
+    fn serves(&self, spec: &JobSpec) -> bool {
+        self.spec.workload == spec.workload
+            && self.spec.n == spec.n
+            && self.spec.params == spec.params
+    }
+}
+
+/// Serves requests on this thread's engine. It keeps the last prepared job, so consecutive
+/// requests on one workload reuse its items.
+pub struct Service {
+    cancel: CancelToken,
+    threaded: bool,
+    warm_up_s: f64,
+    prepared: RefCell<Option<Prepared>>,
+}
+
+impl Default for Service {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Service {
+    /// A service with no warm-up, for native callers.
+    pub fn new() -> Self {
+        Self {
+            cancel: CancelToken::new(),
+            threaded: true,
+            warm_up_s: 0.0,
+            prepared: RefCell::new(None),
+        }
+    }
+
+    /// Runs every newly prepared workload for `seconds` before measuring it: a JIT (the
+    /// browser's) swaps in optimized code only after a function got hot.
+    pub fn with_warm_up(self, seconds: f64) -> Self {
+        Self {
+            warm_up_s: seconds,
+            ..self
+        }
+    }
+
+    /// Whether the pool runs workers on threads of their own (false in the single-threaded
+    /// browser build, whose pool runs them inline).
+    pub fn with_threads(self, threaded: bool) -> Self {
+        Self { threaded, ..self }
+    }
+
+    /// Setting this token cancels the running request at its next chunk.
+    pub fn cancel_token(&self) -> &CancelToken {
+        &self.cancel
+    }
+
+    fn job(&self, spec: &JobSpec) -> Result<Rc<dyn Job>> {
+        if let Some(prepared) = self.prepared.borrow().as_ref().filter(|p| p.serves(spec)) {
+            return Ok(prepared.job.clone());
+        }
+        // Free the old items before building new ones: both may not fit in wasm memory.
+        *self.prepared.borrow_mut() = None;
+        let job: Rc<dyn Job> = Rc::from(prepare(&spec.workload, &spec.params, spec.n)?);
+        if self.warm_up_s > 0.0 {
+            job.warm_up(self.warm_up_s)?;
+        }
+        *self.prepared.borrow_mut() = Some(Prepared {
+            spec: spec.clone(),
+            job: job.clone(),
+        });
+        Ok(job)
+    }
+
+    /// What the engine runs on, calibrating first if it has not yet.
+    pub fn info(&self) -> Info {
+        let pool = pool::current();
+        Info {
+            threaded: self.threaded,
+            threads: pool.threads(),
+            cores: pool.cores(),
+            costs: calibrate::costs(pool).0.clone(),
+        }
+    }
+
+    /// Runs one request. `progress` receives `{done, total, workers, chunk_size}` between runs.
+    pub fn handle(&self, request: &Request, progress: &dyn Fn(&Progress)) -> Result<Response> {
+        self.cancel.reset();
+        let control = |repeats: usize| StudyControl {
+            repeats,
+            cancel: Some(&self.cancel),
+            progress: Some(progress),
+        };
+        let spec = || request.job();
+        let options = || spec().map(|s| s.options(&self.cancel));
+        let job = || self.job(spec()?);
+        Ok(match request.kind {
+            Kind::Catalog => Response::Catalog(catalog()),
+            Kind::Info => Response::Info(self.info()),
+            Kind::Policy => {
+                let cores = request
+                    .hardware_concurrency
+                    .unwrap_or_else(|| pool::current().cores());
+                Response::Policy(policy::policy(cores, request.device_memory_gb))
+            }
+            Kind::Verdict => {
+                let values = needs(request.values.as_ref(), "values", request.kind)?;
+                Response::Verdicts(values.iter().map(|&s| policy::verdict(s)).collect())
+            }
+            Kind::BenchSummary => {
+                let rows = needs(request.rows.as_ref(), "rows", request.kind)?;
+                if rows.is_empty() {
+                    return Err(Error::InvalidParameter {
+                        name: "rows".into(),
+                        message: "a summary needs at least one benchmark row".into(),
+                    });
+                }
+                Response::BenchSummary(summarize(rows))
+            }
+            // Scaling prepares a job per value; every other kind runs on the request's job.
+            Kind::Scaling => {
+                let spec = spec()?;
+                let axis = needs(request.axis.as_ref(), "axis", request.kind)?;
+                let values = needs(request.values.as_ref(), "values", request.kind)?;
+                Response::Scaling(study::scaling(
+                    &spec.workload,
+                    &spec.params,
+                    spec.n,
+                    &axis.axis()?,
+                    values,
+                    &options()?,
+                    control(request.repeats),
+                )?)
+            }
+            Kind::Optimize => {
+                let plan = job()?.optimize(&options()?)?;
+                let report = Report::new(&plan, None);
+                Response::Optimized(plan, report)
+            }
+            Kind::Execute => {
+                let shape = needs(request.shape.as_ref(), "shape", request.kind)?;
+                let (job, options) = (job()?, options()?);
+                let plan = shape.plan(job.as_ref(), &options)?;
+                let run = job.execute(&plan, &options)?;
+                Response::Executed(Executed {
+                    report: Report::new(&plan, None),
+                    plan,
+                    run,
+                })
+            }
+            Kind::SweepGrid => {
+                let cores = calibrate::costs(pool::current()).0.cores;
+                Response::SweepGrid(policy::sweep_grid(job()?.items(), cores))
+            }
+            Kind::Sweep => {
+                let (job, options) = (job()?, options()?);
+                let plan = job.optimize(&options)?;
+                let cores = plan.costs.as_ref().map_or(1, |c| c.cores);
+                let mut grid = SweepOptions::grid(job.items(), cores);
+                if let Some(w) = &request.workers {
+                    grid.workers = w.clone();
+                }
+                if let Some(c) = &request.chunk_sizes {
+                    grid.chunk_sizes = c.clone();
+                }
+                grid.repeats = request.repeats;
+                grid.transfer = options.transfer;
+                grid.cancel = options.cancel.clone();
+                grid.progress = Some(progress);
+                grid.predict_with = Some(&plan);
+                let sweep = job.sweep(&grid)?;
+                Response::Swept(plan.clone(), sweep)
+            }
+            Kind::Tune => {
+                let (job, options) = (job()?, options()?);
+                let plan = job.optimize(&options)?;
+                let tuned = job.tune(
+                    &plan,
+                    &TuneOptions {
+                        cancel: options.cancel.clone(),
+                        progress: Some(progress),
+                        ..TuneOptions::default()
+                    },
+                )?;
+                Response::Tuned(plan, tuned)
+            }
+            Kind::Compare => {
+                let comparison =
+                    study::compare(job()?.as_ref(), &options()?, control(request.repeats))?;
+                let verdicts = CompareVerdicts {
+                    blind: policy::verdict(comparison.speedup_blind),
+                    recommended: policy::verdict(comparison.speedup_recommended),
+                    best: policy::verdict(comparison.speedup_best),
+                };
+                Response::Compared(Compared {
+                    comparison,
+                    verdicts,
+                })
+            }
+            Kind::WorkerCurve => {
+                let threads = pool::current().threads();
+                Response::WorkerCurve(study::worker_curve(
+                    job()?.as_ref(),
+                    &options()?,
+                    request.max_workers.unwrap_or(threads),
+                    control(request.repeats),
+                )?)
+            }
+            Kind::Bench => Response::Bench(bench_job(
+                job()?.as_ref(),
+                request.repeats,
+                Some(&self.cancel),
+                Some(progress),
+            )?),
+        })
+    }
+
+    /// Decodes a JSON request, runs it, and encodes the response: the whole protocol, for the
+    /// CLI's `request` command and for tests.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn handle_json(
+        &self,
+        request: &str,
+        progress: &dyn Fn(&Progress),
+    ) -> std::result::Result<serde_json::Value, ErrorReply> {
+        let request: Request =
+            serde_json::from_str(request).map_err(|e| ErrorReply::from(&undecodable(e)))?;
+        let response = self
+            .handle(&request, progress)
+            .map_err(|e| ErrorReply::from(&e))?;
+        serde_json::to_value(&response).map_err(|e| ErrorReply {
+            kind: "error".into(),
+            message: format!("unserializable response: {e}"),
+        })
+    }
+}

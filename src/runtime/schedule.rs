@@ -1,0 +1,184 @@
+//! The shared-counter loop that every parallel run goes through: `k` workers take the next
+//! `c` items from one counter until none are left, recording when each chunk ran.
+
+use crate::cancel::CancelToken;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::options::{Start, TIMELINE_LIMIT};
+use crate::pool::WorkerPool;
+use crate::shape::Parallel;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// When one chunk ran, and on which worker. Times are seconds since the run started.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChunkTiming {
+    pub worker: usize,
+    pub first: usize,
+    pub count: usize,
+    pub start: f64,
+    pub end: f64,
+}
+
+/// What a run needs besides items and function.
+#[derive(Clone, Copy)]
+pub(crate) struct RunSpec<'a> {
+    pub pool: &'a dyn WorkerPool,
+    pub start: Start,
+    pub timeline: bool,
+    pub cancel: Option<&'a CancelToken>,
+}
+
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}
+
+/// Calls `f` on every item of `range`, writing each result through `write`; a panic is
+/// reported with the index of the item that raised it.
+pub(crate) fn map_range<T, R>(
+    items: &[T],
+    range: Range<usize>,
+    f: &(impl Fn(&T) -> R + Sync),
+    mut write: impl FnMut(usize, R),
+) -> Result<()> {
+    let mut current = range.start;
+    catch_unwind(AssertUnwindSafe(|| {
+        for index in range {
+            current = index;
+            write(index, f(&items[index]));
+        }
+    }))
+    .map_err(|payload| Error::Panicked {
+        index: current,
+        message: panic_message(payload.as_ref()),
+    })
+}
+
+/// Aim for a cancel check about this often inside a chunk.
+const CHECK_EVERY_S: f64 = 0.002;
+const LONGEST_STRIDE: usize = 1 << 16;
+
+/// `map_range` that checks `cancel` between blocks of items. Blocks double while they take
+/// under half of `CHECK_EVERY_S` and halve above it, so that checking costs nothing beside the
+/// work and a cancel lands within milliseconds even when one chunk runs for seconds.
+pub(crate) fn map_range_cancellable<T, R>(
+    items: &[T],
+    range: Range<usize>,
+    f: &(impl Fn(&T) -> R + Sync),
+    mut write: impl FnMut(usize, R),
+    cancel: Option<&CancelToken>,
+) -> Result<()> {
+    let Some(cancel) = cancel else {
+        return map_range(items, range, f, write);
+    };
+    let mut stride = 1;
+    let mut first = range.start;
+    while first < range.end {
+        if cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let end = first.saturating_add(stride).min(range.end);
+        let began = clock::now();
+        map_range(items, first..end, f, &mut write)?;
+        let took = clock::now() - began;
+        if took < CHECK_EVERY_S / 2.0 && stride < LONGEST_STRIDE {
+            stride *= 2;
+        } else if took > CHECK_EVERY_S && stride > 1 {
+            stride /= 2;
+        }
+        first = end;
+    }
+    Ok(())
+}
+
+/// The chunks one run executed, per worker, and whether some were left out of the record.
+pub(crate) struct Timeline {
+    pub chunks: Vec<ChunkTiming>,
+    pub truncated: bool,
+}
+
+/// The shared-counter loop: `shape.workers` tasks each take the next `shape.chunk_size` items until none are
+/// left, a chunk fails, or the run is cancelled. `body` does the work of one chunk.
+pub(crate) fn schedule(
+    n: usize,
+    shape: Parallel,
+    spec: RunSpec<'_>,
+    started_at: f64,
+    body: &(dyn Fn(usize, Range<usize>) -> Result<()> + Sync),
+) -> Result<Timeline> {
+    let Parallel {
+        workers,
+        chunk_size: chunk,
+    } = shape;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let logs: Vec<Mutex<Vec<ChunkTiming>>> = (0..workers).map(|_| Mutex::default()).collect();
+    let truncated = AtomicBool::new(false);
+    let per_worker_limit = TIMELINE_LIMIT / workers;
+
+    let task = |worker: usize| {
+        let mut log = Vec::new();
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if spec.cancel.is_some_and(|c| c.is_cancelled()) {
+                stop.store(true, Ordering::Relaxed);
+                failure.lock().unwrap().get_or_insert(Error::Cancelled);
+                break;
+            }
+            let first = next.fetch_add(chunk, Ordering::Relaxed);
+            if first >= n {
+                break;
+            }
+            let end = first.saturating_add(chunk).min(n);
+            let began = if spec.timeline { clock::now() } else { 0.0 };
+            if let Err(error) = body(worker, first..end) {
+                stop.store(true, Ordering::Relaxed);
+                failure.lock().unwrap().get_or_insert(error);
+                break;
+            }
+            if spec.timeline {
+                if log.len() < per_worker_limit {
+                    log.push(ChunkTiming {
+                        worker,
+                        first,
+                        count: end - first,
+                        start: began - started_at,
+                        end: clock::now() - started_at,
+                    });
+                } else {
+                    truncated.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+        *logs[worker].lock().unwrap() = log;
+    };
+
+    match spec.start {
+        Start::Warm => spec.pool.run(workers, &task),
+        Start::Cold => spec.pool.run_cold(workers, &task)?,
+    }
+    if let Some(error) = failure.into_inner().unwrap() {
+        return Err(error);
+    }
+    let mut chunks: Vec<ChunkTiming> = logs
+        .into_iter()
+        .flat_map(|log| log.into_inner().unwrap())
+        .collect();
+    chunks.sort_by_key(|c| c.first);
+    Ok(Timeline {
+        chunks,
+        truncated: truncated.into_inner(),
+    })
+}

@@ -1,0 +1,58 @@
+//! The thresholds that shape a decision, in one table. Each says what it guards against; the
+//! runs that set them are in `docs/decisions.md`.
+//!
+//! | constant | value | used by | what it decides |
+//! |---|---|---|---|
+//! | [`MIN_GAIN`] | 1.05 | plan | least predicted speedup worth a pool |
+//! | [`OVERHEAD_MARGIN`] | 2.0 | plan | parallel must still win with overheads this many times larger |
+//! | [`NEAR_TIE`] | 1.01 | plan | worker counts this close in time tie; the fewest wins |
+//! | [`CPU_BOUND_FRACTION`] | 0.9 | plan | items busier than this get no more workers than cores |
+//! | [`TINY_JOB_S`] | 1 ms | explain | work this short is not worth a pool at all |
+//! | [`UNEVEN_CV`] | 0.5 | explain | item-time spread above this is uneven work |
+//! | [`SKEWED_INDEX`] | 2.0 | explain | costlier late items than early ones by this factor is skew |
+//! | [`CONTENTION_NOISE`] | 1.1 | sample, explain | side-by-side slowdown under this is noise |
+//! | [`WAITING_SHARE`] | 0.5 | sample | items waiting at least this share may use more workers than cores |
+//! | [`LARGE_RESULTS_BYTES`] | 256 MiB | explain | result memory that earns a warning |
+//! | [`INSUFFICIENT_WORK_STARTUPS`] | 4 | explain | serial time under this many start-ups: insufficient work |
+//! | [`MINOR_OVERHEAD_SHARE`] | 10% | explain | no overhead above this share: no bottleneck |
+//! | [`TRANSFER_BOUND_SHARE`] | 30% | explain | copying above this share earns a warning |
+//! | [`NOISY_SAMPLE_ERROR`] | 10% | explain | standard error of the sampled mean that earns a warning |
+//! | [`SAMPLE_BUDGET_SHARE`] | 2% | sample | most of the serial time the sampler may spend |
+//! | [`THREADS_PER_CORE`] | 4 | pool | native pool threads per core (headroom for waiting work) |
+
+/// Parallel must be predicted this much faster than serial to be recommended: below it, the
+/// gain is within what the measurements can tell apart.
+pub const MIN_GAIN: f64 = 1.05;
+/// A parallel plan must still beat serial with its overheads multiplied by this: a pool that
+/// might lose is not worth it.
+pub const OVERHEAD_MARGIN: f64 = 2.0;
+/// Worker counts within this factor of the fastest count as tied; the fewest workers win, as
+/// the same time for less of the machine.
+pub const NEAR_TIE: f64 = 1.01;
+/// Items that compute at least this share of their time get no more workers than cores.
+pub const CPU_BOUND_FRACTION: f64 = 0.9;
+/// Work this short is not worth sending to a pool at all.
+pub const TINY_JOB_S: f64 = 1e-3;
+/// A coefficient of variation of item times above this reads as uneven work.
+pub const UNEVEN_CV: f64 = 0.5;
+/// Late items costlier than early ones (or the reverse) by this factor read as skew.
+pub const SKEWED_INDEX: f64 = 2.0;
+/// Side by side, stretches that read less than this much slower than alone are taken to scale.
+pub const CONTENTION_NOISE: f64 = 1.1;
+/// Items must spend at least this share of their time waiting to be run on more workers than
+/// cores.
+pub const WAITING_SHARE: f64 = 0.5;
+/// Result memory that deserves a warning (the browser's wasm memory tops out at 1 GiB).
+pub const LARGE_RESULTS_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+/// Share of the estimated serial time the sampler may spend.
+pub const SAMPLE_BUDGET_SHARE: f64 = 0.02;
+/// How many workers the native pool holds per core: waiting workloads gain past the core count.
+pub const THREADS_PER_CORE: usize = 4;
+/// Serial time under this many parallel start-ups is too little work to share out.
+pub const INSUFFICIENT_WORK_STARTUPS: f64 = 4.0;
+/// When no overhead takes this share of the parallel time, nothing is the bottleneck.
+pub const MINOR_OVERHEAD_SHARE: f64 = 0.1;
+/// Copying above this share of the parallel time earns a warning.
+pub const TRANSFER_BOUND_SHARE: f64 = 0.3;
+/// A relative standard error of the sampled mean above this earns a warning.
+pub const NOISY_SAMPLE_ERROR: f64 = 0.1;
