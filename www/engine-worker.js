@@ -11,10 +11,11 @@ let engine = null;
 let crashed = false;
 const backlog = [];
 
-// The pool size rule is the engine's (`pool_threads`); `?threads=N` overrides it for tests.
+// The pool size rule is the engine's (`pool_threads`); `?threads=N` overrides it. engine.js
+// validated it (parseThreads); a hand-made URL with anything else gets the engine's size.
 function threadCount(mod, cores) {
-  const asked = Number.parseInt(new URL(self.location.href).searchParams.get('threads') ?? '', 10);
-  if (Number.isInteger(asked) && asked >= 1 && asked <= 64) return asked;
+  const raw = new URL(self.location.href).searchParams.get('threads') ?? '';
+  if (/^\d{1,2}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64) return Number(raw);
   return mod.pool_threads(cores, navigator.deviceMemory ?? 0);
 }
 
@@ -31,7 +32,7 @@ async function boot() {
   const cores = navigator.hardwareConcurrency || 1;
   if (self.crossOriginIsolated) {
     const mod = await import('../amorsize.js');
-    await mod.default();
+    await mod.default({ module_or_path: new URL('../amorsize_bg.wasm', import.meta.url) });
     const threads = threadCount(mod, cores);
     const t = performance.now();
     await mod.initThreadPool(threads);
@@ -46,7 +47,7 @@ async function boot() {
     };
   }
   const mod = await import('../st/amorsize.js');
-  await mod.default();
+  await mod.default({ module_or_path: new URL('../st/amorsize_bg.wasm', import.meta.url) });
   const mode = mod.start(1, 0);
   engine = mod;
   return { mode: { ...mode, threaded: false, poolThreads: 1 }, memory: null, cancelAddress: null, poolStartupMs: 0 };

@@ -31,7 +31,7 @@ const out = { when: new Date().toISOString(), url: base.isolated, repeats: REPEA
 try {
   const navStart = Date.now();
   const page = await open(browser, base.isolated);
-  const ready = await page.evaluate(() => window.amorsize.engine.ready().then((i) => ({ mode: i.mode, poolReadyMs: i.poolReadyMs, poolStartupMs: i.poolStartupMs, readyAt: i.navToReadyMs })));
+  const ready = await page.evaluate(() => window.amorsize.engine.ready().then(({ info: i }) => ({ mode: i.mode, poolReadyMs: i.poolReadyMs, poolStartupMs: i.poolStartupMs, readyAt: i.navToReadyMs })));
   out.mode = { threaded: ready.mode.threaded, threads: ready.mode.threads, cores: ready.mode.cores };
   out.navigation_to_pool_ready_ms = ready.readyAt; // performance.now() at ready = ms since navigation start
   out.worker_start_to_ready_ms = ready.poolReadyMs;
@@ -44,7 +44,7 @@ try {
     const res = await fetch(new URL('amorsize_bg.wasm', base.isolated));
     out.wasm_bytes = (await res.arrayBuffer()).byteLength;
   }
-  const catalog = await page.evaluate(() => window.amorsize.engine.current().catalog.map((w) => ({ name: w.name, bench_n: w.bench_n })));
+  const catalog = await page.evaluate(() => window.amorsize.engine.catalog.map((w) => ({ name: w.name, bench_n: w.bench_n })));
   const native = nativeRows();
   out.workloads = [];
   const problems = [];

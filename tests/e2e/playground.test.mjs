@@ -23,11 +23,11 @@ after(async () => {
 const PAGES = ['', 'performance', 'tuning', 'use-cases', 'lab'];
 
 async function smallGettingStarted(page) {
-  await setField(page, 'problem', 'n_tiny', 2000);
-  await setField(page, 'problem', 'repeats', 2);
-  await setField(page, 'bars', 'repeats', 2);
-  await setField(page, 'transactions', 'repeats', 2);
-  await setField(page, 'curve', 'max_workers', 3);
+  await setField(page, 'the-problem', 'n_tiny', 2000);
+  await setField(page, 'the-problem', 'repeats', 2);
+  await setField(page, 'time-and-speedup', 'repeats', 2);
+  await setField(page, 'real-world-example', 'repeats', 2);
+  await setField(page, 'worker-count-sweep', 'max_workers', 3);
 }
 
 async function runAll(page, timeout) {
@@ -49,22 +49,22 @@ test('isolated: crossOriginIsolated and a thread pool larger than one', { skip }
 
 test('isolated: Getting started runs end to end via Run all', { skip, timeout: 240_000 }, async () => {
   const page = await open(browser, base.isolated);
-  await page.waitForSelector('#problem');
+  await page.waitForSelector('#the-problem');
   await smallGettingStarted(page);
   const states = await runAll(page, 220_000);
   for (const [id, s] of Object.entries(states)) {
-    if (id === 'takeaways') continue;
+    if (id === 'key-takeaways-and-troubleshooting') continue;
     assert.equal(s.state, 'done', `${id}: ${s.error}`);
   }
   const charts = await chartData(page);
   assert.ok(charts.length >= 8, `charts: ${charts.length}`);
   for (const c of charts) assert.ok(c.lengths.some((n) => n > 0), `chart "${c.title}" has no data: ${JSON.stringify(c.lengths)}`);
-  assert.ok(await page.isVisible('#optimize [data-plan]'), 'recommendation shown');
-  assert.match(await page.textContent('#optimize [data-plan]'), /Recommendation:/);
+  assert.ok(await page.isVisible('#one-click-optimize [data-plan]'), 'recommendation shown');
+  assert.match(await page.textContent('#one-click-optimize [data-plan]'), /Recommendation:/);
   assert.ok(await page.isVisible('#diagnostics [data-report]'), 'explain report shown');
   const report = await page.textContent('#diagnostics [data-report]');
   for (const section of ['[1] Workload', '[2] System', '[3] Decision', '[4] Prediction', '[5] Bottleneck']) assert.ok(report.includes(section), section);
-  const curve = JSON.parse(await page.getAttribute('#curve .out', 'data-curve'));
+  const curve = JSON.parse(await page.getAttribute('#worker-count-sweep .out', 'data-curve'));
   const k2 = curve.find((p) => p.k === 2);
   assert.ok(k2, 'k=2 measured');
   assert.ok(k2.speedup > 1.3, `cpu-loop speedup at k=2: ${k2.speedup.toFixed(2)}`);
@@ -76,20 +76,20 @@ test('isolated: Getting started runs end to end via Run all', { skip, timeout: 2
 
 test('isolated: a sweep reports progress up to 100 %, exports CSV and SVG, and Cancel stops a long sweep within a second', { skip, timeout: 120_000 }, async () => {
   const page = await open(browser, `${base.isolated}#/tuning`);
-  await page.waitForSelector('#heatmap');
-  await setField(page, 'heatmap', 'workers', '1, 2');
-  await setField(page, 'heatmap', 'chunk_sizes', '8, 64');
-  await setField(page, 'heatmap', 'repeats', 2);
-  await page.click('#heatmap button.run');
-  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#heatmap').dataset.state), null, { timeout: 60_000 });
-  assert.equal(await page.getAttribute('#heatmap', 'data-state'), 'done');
-  assert.equal(await page.getAttribute('#heatmap', 'data-progress'), '1');
-  const charts = await chartData(page, '#heatmap');
+  await page.waitForSelector('#the-full-grid');
+  await setField(page, 'the-full-grid', 'workers', '1, 2');
+  await setField(page, 'the-full-grid', 'chunk_sizes', '8, 64');
+  await setField(page, 'the-full-grid', 'repeats', 2);
+  await page.click('#the-full-grid button.run');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.querySelector('#the-full-grid').dataset.state), null, { timeout: 60_000 });
+  assert.equal(await page.getAttribute('#the-full-grid', 'data-state'), 'done');
+  assert.equal(await page.getAttribute('#the-full-grid', 'data-progress'), '1');
+  const charts = await chartData(page, '#the-full-grid');
   assert.ok(charts.every((c) => c.lengths.some((n) => n > 0)));
 
   // Exports of the first heatmap chart: its data as CSV (a row per measured point), and the
   // chart as SVG.
-  const figure = page.locator('#heatmap figure.figure').first();
+  const figure = page.locator('#the-full-grid figure.figure').first();
   const downloaded = async (label) => {
     const [file] = await Promise.all([page.waitForEvent('download'), figure.getByRole('button', { name: label, exact: true }).click()]);
     return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
@@ -185,11 +185,11 @@ test('not isolated: single-threaded build runs Getting started, banner visible',
   assert.match(await page.textContent('#mode'), /single-threaded/);
   assert.ok(await page.isVisible('#banner'));
   assert.match(await page.textContent('#banner'), /COOP|Cross-Origin-Opener-Policy/);
-  await page.waitForSelector('#problem');
+  await page.waitForSelector('#the-problem');
   await smallGettingStarted(page);
-  await setField(page, 'curve', 'max_workers', 1);
+  await setField(page, 'worker-count-sweep', 'max_workers', 1);
   const states = await runAll(page, 220_000);
-  for (const [id, s] of Object.entries(states)) if (id !== 'takeaways') assert.equal(s.state, 'done', `${id}: ${s.error}`);
+  for (const [id, s] of Object.entries(states)) if (id !== 'key-takeaways-and-troubleshooting') assert.equal(s.state, 'done', `${id}: ${s.error}`);
   for (const c of await chartData(page)) assert.ok(c.lengths.some((n) => n > 0), `chart "${c.title}" empty`);
   const shot = artifact('getting-started-single-threaded-1280.png');
   if (shot) await page.screenshot({ path: shot, fullPage: false });

@@ -1,36 +1,35 @@
 // Page 5: Lab: any catalog workload with all its parameters, N, transfer and start; Optimize,
 // Run, Sweep, Tune, Worker curve, Compare; every chart; export. URL parameters prefill the form:
 // #/lab?workload=parametric&n=5000&cost_us=50&transfer=copy
-import { cell, page } from '../cells.js';
+import { cell, currentEngine, page } from '../cells.js';
 import * as code from '../code.js';
-import * as engine from '../engine-client.js';
 import { downloadJson } from '../export.js';
 import { jobFrom, nField, paramFields, repeatsField, startField, transferField } from '../fields.js';
 import * as fig from '../figures.js';
-import { el, esc, seconds } from '../format.js';
+import { el, seconds } from '../format.js';
 import { renderPlan, renderReport } from '../report.js';
 import { compareTable, planShape, singleThreadNote } from './common.js';
 
-const GENERAL = ['workload', 'n', 'transfer', 'start', 'repeats', 'embed', 'threads', 'max_workers'];
+const DEFAULT_WORKLOAD = 'parametric';
 
-export function render(main, { info, catalog, query }) {
-  const notices = [];
-  let name = query.get('workload') ?? 'parametric';
-  if (!catalog.some((w) => w.name === name)) {
-    notices.push(`URL workload "${name}" is not in the catalog (${catalog.map((w) => w.name).join(', ')}); showing parametric.`);
-    name = 'parametric';
-  }
+export function render(main, { info, catalog, cellValues }) {
+  // The workload decides which fields exist, so it is read before the cell is built; the other
+  // link parameters are applied by the page (cells.js), invalid ones with an inline message.
+  const asked = cellValues('lab').workload;
+  const name = catalog.some((w) => w.name === asked) ? asked : DEFAULT_WORKLOAD;
   let last = null;
-  const workloadField = { name: 'workload', label: 'workload', type: 'choice', options: catalog.map((w) => w.name), value: name };
+  // The field's default stays DEFAULT_WORKLOAD whatever is chosen, so that a link names any
+  // other workload.
+  const workloadField = { name: 'workload', label: 'workload', type: 'choice', options: catalog.map((w) => w.name), value: DEFAULT_WORKLOAD };
   const fieldsFor = (wl) => {
     const w = catalog.find((c) => c.name === wl);
-    return [workloadField && { ...workloadField, value: wl }, ...paramFields(w), nField(w.default_n), transferField(), startField(),
+    return [workloadField, ...paramFields(w), nField(w.default_n), transferField(), startField(),
       { name: 'max_workers', label: 'largest k (curve)', type: 'number', min: 1, max: info.mode.threads, integer: true, value: Math.min(info.mode.threads, 8) },
       repeatsField(3)];
   };
   const describe = el('div', { class: 'workload-info' });
   const renderInfo = (w) => {
-    describe.innerHTML = `<p><strong>${esc(w.title)}</strong>: ${esc(w.description)} <em>Stands for:</em> ${esc(w.stands_for)} Default N ${w.default_n}, benchmark N ${w.bench_n}.</p>`;
+    describe.replaceChildren(el('p', {}, el('strong', {}, w.title), `: ${w.description} `, el('em', {}, 'Stands for:'), ` ${w.stands_for} Default N ${w.default_n}, benchmark N ${w.bench_n}.`));
   };
   const showInfo = (wl) => renderInfo(catalog.find((c) => c.name === wl));
   // The description follows the parameters: the engine words its catalog text with the values
@@ -46,7 +45,7 @@ export function render(main, { info, catalog, query }) {
     }
     const workload = lab.querySelector('select[name="workload"]').value;
     try {
-      renderInfo(await engine.request({ kind: 'describe', job: { workload, params } }));
+      renderInfo(await currentEngine().request({ kind: 'describe', job: { workload, params } }));
     } catch {
       // An engine without `describe` keeps the catalog's default text.
     }
@@ -109,39 +108,26 @@ export function render(main, { info, catalog, query }) {
     },
   });
 
-  const form = () => lab.form();
-  const wire = () => {
-    const select = lab.querySelector('select[name="workload"]');
-    select?.addEventListener('change', () => {
-      lab.replaceFields(fieldsFor(select.value));
-      showInfo(select.value);
-      wire();
-    });
+  const choose = (wl) => {
+    lab.replaceFields(fieldsFor(wl));
+    lab.form().set('workload', wl);
+    lab.dispatchEvent(new CustomEvent('cell-change', { bubbles: true }));
+    showInfo(wl);
+    lab.querySelector('select[name="workload"]').addEventListener('change', (e) => choose(e.target.value));
   };
-  wire();
-  showInfo(name);
+  choose(name);
   lab.querySelector('.fields-slot').before(describe);
 
-  // Prefill from the URL; invalid values show an inline error and keep the default.
-  for (const [key, raw] of query) {
-    if (key === 'workload' || key === 'embed' || key === 'threads') continue;
-    const fieldName = GENERAL.includes(key) ? key : `p.${key}`;
-    if (!form().has(fieldName)) {
-      notices.push(`URL parameter "${key}" is not a parameter of ${name}; ignored.`);
-      continue;
-    }
-    form().set(fieldName, raw);
-  }
-  if (notices.length) lab.querySelector('.intro').append(el('div', { class: 'error', role: 'alert' }, notices.join(' ')));
   let typing = null;
   const soon = () => { clearTimeout(typing); typing = setTimeout(describeCurrent, 300); };
   lab.querySelector('.fields-slot').addEventListener('input', soon);
   lab.querySelector('.fields-slot').addEventListener('change', soon);
+  lab.addEventListener('cell-change', soon);
   describeCurrent();
 
   page(main, {
     title: 'Lab',
-    lead: '<p>Everything the engine can do, on any workload. The address bar can prefill the form, e.g. <code>#/lab?workload=parametric&amp;n=5000&amp;cost_us=50</code>.</p>',
+    lead: '<p>Everything the engine can do, on any workload. The address bar keeps the form ("Copy link" shares it), e.g. <code>#/lab?workload=parametric&amp;n=5000&amp;cost_us=50</code>.</p>',
     cells: [lab],
   });
 }

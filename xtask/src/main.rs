@@ -178,6 +178,9 @@ fn test() -> ExitCode {
         s.stage("native tests", || {
             ok(run(cargo().args(["test", "--workspace"])))
         });
+        s.stage("front-end unit tests", || {
+            ok(run(cmd("node").args(["--test", "tests/unit/"])))
+        });
         let dist_ok = s.stage("dist", || ok(dist::dist()));
         let tests = e2e_tests();
         if !dist_ok {
