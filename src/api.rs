@@ -9,7 +9,7 @@ use crate::executor::{self, Execution};
 use crate::options::{Options, Start, Transfer};
 use crate::plan::{self, Plan};
 use crate::pool;
-use crate::runtime::schedule::RunSpec;
+use crate::runtime::schedule::RunSettings;
 use crate::sample::{Profile, SampleLimits};
 use crate::shape::Shape;
 use crate::sweep::{Grid, SweepResult};
@@ -36,12 +36,12 @@ fn optimize_sampled<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     f: &F,
     options: &Options<'_>,
     transfer: Transfer,
-    measure_transfer: impl FnOnce(sample::Kept<R>, &mut Profile) -> Result<()>,
+    measure_transfer: impl FnOnce(sample::SampledResults<R>, &mut Profile) -> Result<()>,
 ) -> Result<Plan> {
     let total = Stopwatch::start();
     let batches = sample::TypedBatches::new(items, f);
     let (mut profile, costs, calibrated_now) = calibrate_and_sample(&batches, options)?;
-    measure_transfer(batches.into_kept(), &mut profile)?;
+    measure_transfer(batches.into_sampled_results(), &mut profile)?;
     let model_watch = Stopwatch::start();
     let mut plan =
         plan::optimize_profile(profile, costs, transfer, options.start, options.max_workers);
@@ -137,8 +137,8 @@ where
 }
 
 /// What an execution needs besides items, function and shape.
-fn run_settings<'a>(options: &'a Options<'_>) -> RunSpec<'a> {
-    RunSpec {
+fn run_settings<'a>(options: &'a Options<'_>) -> RunSettings<'a> {
+    RunSettings {
         pool: pool::current(),
         start: options.start,
         timeline: options.timeline,
@@ -217,8 +217,8 @@ where
 }
 
 /// What each measured run of a sweep or tune needs: warm, no timeline.
-fn measuring_run_settings(cancel: Option<&CancelToken>) -> RunSpec<'_> {
-    RunSpec {
+fn measuring_run_settings(cancel: Option<&CancelToken>) -> RunSettings<'_> {
+    RunSettings {
         pool: pool::current(),
         start: Start::Warm,
         timeline: false,
