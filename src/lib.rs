@@ -74,8 +74,8 @@
 //! |---|---|---|
 //! | [`optimize`]`(items, f)` | [`optimize_with`]`(.., &options)` | [`optimize_copied`]`(.., &options)` |
 //! | [`execute`]`(items, f, shape)` | [`execute_with`]`(.., &options)` | [`execute_copied`]`(.., &options)` |
-//! | [`sweep`]`(items, f, &grid)` | [`sweep_with`]`(.., &options)` | [`sweep_copied`]`(.., &options)` |
-//! | [`tune`]`(items, f)` | [`tune_with`]`(.., &options)` | [`tune_copied`]`(.., &options)` |
+//! | [`sweep`](fn@sweep)`(items, f, &grid)` | [`sweep_with`]`(.., &options)` | [`sweep_copied`]`(.., &options)` |
+//! | [`tune`](fn@tune)`(items, f)` | [`tune_with`]`(.., &options)` | [`tune_copied`]`(.., &options)` |
 //!
 //! Like rayon's `par_iter`, the plain and `_with` forms need only `T: Sync` and `R: Send`:
 //! workers read the items and write the results in place. The `_copied` forms serialize each
