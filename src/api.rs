@@ -131,9 +131,31 @@ where
     T: Sync + Serialize + DeserializeOwned,
     R: Send + Serialize + DeserializeOwned,
 {
-    optimize_sampled(items, &f, options, Transfer::Copy, |kept, profile| {
-        sample::measure_transfer(items, kept, profile)
-    })
+    optimize_in(items, f, options, Transfer::Copy)
+}
+
+/// `optimize_with` or `optimize_copied` as `transfer` says, for callers that choose at run
+/// time (the playground); one instantiation per item type serves both.
+pub(crate) fn optimize_in<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    options: &Options<'_>,
+    transfer: Transfer,
+) -> Result<Plan>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+{
+    optimize_sampled(
+        items,
+        &f,
+        options,
+        transfer,
+        |kept, profile| match transfer {
+            Transfer::Copy => sample::measure_transfer(items, kept, profile),
+            Transfer::Shared => Ok(()),
+        },
+    )
 }
 
 /// What an execution needs besides items, function and shape.
@@ -206,14 +228,23 @@ where
     T: Sync + Serialize + DeserializeOwned,
     R: Send + Serialize + DeserializeOwned,
 {
+    execute_in(items, f, shape, options, Transfer::Copy)
+}
+
+/// `execute_with` or `execute_copied` as `transfer` says (see `optimize_in`).
+pub(crate) fn execute_in<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    shape: impl Into<Shape>,
+    options: &Options<'_>,
+    transfer: Transfer,
+) -> Result<Execution<R>>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+{
     check_options(options)?;
-    executor::execute(
-        items,
-        &f,
-        shape.into(),
-        run_settings(options),
-        Transfer::Copy,
-    )
+    executor::execute(items, &f, shape.into(), run_settings(options), transfer)
 }
 
 /// What each measured run of a sweep or tune needs: warm, no timeline.
@@ -237,10 +268,11 @@ fn shared_runner<'a, T: Sync, R: Send>(
     }
 }
 
-/// `shared_runner` with copy transfer.
-fn copied_runner<'a, T, R>(
+/// `shared_runner` for serde items, with either transfer.
+fn serde_runner<'a, T, R>(
     items: &'a [T],
     f: &'a (impl Fn(&T) -> R + Sync),
+    transfer: Transfer,
 ) -> impl Fn(&Plan, Option<&CancelToken>) -> Result<f64> + 'a
 where
     T: Sync + Serialize + DeserializeOwned,
@@ -252,7 +284,7 @@ where
             f,
             plan.shape(),
             measuring_run_settings(cancel),
-            Transfer::Copy,
+            transfer,
         )
         .map(|e| e.run.elapsed_s)
     }
@@ -297,7 +329,22 @@ where
     T: Sync + Serialize + DeserializeOwned,
     R: Send + Serialize + DeserializeOwned,
 {
-    let run = copied_runner(items, &f);
+    sweep_in(items, f, grid, options, Transfer::Copy)
+}
+
+/// `sweep_with` or `sweep_copied` as `transfer` says (see `optimize_in`).
+pub(crate) fn sweep_in<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    grid: &Grid,
+    options: &Options<'_>,
+    transfer: Transfer,
+) -> Result<SweepResult>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+{
+    let run = serde_runner(items, &f, transfer);
     crate::sweep::run_sweep(items.len(), pool::current().threads(), &run, grid, options)
 }
 
@@ -334,7 +381,7 @@ where
     R: Send + Serialize + DeserializeOwned,
 {
     let plan = optimize_copied(items, &f, options)?;
-    tune_around_copied(items, f, &plan, options)
+    tune_around_in(items, f, &plan, options, Transfer::Copy)
 }
 
 /// `tune_with` around a plan already optimized with the same options, which it does not
@@ -353,12 +400,13 @@ pub(crate) fn tune_around<T: Sync, R: Send>(
     crate::tune::run_tune(items.len(), plan, &run, options)
 }
 
-/// `tune_around` with copy transfer.
-pub(crate) fn tune_around_copied<T, R>(
+/// `tune_around` with either transfer (see `optimize_in`).
+pub(crate) fn tune_around_in<T, R>(
     items: &[T],
     f: impl Fn(&T) -> R + Sync,
     plan: &Plan,
     options: &Options<'_>,
+    transfer: Transfer,
 ) -> Result<TuneResult>
 where
     T: Sync + Serialize + DeserializeOwned,
@@ -368,6 +416,6 @@ where
     if items.is_empty() {
         return Err(Error::EmptyInput);
     }
-    let run = copied_runner(items, &f);
+    let run = serde_runner(items, &f, transfer);
     crate::tune::run_tune(items.len(), plan, &run, options)
 }

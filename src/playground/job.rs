@@ -166,8 +166,8 @@ impl<W: Workload> Prepared<W> {
     }
 }
 
-/// A prepared job with a transfer mode: the engine's `_with` functions for shared transfer,
-/// its `_copied` ones for copy.
+/// A prepared job with a transfer mode, run through the engine's serde forms, which take the
+/// mode at run time: one instantiation per workload serves both modes (it keeps the wasm small).
 struct Transferring<'a, W: Workload> {
     job: &'a Prepared<W>,
     transfer: Transfer,
@@ -188,35 +188,21 @@ impl<W: Workload> Job for Transferring<'_, W> {
 
     fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
         let (items, f) = (self.job.prefix(len), self.job.f());
-        match self.transfer {
-            Transfer::Shared => crate::api::execute_with(items, f, plan, options),
-            Transfer::Copy => crate::api::execute_copied(items, f, plan, options),
-        }
-        .map(|e| e.run)
+        crate::api::execute_in(items, f, plan, options, self.transfer).map(|e| e.run)
     }
 
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
         let (items, f) = (self.job.prefix(len), self.job.f());
-        match self.transfer {
-            Transfer::Shared => crate::api::optimize_with(items, f, options),
-            Transfer::Copy => crate::api::optimize_copied(items, f, options),
-        }
+        crate::api::optimize_in(items, f, options, self.transfer)
     }
 
     fn sweep(&self, grid: &Grid, options: &Options) -> Result<SweepResult> {
-        let (items, f) = (&self.job.items, self.job.f());
-        match self.transfer {
-            Transfer::Shared => crate::api::sweep_with(items, f, grid, options),
-            Transfer::Copy => crate::api::sweep_copied(items, f, grid, options),
-        }
+        crate::api::sweep_in(&self.job.items, self.job.f(), grid, options, self.transfer)
     }
 
     fn tune(&self, plan: &Plan, options: &Options) -> Result<TuneResult> {
         let (items, f) = (&self.job.items, self.job.f());
-        match self.transfer {
-            Transfer::Shared => crate::api::tune_around(items, f, plan, options),
-            Transfer::Copy => crate::api::tune_around_copied(items, f, plan, options),
-        }
+        crate::api::tune_around_in(items, f, plan, options, self.transfer)
     }
 
     fn run_rayon_default(&self) -> Result<f64> {
