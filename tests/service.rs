@@ -74,6 +74,26 @@ fn sweep_measures_the_grid_it_is_given() {
     for shape in [(1, 10), (1, 200), (2, 10), (2, 200)] {
         assert!(shapes.contains(&shape), "{shape:?} missing from {shapes:?}");
     }
+    // The plan the sweep was optimized with puts the model's time beside every point.
+    for point in sweep["points"].as_array().unwrap() {
+        assert!(point["predicted_s"].as_f64().unwrap() > 0.0, "{point}");
+    }
+}
+
+/// A job's `transfer` reaches the engine: copy transfer is planned and run as copy, and the
+/// same job shares memory when it does not ask for copy.
+#[test]
+fn the_requested_transfer_is_the_one_planned_and_run() {
+    let copy = json!({"workload": "cpu-loop", "params": {"iterations": 200}, "n": 400,
+        "budget_ms": 20, "transfer": "copy"});
+    let plan = ok(json!({"kind": "optimize", "job": copy}));
+    assert_eq!(plan[0]["transfer"], "copy", "{plan}");
+    assert_eq!(plan[0]["profile"]["bytes_serialized"], true, "{plan}");
+    let shape = json!({"type": "fixed", "workers": 2, "chunk_size": 50});
+    let copied = ok(json!({"kind": "execute", "job": copy, "shape": shape}));
+    assert_eq!(copied["run"]["transfer"], "copy", "{copied}");
+    let shared = ok(json!({"kind": "execute", "job": job(), "shape": shape}));
+    assert_eq!(shared["run"]["transfer"], "shared", "{shared}");
 }
 
 #[test]

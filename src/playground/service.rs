@@ -59,8 +59,8 @@ use crate::playground::policy::{self, Policy, SweepGrid, Verdict};
 use crate::playground::study::{self, Axis, Comparison, ScalingPoint, StudyControl, WorkerCurve};
 use crate::pool;
 use crate::report::Report;
-use crate::sweep::{Progress, SweepOptions, SweepResult};
-use crate::tune::{TuneOptions, TuneResult};
+use crate::sweep::{Grid, Progress, SweepResult};
+use crate::tune::TuneResult;
 use crate::workload::{Params, WorkloadInfo};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -95,7 +95,7 @@ impl JobSpec {
         }
     }
 
-    fn options(&self, cancel: &CancelToken) -> Options {
+    fn options(&self, cancel: &CancelToken) -> Options<'static> {
         Options {
             max_workers: self.max_workers,
             time_budget: self
@@ -104,7 +104,6 @@ impl JobSpec {
                 .map_or(Options::default().time_budget, |ms| {
                     Duration::from_secs_f64(ms / 1000.0)
                 }),
-            transfer: self.transfer,
             start: self.start,
             cancel: Some(cancel.clone()),
             ..Options::default()
@@ -508,6 +507,8 @@ impl Service {
         let spec = || request.job();
         let options = || spec().map(|s| s.options(&self.cancel));
         let job = || self.job(spec()?);
+        // Every kind below moves items and results as the request's `transfer` says.
+        let transfer = || spec().map(|s| s.transfer);
         Ok(match request.kind {
             Kind::Catalog => Response::Catalog(catalog()),
             Kind::Info => Response::Info(self.info()),
@@ -544,6 +545,7 @@ impl Service {
                     &spec.workload,
                     &spec.params,
                     spec.n,
+                    spec.transfer,
                     &axis.axis()?,
                     values,
                     &options()?,
@@ -551,13 +553,14 @@ impl Service {
                 )?)
             }
             Kind::Optimize => {
-                let plan = job()?.optimize(&options()?)?;
+                let plan = job()?.transferring(transfer()?).optimize(&options()?)?;
                 let report = Report::new(&plan, None);
                 Response::Optimized(plan, report)
             }
             Kind::Execute => {
                 let shape = needs(request.shape.as_ref(), "shape", request.kind)?;
                 let (job, options) = (job()?, options()?);
+                let job = job.transferring(transfer()?);
                 let plan = shape.plan(job.as_ref(), &options)?;
                 let run = job.execute(&plan, &options)?;
                 Response::Executed(Executed {
@@ -572,9 +575,10 @@ impl Service {
             }
             Kind::Sweep => {
                 let (job, options) = (job()?, options()?);
+                let job = job.transferring(transfer()?);
                 let plan = job.optimize(&options)?;
                 let cores = plan.costs.as_ref().map_or(1, |c| c.cores);
-                let mut grid = SweepOptions::grid(job.items(), cores);
+                let mut grid = Grid::default_for(job.items(), cores);
                 if let Some(w) = &request.workers {
                     grid.workers = w.clone();
                 }
@@ -582,29 +586,30 @@ impl Service {
                     grid.chunk_sizes = c.clone();
                 }
                 grid.repeats = request.repeats;
-                grid.transfer = options.transfer;
-                grid.cancel = options.cancel.clone();
-                grid.progress = Some(progress);
-                grid.predict_with = Some(&plan);
-                let sweep = job.sweep(&grid)?;
-                Response::Swept(plan.clone(), sweep)
+                let options = Options {
+                    progress: Some(progress),
+                    ..options
+                };
+                let mut sweep = job.sweep(&grid, &options)?;
+                sweep.add_predictions(&plan);
+                Response::Swept(plan, sweep)
             }
             Kind::Tune => {
                 let (job, options) = (job()?, options()?);
+                let job = job.transferring(transfer()?);
                 let plan = job.optimize(&options)?;
-                let tuned = job.tune(
-                    &plan,
-                    &TuneOptions {
-                        cancel: options.cancel.clone(),
-                        progress: Some(progress),
-                        ..TuneOptions::default()
-                    },
-                )?;
+                let options = Options {
+                    progress: Some(progress),
+                    ..options
+                };
+                let tuned = job.tune(&plan, &options)?;
                 Response::Tuned(plan, tuned)
             }
             Kind::Compare => {
+                let job = job()?;
+                let job = job.transferring(transfer()?);
                 let comparison =
-                    study::compare(job()?.as_ref(), &options()?, control(request.repeats))?;
+                    study::compare(job.as_ref(), &options()?, control(request.repeats))?;
                 let verdicts = CompareVerdicts {
                     blind: policy::verdict(comparison.speedup_blind),
                     recommended: policy::verdict(comparison.speedup_recommended),
@@ -617,8 +622,10 @@ impl Service {
             }
             Kind::WorkerCurve => {
                 let threads = pool::current().threads();
+                let job = job()?;
+                let job = job.transferring(transfer()?);
                 Response::WorkerCurve(study::worker_curve(
-                    job()?.as_ref(),
+                    job.as_ref(),
                     &options()?,
                     request.max_workers.unwrap_or(threads),
                     control(request.repeats),

@@ -25,7 +25,7 @@ pub struct ChunkTiming {
 
 /// What a run needs besides items and function.
 #[derive(Clone, Copy)]
-pub(crate) struct RunSpec<'a> {
+pub(crate) struct RunSettings<'a> {
     pub pool: &'a dyn WorkerPool,
     pub start: Start,
     pub timeline: bool,
@@ -111,7 +111,7 @@ pub(crate) struct Timeline {
 pub(crate) fn schedule(
     n: usize,
     shape: Parallel,
-    spec: RunSpec<'_>,
+    settings: RunSettings<'_>,
     started_at: f64,
     body: &(dyn Fn(usize, Range<usize>) -> Result<()> + Sync),
 ) -> Result<Timeline> {
@@ -132,7 +132,7 @@ pub(crate) fn schedule(
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            if spec.cancel.is_some_and(|c| c.is_cancelled()) {
+            if settings.cancel.is_some_and(|c| c.is_cancelled()) {
                 stop.store(true, Ordering::Relaxed);
                 failure.lock().unwrap().get_or_insert(Error::Cancelled);
                 break;
@@ -142,13 +142,13 @@ pub(crate) fn schedule(
                 break;
             }
             let end = first.saturating_add(chunk).min(n);
-            let began = if spec.timeline { clock::now() } else { 0.0 };
+            let began = if settings.timeline { clock::now() } else { 0.0 };
             if let Err(error) = body(worker, first..end) {
                 stop.store(true, Ordering::Relaxed);
                 failure.lock().unwrap().get_or_insert(error);
                 break;
             }
-            if spec.timeline {
+            if settings.timeline {
                 if log.len() < per_worker_limit {
                     log.push(ChunkTiming {
                         worker,
@@ -165,9 +165,9 @@ pub(crate) fn schedule(
         *logs[worker].lock().unwrap() = log;
     };
 
-    match spec.start {
-        Start::Warm => spec.pool.run(workers, &task),
-        Start::Cold => spec.pool.run_cold(workers, &task)?,
+    match settings.start {
+        Start::Warm => settings.pool.run(workers, &task),
+        Start::Cold => settings.pool.run_cold(workers, &task)?,
     }
     if let Some(error) = failure.into_inner().unwrap() {
         return Err(error);
