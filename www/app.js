@@ -50,7 +50,10 @@ engine.onEvent((e) => {
 let rendering = 0;
 async function route() {
   const { path, query } = parseHash();
-  const entry = ROUTES.find(([p]) => p === path) ?? ROUTES[0];
+  // `#/page/cell-slug` (embeds, cell links) opens the cell's page; the first page is also
+  // `#/getting-started`.
+  const first = path.split('/')[0];
+  const entry = ROUTES.find(([p]) => p === first || (p === '' && first === 'getting-started')) ?? ROUTES[0];
   for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.dataset.route === entry[0]);
   document.title = `${entry[1]} · Amorsize Playground`;
   const ticket = ++rendering;

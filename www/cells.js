@@ -4,6 +4,7 @@ import * as engine from './engine-client.js';
 import { chart } from './charts.js';
 import { el, esc, seconds } from './format.js';
 import { renderForm } from './fields.js';
+import { embedButton } from './embed-snippet.js';
 
 /**
  * Resolves once the page has drawn two frames and gone idle, or after 300 ms. A hidden page
@@ -50,6 +51,12 @@ export function cell(def) {
     out,
     el('details', { class: 'code' }, el('summary', {}, 'The same step in native Rust'), el('pre', {}, code)),
   );
+  if (def.run) {
+    const embed = embedButton(root);
+    const row = root.querySelector('.actions');
+    row.append(embed.button);
+    row.after(embed.box);
+  }
   let pending = null;
   let cancelled = false;
 

@@ -1,4 +1,5 @@
-// Charts: a thin layer over Apache ECharts (vendor/echarts.min.js, the global `echarts`).
+// Charts: a thin layer over Apache ECharts (vendor/echarts.js: a tree-shaken bundle built by
+// www/build/bundle.mjs, loaded on the first chart so that a first visit does not pay for it).
 // ECharts was chosen over uPlot because heatmaps, custom (timeline) series, stacked bars,
 // tooltips and PNG export come built in: no hand-drawn SVG. Each chart mounted here gets a
 // title, a legend, tooltips, PNG export (toolbox), an SVG button (the same option drawn by
@@ -54,7 +55,12 @@ function leftAxisNames(yAxis) {
 const legendDefaults = (small) => ({ top: 4, left: small ? 0 : 'center', right: small ? 40 : 'auto', type: 'scroll', textStyle: { fontSize: small ? 10 : 12 } });
 const gridDefaults = (small) => ({ left: 8, right: small ? 12 : 28, top: small ? 56 : 48, bottom: 8, containLabel: true });
 
-function init(box) {
+let echarts = null;
+const library = () => import('../vendor/echarts.js').then((m) => { echarts = m; return m; });
+let loading = null;
+
+async function init(box) {
+  if (!echarts) await (loading ??= library());
   box.chart?.dispose();
   box.chart = echarts.init(box.canvas, dark.matches ? 'dark' : null, { renderer: 'canvas' });
   box.chart.setOption(base(box.option), true);
@@ -86,7 +92,7 @@ export function chart(parent, spec) {
     spec.note ? el('p', { class: 'note' }, spec.note) : null);
   parent.append(figure);
   const box = { canvas, option: spec.option, chart: null };
-  init(box);
+  box.ready = init(box);
   new ResizeObserver(() => box.chart && !box.chart.isDisposed() && box.chart.resize()).observe(canvas);
   mounted.add(box);
   figure.box = box;
@@ -107,7 +113,7 @@ dark.addEventListener('change', () => {
   for (const box of mounted) if (box.canvas.isConnected) init(box);
 });
 matchMedia('(max-width: 600px)').addEventListener('change', () => {
-  for (const box of mounted) if (box.canvas.isConnected) box.chart.setOption(base(box.option), true);
+  for (const box of mounted) if (box.canvas.isConnected) box.chart?.setOption(base(box.option), true);
 });
 
 // Styles that tell predicted from measured at a glance.

@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::util::{self, cargo, cmd, heading, human, run, secs, size, timed, Result};
-use crate::{bail, err, setup, wasm};
+use crate::{bail, err, headers, setup, wasm};
 
 /// The engine crate's library name: the threaded build's `data-target-name` and the
 /// single-threaded build's `--out-name`.
@@ -66,6 +66,14 @@ pub fn dist() -> Result {
     });
     res?;
 
+    heading("dist: chart library (esbuild: www/build/bundle.mjs -> target/web-vendor)");
+    let (res, t_bundle) = timed(|| {
+        run(cmd("node")
+            .arg("www/build/bundle.mjs")
+            .arg(root.join("target").join("web-vendor")))
+    });
+    res?;
+
     heading("dist: threaded build (trunk build --release --offline, build-std)");
     let (res, t_threaded) = timed(|| {
         run(with_build_std(&mut cmd("trunk"))
@@ -100,9 +108,13 @@ pub fn dist() -> Result {
     let (res, t_st) = timed(|| single_threaded(&root));
     let st_wasm = res?;
 
+    std::fs::write(root.join("dist").join("_headers"), headers::file())?;
+    check_relative(&root.join("dist").join("index.html"))?;
+
     println!(
-        "\ndist: fetch {}, threaded {}, single-threaded {}, total {}",
+        "\ndist: fetch {}, bundle {}, threaded {}, single-threaded {}, total {}",
         secs(t_fetch),
+        secs(t_bundle),
         secs(t_threaded),
         secs(t_st),
         secs(start.elapsed())
@@ -115,6 +127,23 @@ pub fn dist() -> Result {
         "  dist/st/{CRATE}_bg.wasm  {:>10}  (single-threaded)",
         human(size(&st_wasm))
     );
+    Ok(())
+}
+
+/// Fails when index.html names a file by an absolute path: dist/ must work under any sub-path
+/// (`https://user.example.io/amorsize/`), so every URL in it is relative.
+fn check_relative(index: &Path) -> Result {
+    let html = std::fs::read_to_string(index)?;
+    for attr in ["src=\"/", "href=\"/"] {
+        if let Some(at) = html.find(attr) {
+            let line = html[at..].lines().next().unwrap_or("");
+            bail!(
+                "{} has an absolute URL ({line}); dist/ must work under any sub-path \
+                 (Trunk.toml: public_url = \"./\")",
+                index.display()
+            );
+        }
+    }
     Ok(())
 }
 
