@@ -21,7 +21,11 @@ function applyParams(cell, params) {
     field.value = value;
     field.dispatchEvent(new Event(field.tagName === 'SELECT' ? 'change' : 'input', { bubbles: true }));
   };
-  const named = (name) => [...cell.querySelectorAll('[name]')].find((f) => f.name === name);
+  // A workload parameter's field is named p.NAME; links and data-* attributes say NAME.
+  const named = (name) => {
+    const fields = [...cell.querySelectorAll('[name]')];
+    return fields.find((f) => f.name === name) ?? fields.find((f) => f.name === `p.${name}`);
+  };
   const entries = [...params].filter(([k]) => k !== 'embed' && k !== 'threads');
   for (const [k, v] of entries) {
     const f = named(k);

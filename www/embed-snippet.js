@@ -10,7 +10,8 @@ function changedParams(cell) {
     const changed = f.tagName === 'SELECT'
       ? [...f.options].some((o) => o.selected !== o.defaultSelected)
       : f.value !== f.defaultValue;
-    if (changed && /^[a-z][a-z0-9_.-]*$/i.test(f.name)) out.push([f.name, f.value]);
+    const name = f.name.replace(/^p\./, '');
+    if (changed && /^[a-z][a-z0-9_-]*$/i.test(name)) out.push([name, f.value]);
   }
   return out;
 }

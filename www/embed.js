@@ -2,7 +2,8 @@
 //   <script src="https://HOST/PATH/www/embed.js" defer></script>
 //   <div data-amorsize="getting-started/worker-count-sweep" data-n="20000"></div>
 // Each element becomes an iframe of that one cell (`?embed=1#/page/cell?name=value`): every other
-// data-* attribute sets the cell's parameter of that name (data-p.cost_us="50", data-workload=...).
+// data-* attribute sets the cell's parameter of that name (data-n="5000", data-workload="parametric",
+// data-cost_us="50"); a cell's "Embed" button writes the snippet with what was changed there.
 // The frame asks for cross-origin isolation (allow="cross-origin-isolated": threads when this
 // page is isolated too) and reports its height, which is applied only from that frame's own
 // origin and window.
@@ -35,7 +36,7 @@
     iframe.allow = 'cross-origin-isolated';
     iframe.title = `Amorsize Playground: ${node.getAttribute('data-amorsize')}`;
     iframe.className = 'amorsize-embed';
-    iframe.style.cssText = 'display:block;width:100%;height:320px;border:1px solid #dde1e7;border-radius:10px;background:transparent';
+    iframe.style.cssText = 'display:block;box-sizing:border-box;width:100%;height:320px;border:1px solid #dde1e7;border-radius:10px;background:transparent';
     node.replaceChildren(iframe);
     frames.set(iframe.contentWindow, iframe);
   }

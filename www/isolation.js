@@ -22,7 +22,7 @@ let swState = 'unused'; // 'unused' | 'installing' | 'unavailable' | 'failed'
 export function reason() {
   if (self.crossOriginIsolated) return null;
   if (framed) {
-    return 'this frame is not cross-origin isolated: threads need an isolated embedding page (with allow="cross-origin-isolated") or Document-Isolation-Policy (Chrome/Edge 137+)';
+    return 'an embedded frame gets threads only on an isolated page or with Document-Isolation-Policy';
   }
   if (!window.isSecureContext) return 'served without COOP/COEP, and over plain HTTP, where the service worker that adds them cannot run (use HTTPS or localhost)';
   if (swState === 'failed') return 'served without COOP/COEP; the service worker that adds them is active, but this browser still does not isolate the page';
