@@ -13,8 +13,9 @@ const HEADERS = {
   'Document-Isolation-Policy': 'isolate-and-require-corp',
 };
 const CSP_PAGE = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; base-uri 'self'";
-// The engine Worker compiles the Lab's custom functions: only its own response allows eval.
-const CSP_WORKER = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; object-src 'none'";
+// The engine Worker compiles the Lab's custom functions (only its own response allows eval), and
+// starts the thread pool's workers from blob: URLs.
+const CSP_WORKER = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; worker-src 'self' blob:; object-src 'none'";
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
@@ -43,6 +44,29 @@ async function respond(request) {
     throw offline;
   }
 }
+
+// Once the app has loaded (www/isolation.js asks when the page is idle), fill the cache with
+// the rest of the app (offline.json, written by `cargo xtask dist`): the other pages and the
+// chart library, so that a visit with the network cut works everywhere. Replies when done.
+self.addEventListener('message', (event) => {
+  if (event.data?.type !== 'cache-app') return;
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    try {
+      const files = await (await fetch(new URL('offline.json', self.registration.scope))).json();
+      for (const file of files) {
+        const url = new URL(file, self.registration.scope);
+        if (!(await cache.match(url))) {
+          const response = await fetch(url);
+          if (response.ok) await cache.put(url, response);
+        }
+      }
+      event.ports[0]?.postMessage({ cached: files.length });
+    } catch (e) {
+      event.ports[0]?.postMessage({ error: String(e?.message ?? e) });
+    }
+  })());
+});
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;

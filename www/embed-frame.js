@@ -83,7 +83,14 @@ function start() {
     last = height;
     parent.postMessage({ type: 'amorsize:height', height }, '*');
   };
+  // A cross-origin frame outside the viewport is not rendered (Chromium throttles it), and its
+  // ResizeObserver stays silent: DOM changes and resizes trigger a report too.
+  let queued = null;
+  const soon = () => { clearTimeout(queued); queued = setTimeout(report, 30); };
   new ResizeObserver(report).observe(document.body);
+  new MutationObserver(soon).observe(document.body, { childList: true, subtree: true, attributes: true, characterData: true });
+  addEventListener('resize', soon);
+  addEventListener('load', soon);
   report();
 }
 

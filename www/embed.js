@@ -29,9 +29,9 @@
   }
 
   function mount(node) {
-    if (node.dataset.amorsizeMounted) return;
-    node.dataset.amorsizeMounted = '1';
+    if (node.amorsizeFrame) return;
     const iframe = document.createElement('iframe');
+    node.amorsizeFrame = iframe;
     iframe.src = frameUrl(node).href;
     iframe.allow = 'cross-origin-isolated';
     iframe.title = `Amorsize Playground: ${node.getAttribute('data-amorsize')}`;

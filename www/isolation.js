@@ -8,6 +8,14 @@ import { el } from './format.js';
 
 const RELOADED = 'amorsize-coi-reloaded';
 
+// Storage can be denied (an isolated frame on another site reads "Access is denied for this
+// document"): the loop guard then counts as not set, and nothing else depends on it.
+const session = {
+  get: (key) => { try { return sessionStorage.getItem(key); } catch { return null; } },
+  set: (key, value) => { try { sessionStorage.setItem(key, value); } catch { /* denied */ } },
+  remove: (key) => { try { sessionStorage.removeItem(key); } catch { /* denied */ } },
+};
+
 export const framed = (() => {
   try {
     return window.top !== window;
@@ -22,7 +30,7 @@ let swState = 'unused'; // 'unused' | 'installing' | 'unavailable' | 'failed'
 export function reason() {
   if (self.crossOriginIsolated) return null;
   if (framed) {
-    return 'an embedded frame gets threads only on an isolated page or with Document-Isolation-Policy';
+    return 'a frame gets threads only on an isolated page or with Document-Isolation-Policy';
   }
   if (!window.isSecureContext) return 'served without COOP/COEP, and over plain HTTP, where the service worker that adds them cannot run (use HTTPS or localhost)';
   if (swState === 'failed') return 'served without COOP/COEP; the service worker that adds them is active, but this browser still does not isolate the page';
@@ -39,7 +47,7 @@ async function installWorker() {
     const registration = await navigator.serviceWorker.register(url, { scope });
     await navigator.serviceWorker.ready;
     void registration;
-    sessionStorage.setItem(RELOADED, '1');
+    session.set(RELOADED, '1');
     location.reload();
   } catch (e) {
     swState = 'unavailable';
@@ -47,13 +55,32 @@ async function installWorker() {
   }
 }
 
+/**
+ * Asks the service worker (when one serves this page) to cache the rest of the app for offline
+ * use, once the page is idle. Resolves with its reply, or null without a worker.
+ */
+export function cacheForOffline() {
+  const worker = navigator.serviceWorker?.controller;
+  if (!worker) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e) => resolve(e.data);
+    worker.postMessage({ type: 'cache-app' }, [channel.port2]);
+  });
+}
+
 function start() {
   if (self.crossOriginIsolated) {
-    sessionStorage.removeItem(RELOADED);
+    session.remove(RELOADED);
+    if (navigator.serviceWorker?.controller) {
+      self.amorsizeOffline = new Promise((resolve) => {
+        addEventListener('load', () => requestIdleCallback(() => cacheForOffline().then(resolve), { timeout: 5000 }), { once: true });
+      });
+    }
     return;
   }
   if (framed || !window.isSecureContext || !('serviceWorker' in navigator)) return;
-  if (navigator.serviceWorker.controller && sessionStorage.getItem(RELOADED) === '1') {
+  if (navigator.serviceWorker.controller && session.get(RELOADED) === '1') {
     // Served through the worker and still not isolated: reloading again would loop.
     swState = 'failed';
     return;

@@ -50,13 +50,13 @@ async function frameModes(page) {
     const mode = await frame.waitForFunction(() => {
       const m = document.querySelector('#mode');
       const line = document.querySelector('.embed-mode');
-      return m?.dataset.threaded !== undefined && {
+      return m?.dataset.threaded !== undefined && document.querySelector('#main > .cell:not([hidden])') && {
         threaded: m.dataset.threaded === 'true', threads: Number(m.dataset.threads), isolated: self.crossOriginIsolated,
         line: line?.textContent ?? '', lineHeight: line?.getBoundingClientRect().height ?? 0,
         visibleCells: [...document.querySelectorAll('#main > .cell')].filter((c) => !c.hidden).map((c) => c.querySelector('h2').textContent),
         banner: !document.getElementById('banner').hidden, buttons: document.querySelectorAll('button.enable').length,
       };
-    }, null, { timeout: 90_000 });
+    }, null, { timeout: 90_000, polling: 250 });
     return { frame, ...(await mode.jsonValue()) };
   }));
 }
@@ -68,7 +68,7 @@ async function heightsFit(page) {
     await frame.waitForFunction(() => {
       const content = Math.ceil(document.body.getBoundingClientRect().height);
       return content > 100 && Math.abs(innerHeight - content) <= 2 && document.documentElement.scrollHeight <= innerHeight + 1;
-    }, null, { timeout: 20_000 });
+    }, null, { timeout: 20_000, polling: 250 });
   }
 }
 
@@ -103,7 +103,7 @@ for (const setup of SETUPS) {
           assert.ok(m.threads > 1, m.line);
         } else {
           assert.equal(m.threaded, false, m.line);
-          assert.match(m.line, /^single-threaded: an embedded frame gets threads only on an isolated page or with Document-Isolation-Policy/);
+          assert.match(m.line, /^single-threaded: a frame gets threads only on an isolated page or with Document-Isolation-Policy/);
           assert.doesNotMatch(m.line, /COOP|served without/);
         }
       }
@@ -117,8 +117,8 @@ for (const setup of SETUPS) {
       // A run grows the first frame, and the frame follows.
       const first = modes[0].frame;
       const before = (await page.locator('iframe.amorsize-embed').first().boundingBox()).height;
-      await first.locator('button.run').first().click();
-      await first.waitForFunction(() => document.querySelector('#optimize')?.dataset.state === 'done', null, { timeout: 120_000 });
+      await first.locator('#optimize button.run').click();
+      await first.waitForFunction(() => document.querySelector('#optimize')?.dataset.state === 'done', null, { timeout: 120_000, polling: 250 });
       await heightsFit(page);
       const grown = (await page.locator('iframe.amorsize-embed').first().boundingBox()).height;
       assert.ok(grown > before + 50, `the frame grew with its result (${before} -> ${grown})`);

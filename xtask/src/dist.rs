@@ -109,6 +109,7 @@ pub fn dist() -> Result {
     let st_wasm = res?;
 
     std::fs::write(root.join("dist").join("_headers"), headers::file())?;
+    write_offline_list(&root.join("dist"))?;
     check_relative(&root.join("dist").join("index.html"))?;
 
     println!(
@@ -127,6 +128,36 @@ pub fn dist() -> Result {
         "  dist/st/{CRATE}_bg.wasm  {:>10}  (single-threaded)",
         human(size(&st_wasm))
     );
+    Ok(())
+}
+
+/// The files the service worker caches for offline use once the app has loaded (`offline.json`,
+/// paths relative to dist/): everything but the single-threaded build (an isolated page never
+/// loads it), the host's files and the worker itself.
+fn write_offline_list(dist: &Path) -> Result {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) -> Result {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, base, out)?;
+            } else if let Ok(rel) = path.strip_prefix(base) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(dist, dist, &mut files)?;
+    files.retain(|f| {
+        !f.starts_with("st/")
+            && !f.starts_with("www/build/")
+            && !f.starts_with('.')
+            && !f.ends_with(".md")
+            && !["_headers", "offline.json", "coi-sw.js"].contains(&f.as_str())
+    });
+    files.sort();
+    let json = serde_json::to_string_pretty(&files)?;
+    std::fs::write(dist.join("offline.json"), json + "\n")?;
     Ok(())
 }
 

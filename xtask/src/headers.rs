@@ -18,9 +18,10 @@ pub const CSP_PAGE: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-e
      style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; \
      base-uri 'self'";
 /// The engine Worker's own policy (a dedicated worker follows its own response's CSP): it may
-/// compile the Lab's custom JavaScript functions.
+/// compile the Lab's custom JavaScript functions, and it starts wasm-bindgen-rayon's pool
+/// workers from `blob:` URLs (they inherit this policy).
 pub const CSP_WORKER: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' \
-     'unsafe-eval'; object-src 'none'";
+     'unsafe-eval'; worker-src 'self' blob:; object-src 'none'";
 
 /// Paths (from the site root) that get the pages' policy, and the worker's.
 const PAGES: &[&str] = &["/", "/index.html", "/www/embed-example.html"];
