@@ -28,7 +28,7 @@ export function snippet(cell) {
 
 /** The Embed button and its (initially hidden) snippet box, for the cell's actions row. */
 export function embedButton(cell) {
-  const text = el('textarea', { class: 'embed-code', readonly: true, rows: 3, 'aria-label': 'Embed snippet', spellcheck: 'false' });
+  const text = el('textarea', { class: 'embed-code', readonly: true, rows: 4, 'aria-label': 'Embed snippet', spellcheck: 'false' });
   const copy = el('button', { type: 'button', class: 'small' }, 'Copy');
   const box = el('div', { class: 'embed-box', hidden: true },
     el('p', { class: 'note' }, 'Paste this into any page to run this cell there, with the parameters set here:'), text, copy);
