@@ -36,9 +36,13 @@ macro_rules! bail {
     ($($arg:tt)*) => { return Err($crate::err!($($arg)*)) };
 }
 
-/// The workspace root (the parent of `xtask/`).
+/// The workspace root (the parent of `xtask/`). `cargo run` sets CARGO_MANIFEST_DIR for the
+/// process too: read at run time, it names the checkout that ran the command even when the
+/// binary was built from another one sharing the target dir (the fresh-clone test does that).
 pub fn root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
 
