@@ -44,7 +44,7 @@ test('fresh clone: `./run serve` sets itself up, builds and serves a threaded pa
   });
   await served;
   assert.match(log, /setup: npm packages[\s\S]*ran npm ci/, 'serve ran the set-up (npm ci in the fresh clone)');
-  assert.ok(existsSync(join(dir, 'dist', '_headers')), 'dist/ built in the clone');
+  assert.ok(existsSync(join(dir, 'dist', '_headers')), `dist/ built in the clone:\n${log.slice(-4000)}`);
 
   const browser = await launch();
   cleanups.push(() => browser.close());
