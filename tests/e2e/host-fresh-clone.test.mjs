@@ -24,6 +24,9 @@ const freePort = () => new Promise((ok) => {
 });
 
 test('fresh clone: `./run serve` sets itself up, builds and serves a threaded page', { skip, timeout: 1_200_000 }, async () => {
+  // The clone's back-dated sources count as older than what target/ holds: build the xtask
+  // from this checkout first, so that what the clone reuses is current.
+  execFileSync('cargo', ['build', '--quiet', '--package', 'xtask'], { cwd: REPO, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'amorsize-clone-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   execFileSync('git', ['clone', '--quiet', '--no-hardlinks', REPO, dir]);
@@ -44,6 +47,7 @@ test('fresh clone: `./run serve` sets itself up, builds and serves a threaded pa
   });
   await served;
   assert.match(log, /setup: npm packages[\s\S]*ran npm ci/, 'serve ran the set-up (npm ci in the fresh clone)');
+  assert.ok(log.includes(`serving ${join(dir, 'dist')}`), `it serves the clone's dist/:\n${log.slice(-2000)}`);
   assert.ok(existsSync(join(dir, 'dist', '_headers')), `dist/ built in the clone:\n${log.slice(-4000)}`);
 
   const browser = await launch();
