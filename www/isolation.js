@@ -24,7 +24,7 @@ export const framed = (() => {
   }
 })();
 
-let swState = 'unused'; // 'unused' | 'installing' | 'unavailable' | 'failed'
+let swState = 'unused'; // 'unused' | 'off' | 'installing' | 'unavailable' | 'failed'
 
 /** Why the page is not cross-origin isolated, in one short clause (null when it is). */
 export function reason() {
@@ -35,6 +35,7 @@ export function reason() {
   if (!window.isSecureContext) return 'served without COOP/COEP, and over plain HTTP, where the service worker that adds them cannot run (use HTTPS or localhost)';
   if (swState === 'failed') return 'served without COOP/COEP; the service worker that adds them is active, but this browser still does not isolate the page';
   if (swState === 'unavailable') return 'served without COOP/COEP, and the service worker that adds them could not be installed here';
+  if (swState === 'off') return 'served without the COOP/COEP headers, and without the service worker that adds them';
   if (swState === 'installing') return 'served without COOP/COEP: installing the service worker that adds them, then reloading once';
   return 'served without the COOP/COEP headers';
 }
@@ -80,6 +81,11 @@ function start() {
     return;
   }
   if (framed || !window.isSecureContext || !('serviceWorker' in navigator)) return;
+  // A server that means to show the page without isolation (the dev server's plain port) says so.
+  if (document.querySelector('meta[name="amorsize-service-worker"][content="off"]')) {
+    swState = 'off';
+    return;
+  }
   if (navigator.serviceWorker.controller && session.get(RELOADED) === '1') {
     // Served through the worker and still not isolated: reloading again would loop.
     swState = 'failed';

@@ -18,6 +18,8 @@ export function startServer({ root, port = 0, isolated = true, www = process.env
   const server = createServer(async (req, res) => {
     try {
       let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      // As `cargo xtask serve`'s plain port: no service worker, which would isolate the page.
+      if (!isolated && path === '/coi-sw.js') throw Object.assign(new Error('withheld'), { code: 'ENOENT' });
       let dir = base;
       if (www && path.startsWith('/www/')) {
         dir = resolve(www);
@@ -34,7 +36,9 @@ export function startServer({ root, port = 0, isolated = true, www = process.env
         headers['Cross-Origin-Resource-Policy'] = 'same-origin';
       }
       res.writeHead(200, headers);
-      res.end(req.method === 'HEAD' ? undefined : body);
+      // As `cargo xtask serve`'s plain port: the page's opt-out of the service worker.
+      const out = !isolated && file.endsWith('.html') ? body.toString().replace('<head>', '<head>\n  <meta name="amorsize-service-worker" content="off">') : body;
+      res.end(req.method === 'HEAD' ? undefined : out);
     } catch {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('404 not found\n');

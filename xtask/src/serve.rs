@@ -13,7 +13,8 @@ use crate::err;
 use crate::headers::{self, Rule};
 use crate::util::Result;
 
-const WORKERS_PER_PORT: usize = 4;
+// Browsers keep up to six connections per host open, and a worker waits on each idle one.
+const WORKERS_PER_PORT: usize = 16;
 
 /// A running server on one port.
 pub struct Running {
@@ -135,6 +136,11 @@ fn handle(root: &Path, rules: Option<&[Rule]>, req: Request) {
             b"405 method not allowed\n".to_vec(),
         ),
     };
+    let body = if rules.is_none() && content_type.starts_with("text/html") {
+        without_service_worker(body)
+    } else {
+        body
+    };
     let mut resp = Response::from_data(body)
         // Always a Content-Length (tiny_http would chunk bodies over 32 KiB): download
         // progress for the wasm needs it.
@@ -156,6 +162,19 @@ fn handle(root: &Path, rules: Option<&[Rule]>, req: Request) {
     }
     // tiny_http leaves the body out for HEAD by itself.
     let _ = req.respond(resp);
+}
+
+/// The page's opt-out of the service worker (read by www/isolation.js), which the plain port puts
+/// into every HTML page: without it the page would install the worker, reload and be isolated.
+pub const NO_SERVICE_WORKER: &str = r#"<meta name="amorsize-service-worker" content="off">"#;
+
+fn without_service_worker(body: Vec<u8>) -> Vec<u8> {
+    match String::from_utf8(body) {
+        Ok(html) => html
+            .replacen("<head>", &format!("<head>\n  {NO_SERVICE_WORKER}"), 1)
+            .into_bytes(),
+        Err(e) => e.into_bytes(),
+    }
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -252,7 +271,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("xtask-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("st")).unwrap();
-        std::fs::write(dir.join("index.html"), "<!doctype html>hi").unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html><head></head>hi").unwrap();
         std::fs::write(dir.join("st/amorsize_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
         std::fs::write(dir.join("app.mjs"), "export {}").unwrap();
         dir
@@ -329,6 +348,8 @@ mod tests {
 
         let r = get(plain.port, "/");
         assert!(r.contains("content-type: text/html"));
+        assert!(r.contains(&NO_SERVICE_WORKER.to_ascii_lowercase()), "{r}");
+        assert!(!get(iso.port, "/").contains("amorsize-service-worker"));
 
         std::fs::write(dir.join("coi-sw.js"), "// sw").unwrap();
         assert!(get(iso.port, "/coi-sw.js").starts_with("http/1.1 200"));
