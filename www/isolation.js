@@ -45,6 +45,12 @@ async function installWorker() {
   const scope = new URL('../', import.meta.url).pathname;
   try {
     swState = 'installing';
+    // A server that means to show the page without isolation (the dev server's plain port)
+    // serves a marker in the worker's place.
+    if ((await (await fetch(url)).text()).startsWith('// amorsize-service-worker: off')) {
+      swState = 'off';
+      return;
+    }
     const registration = await navigator.serviceWorker.register(url, { scope });
     await navigator.serviceWorker.ready;
     void registration;
@@ -81,11 +87,6 @@ function start() {
     return;
   }
   if (framed || !window.isSecureContext || !('serviceWorker' in navigator)) return;
-  // A server that means to show the page without isolation (the dev server's plain port) says so.
-  if (document.querySelector('meta[name="amorsize-service-worker"][content="off"]')) {
-    swState = 'off';
-    return;
-  }
   if (navigator.serviceWorker.controller && session.get(RELOADED) === '1') {
     // Served through the worker and still not isolated: reloading again would loop.
     swState = 'failed';

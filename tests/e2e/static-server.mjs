@@ -19,7 +19,11 @@ export function startServer({ root, port = 0, isolated = true, www = process.env
     try {
       let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
       // As `cargo xtask serve`'s plain port: no service worker, which would isolate the page.
-      if (!isolated && path === '/coi-sw.js') throw Object.assign(new Error('withheld'), { code: 'ENOENT' });
+      if (!isolated && path === '/coi-sw.js') {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' });
+        res.end('// amorsize-service-worker: off\n');
+        return;
+      }
       let dir = base;
       if (www && path.startsWith('/www/')) {
         dir = resolve(www);
@@ -36,9 +40,7 @@ export function startServer({ root, port = 0, isolated = true, www = process.env
         headers['Cross-Origin-Resource-Policy'] = 'same-origin';
       }
       res.writeHead(200, headers);
-      // As `cargo xtask serve`'s plain port: the page's opt-out of the service worker.
-      const out = !isolated && file.endsWith('.html') ? body.toString().replace('<head>', '<head>\n  <meta name="amorsize-service-worker" content="off">') : body;
-      res.end(req.method === 'HEAD' ? undefined : out);
+      res.end(req.method === 'HEAD' ? undefined : body);
     } catch {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('404 not found\n');

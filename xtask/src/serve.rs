@@ -14,7 +14,7 @@ use crate::headers::{self, Rule};
 use crate::util::Result;
 
 // Browsers keep up to six connections per host open, and a worker waits on each idle one.
-const WORKERS_PER_PORT: usize = 16;
+const WORKERS_PER_PORT: usize = 4;
 
 /// A running server on one port.
 pub struct Running {
@@ -96,6 +96,9 @@ fn header(name: &str, value: &str) -> Header {
 
 /// The service worker, which the plain port withholds: it would isolate the page after a reload.
 const SERVICE_WORKER: &str = "/coi-sw.js";
+/// What the plain port serves in its place: www/isolation.js reads this marker and does not
+/// register it (a 404 would do too, but the browser logs it as an error).
+pub const SERVICE_WORKER_OFF: &str = "// amorsize-service-worker: off\n";
 
 /// Serves one request; `rules` is `Some` on the isolated port.
 fn handle(root: &Path, rules: Option<&[Rule]>, req: Request) {
@@ -108,9 +111,9 @@ fn handle(root: &Path, rules: Option<&[Rule]>, req: Request) {
     let withheld = rules.is_none() && path == SERVICE_WORKER;
     let (status, content_type, body): (u16, &str, Vec<u8>) = match req.method() {
         Method::Get | Method::Head if withheld => (
-            404,
-            "text/plain; charset=utf-8",
-            b"404: this port serves no service worker (it stays not isolated)\n".to_vec(),
+            200,
+            "text/javascript; charset=utf-8",
+            SERVICE_WORKER_OFF.as_bytes().to_vec(),
         ),
         Method::Get | Method::Head => match resolve(root, req.url()) {
             Some(path) => match std::fs::File::open(&path).and_then(|mut f| {
@@ -136,11 +139,6 @@ fn handle(root: &Path, rules: Option<&[Rule]>, req: Request) {
             b"405 method not allowed\n".to_vec(),
         ),
     };
-    let body = if rules.is_none() && content_type.starts_with("text/html") {
-        without_service_worker(body)
-    } else {
-        body
-    };
     let mut resp = Response::from_data(body)
         // Always a Content-Length (tiny_http would chunk bodies over 32 KiB): download
         // progress for the wasm needs it.
@@ -162,19 +160,6 @@ fn handle(root: &Path, rules: Option<&[Rule]>, req: Request) {
     }
     // tiny_http leaves the body out for HEAD by itself.
     let _ = req.respond(resp);
-}
-
-/// The page's opt-out of the service worker (read by www/isolation.js), which the plain port puts
-/// into every HTML page: without it the page would install the worker, reload and be isolated.
-pub const NO_SERVICE_WORKER: &str = r#"<meta name="amorsize-service-worker" content="off">"#;
-
-fn without_service_worker(body: Vec<u8>) -> Vec<u8> {
-    match String::from_utf8(body) {
-        Ok(html) => html
-            .replacen("<head>", &format!("<head>\n  {NO_SERVICE_WORKER}"), 1)
-            .into_bytes(),
-        Err(e) => e.into_bytes(),
-    }
 }
 
 fn percent_decode(s: &str) -> Option<String> {
@@ -348,12 +333,11 @@ mod tests {
 
         let r = get(plain.port, "/");
         assert!(r.contains("content-type: text/html"));
-        assert!(r.contains(&NO_SERVICE_WORKER.to_ascii_lowercase()), "{r}");
-        assert!(!get(iso.port, "/").contains("amorsize-service-worker"));
 
         std::fs::write(dir.join("coi-sw.js"), "// sw").unwrap();
         assert!(get(iso.port, "/coi-sw.js").starts_with("http/1.1 200"));
-        assert!(get(plain.port, "/coi-sw.js?v=1").starts_with("http/1.1 404"));
+        assert!(get(plain.port, "/coi-sw.js?v=1").ends_with(SERVICE_WORKER_OFF));
+        assert!(!get(iso.port, "/coi-sw.js").contains("service-worker: off"));
 
         iso.stop();
         plain.stop();

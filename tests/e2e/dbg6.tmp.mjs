@@ -1,0 +1,12 @@
+import { launch } from './browser.mjs';
+const b = await launch();
+const p = await b.newPage();
+const pending = new Map();
+p.on('request', (r) => pending.set(r, Date.now()));
+p.on('requestfinished', (r) => pending.delete(r));
+p.on('requestfailed', (r) => { console.log('failed', r.url(), r.failure()?.errorText); pending.delete(r); });
+await p.goto('' + process.argv[2] + '', { waitUntil: 'commit' });
+await p.waitForTimeout(8000);
+for (const [r] of pending) console.log('pending', r.url());
+console.log(await p.evaluate(() => [document.readyState, document.querySelector('#mode')?.textContent]));
+await b.close();

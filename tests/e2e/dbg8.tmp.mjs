@@ -1,0 +1,11 @@
+import { launch } from './browser.mjs';
+const b = await launch();
+const p = await b.newPage();
+const cdp = await p.context().newCDPSession(p);
+await cdp.send('Network.enable');
+cdp.on('Network.loadingFailed', (e) => console.log('loadingFailed', e.errorText, e.blockedReason));
+cdp.on('Network.responseReceived', (e) => console.log('resp', e.response.status, e.response.url, e.response.connectionId));
+cdp.on('Network.requestWillBeSent', (e) => console.log('req', e.request.url));
+await p.goto(process.argv[2], { waitUntil: 'commit' });
+await p.waitForTimeout(5000);
+await b.close();
