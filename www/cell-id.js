@@ -26,3 +26,8 @@ export function cellId(title) {
 export function isCellId(id) {
   return typeof id === 'string' && id.length <= CELL_ID_MAX && /^[a-z0-9]+(-[a-z0-9]+)*$/.test(id);
 }
+
+/** The page part of an embed id: the route, with "" (the first page) named getting-started. */
+export function pageSlug(route) {
+  return route || 'getting-started';
+}

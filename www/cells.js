@@ -47,6 +47,7 @@ export function leavePage() {
   current = null;
   written = null;
 }
+import { embedButton } from './embed-snippet.js';
 
 /**
  * Resolves once the page has drawn two frames and gone idle, or after 300 ms. A hidden page
@@ -121,6 +122,12 @@ export function cell(def) {
     out,
     def.code ? el('details', { class: 'code' }, el('summary', {}, 'The same step in native Rust'), el('pre', {}, code)) : null,
   );
+  if (def.run) {
+    const embed = embedButton(root);
+    const row = root.querySelector('.actions');
+    row.append(embed.button);
+    row.after(embed.box);
+  }
   let pending = null;
   let cancelled = false;
   let view = null; // the action whose result is shown

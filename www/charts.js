@@ -1,4 +1,5 @@
-// Charts: a thin layer over Apache ECharts (vendor/echarts.min.js, the global `echarts`).
+// Charts: a thin layer over Apache ECharts (vendor/echarts.js: a tree-shaken bundle built by
+// www/build/bundle.mjs, loaded on the first chart so that a first visit does not pay for it).
 // ECharts was chosen over uPlot because heatmaps, custom (timeline) series, stacked bars,
 // tooltips and image export come built in: no hand-drawn SVG. Each chart mounted here gets a
 // title, a legend, tooltips, a text alternative (a summary sentence and the data table behind
@@ -50,7 +51,12 @@ function leftAxisNames(yAxis) {
 const legendDefaults = (small) => ({ top: 4, left: small ? 0 : 'center', right: small ? 40 : 'auto', type: 'scroll', textStyle: { fontSize: small ? 10 : 12 } });
 const gridDefaults = (small) => ({ left: 8, right: small ? 12 : 28, top: small ? 56 : 48, bottom: 8, containLabel: true });
 
-function init(box) {
+let echarts = null;
+const library = () => import('../vendor/echarts.js').then((m) => { echarts = m; return m; });
+let loading = null;
+
+async function init(box) {
+  if (!echarts) await (loading ??= library());
   box.chart?.dispose();
   box.chart = echarts.init(box.canvas, dark.matches ? 'dark' : null, { renderer: 'canvas' });
   box.chart.setOption(base(box.option), true);
@@ -144,7 +150,7 @@ export function chart(parent, spec) {
     dataTable(spec));
   parent.append(figure);
   const box = { canvas, option: spec.option, title: spec.title, chart: null };
-  init(box);
+  box.ready = init(box);
   new ResizeObserver(() => box.chart && !box.chart.isDisposed() && box.chart.resize()).observe(canvas);
   mounted.add(box);
   figure.box = box;
@@ -165,7 +171,7 @@ dark.addEventListener('change', () => {
   for (const box of mounted) if (box.canvas.isConnected) init(box);
 });
 matchMedia('(max-width: 600px)').addEventListener('change', () => {
-  for (const box of mounted) if (box.canvas.isConnected) box.chart.setOption(base(box.option), true);
+  for (const box of mounted) if (box.canvas.isConnected) box.chart?.setOption(base(box.option), true);
 });
 
 // Styles that tell predicted from measured at a glance.

@@ -49,9 +49,14 @@ export async function setField(page, cellId, name, value) {
 
 /** Series data lengths of every chart in `scope` (via the ECharts instances). */
 export function chartData(page, scope = 'main') {
-  return page.evaluate((sel) => [...document.querySelectorAll(`${sel} .chart`)].map((el) => {
+  return page.evaluate(async (sel) => {
+    // Charts load their library on the first chart: wait for every chart to be drawn.
+    await Promise.all([...document.querySelectorAll(`${sel} .figure`)].map((f) => f.box?.ready));
+    const echarts = await import(new URL('vendor/echarts.js', document.baseURI).href);
+    return [...document.querySelectorAll(`${sel} .chart`)].map((el) => {
     const chart = echarts.getInstanceByDom(el);
     const series = chart?.getOption().series ?? [];
     return { title: el.getAttribute('aria-label'), lengths: series.map((s) => (s.data ?? []).filter((d) => d !== null && d !== undefined).length) };
-  }), scope);
+  });
+  }, scope);
 }

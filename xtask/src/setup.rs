@@ -140,6 +140,19 @@ fn stable_or_pinned() -> String {
     }
 }
 
+/// `cargo install` with a light release profile: no LTO, many codegen units, no debug info, at
+/// `opt_level`. trunk's own profile asks for fat LTO with one codegen unit, which made its
+/// install take ~10 minutes; trunk only shells out to cargo, wasm-bindgen and wasm-opt, so its
+/// own speed does not matter (opt-level 0). wasm-bindgen keeps opt-level 3: it parses and
+/// rewrites the engine's wasm on every build. Measured times are in README (Setup).
+fn light_install(c: &mut std::process::Command, opt_level: &str) {
+    c.env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level);
+}
+
 fn wasm_bindgen() -> Result<String> {
     let want = format!("wasm-bindgen {WASM_BINDGEN}");
     let have = output(cmd("wasm-bindgen").arg("--version"));
@@ -154,6 +167,7 @@ fn wasm_bindgen() -> Result<String> {
         "--version",
         WASM_BINDGEN,
     ]);
+    light_install(&mut c, "3");
     if have.is_some() {
         c.arg("--force");
     }
@@ -180,6 +194,7 @@ fn trunk() -> Result<String> {
         "--version",
         TRUNK,
     ]);
+    light_install(&mut c, "0");
     if have.is_some() {
         c.arg("--force");
     }
