@@ -29,21 +29,21 @@ after(async () => {
 async function shrink(page, path) {
   const set = (cell, name, value) => setField(page, cell, name, value);
   if (path === '') {
-    await set('problem', 'n_tiny', 2000);
+    await set('the-problem', 'n_tiny', 2000);
     for (const c of ['problem', 'bars', 'transactions']) await set(c, 'repeats', 2);
-    if ((await page.getAttribute('#mode', 'data-threaded')) === 'true') await set('curve', 'max_workers', 3);
+    if ((await page.getAttribute('#mode', 'data-threaded')) === 'true') await set('worker-count-sweep', 'max_workers', 3);
   } else if (path === 'performance') {
-    await set('cost', 'values', '1, 20, 200');
-    await set('cost', 'repeats', 2);
-    await set('size', 'repeats', 2);
+    await set('speedup-against-per-item-cost', 'values', '1, 20, 200');
+    await set('speedup-against-per-item-cost', 'repeats', 2);
+    await set('speedup-against-n', 'repeats', 2);
   } else if (path === 'tuning') {
-    await set('heatmap', 'workers', '1, 2');
-    await set('heatmap', 'chunk_sizes', '16, 256');
-    await set('heatmap', 'repeats', 2);
-    await set('search', 'repeats', 2);
+    await set('the-full-grid', 'workers', '1, 2');
+    await set('the-full-grid', 'chunk_sizes', '16, 256');
+    await set('the-full-grid', 'repeats', 2);
+    await set('adaptive-tuner-vs-full-grid-vs-the-model', 'repeats', 2);
   } else if (path === 'use-cases') {
-    await set('web', 'n', 64);
-    if ((await page.getAttribute('#mode', 'data-threaded')) === 'true') await set('web', 'max_workers', 4);
+    await set('web-services', 'n', 64);
+    if ((await page.getAttribute('#mode', 'data-threaded')) === 'true') await set('web-services', 'max_workers', 4);
     for (const c of ['web', 'data', 'ml']) await set(c, 'repeats', 2);
   }
 }
@@ -112,16 +112,16 @@ test('consistency after Run all: speedup = serial / time, serial plans at 1.00x,
 
 test('exports: named after page, cell and parameters, with the title, a solid background in their theme, and a CSV header with units', { timeout: 240_000 }, async () => {
   const page = await open(browser, base.isolated);
-  await page.waitForSelector('#curve');
+  await page.waitForSelector('#worker-count-sweep');
   await setField(page, 'curve', 'max_workers', 2);
   await setField(page, 'curve', 'repeats', 1);
   await setField(page, 'curve', 'n', 600);
-  await page.click('#curve button.run');
-  await page.waitForFunction(() => document.querySelector('#curve').dataset.state === 'done', null, { timeout: 120_000 });
+  await page.click('#worker-count-sweep button.run');
+  await page.waitForFunction(() => document.querySelector('#worker-count-sweep').dataset.state === 'done', null, { timeout: 120_000 });
   for (const [scheme, bg] of [['light', '#ffffff'], ['dark', '#16181d']]) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(200);
-    const figure = page.locator('#curve figure.figure').first();
+    const figure = page.locator('#worker-count-sweep figure.figure').first();
     const title = await figure.locator('figcaption > span').first().textContent();
     const get = async (format) => {
       const [file] = await Promise.all([

@@ -117,8 +117,8 @@ for (const setup of SETUPS) {
       // A run grows the first frame, and the frame follows.
       const first = modes[0].frame;
       const before = (await page.locator('iframe.amorsize-embed').first().boundingBox()).height;
-      await first.locator('#optimize button.run').click();
-      await first.waitForFunction(() => document.querySelector('#optimize')?.dataset.state === 'done', null, { timeout: 120_000, polling: 250 });
+      await first.locator('#one-click-optimize button.run').click();
+      await first.waitForFunction(() => document.querySelector('#one-click-optimize')?.dataset.state === 'done', null, { timeout: 120_000, polling: 250 });
       await heightsFit(page);
       const grown = (await page.locator('iframe.amorsize-embed').first().boundingBox()).height;
       assert.ok(grown > before + 50, `the frame grew with its result (${before} -> ${grown})`);

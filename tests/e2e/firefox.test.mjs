@@ -97,7 +97,7 @@ test('firefox: every page opens cross-origin isolated with a thread pool', { tim
 test('firefox: Getting started runs end to end via Run all, with consistent figures', { timeout: 400_000 }, async () => {
   const t = Date.now();
   await driver.get(`${base.isolated}#/`);
-  await until(() => document.querySelector('#problem') && document.querySelector('#mode').dataset.threaded === 'true', 60_000);
+  await until(() => document.querySelector('#the-problem') && document.querySelector('#mode').dataset.threaded === 'true', 60_000);
   // Small inputs, as in the Chromium suite.
   await script(() => {
     const set = (cell, name, value) => {
@@ -105,9 +105,9 @@ test('firefox: Getting started runs end to end via Run all, with consistent figu
       input.value = String(value);
       input.dispatchEvent(new Event('input', { bubbles: true }));
     };
-    set('problem', 'n_tiny', 2000);
+    set('the-problem', 'n_tiny', 2000);
     for (const c of ['problem', 'bars', 'transactions']) set(c, 'repeats', 2);
-    set('curve', 'max_workers', 3);
+    set('worker-count-sweep', 'max_workers', 3);
     document.querySelector('button.run-all').click();
   });
   await until(() => document.querySelector('main').dataset.runAll === 'done', 360_000);

@@ -47,7 +47,7 @@ test('header-less host under a sub-path: the service worker isolates after one r
     const page = await context.newPage();
     const problems = watch(page);
     let navigations = 0;
-    page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
+    page.on('load', () => navigations++);
     await page.goto(host.url);
     const mode = await modeOf(page);
     assert.equal(mode.isolated, true, `not isolated after the service worker: ${mode.text}`);
@@ -57,7 +57,7 @@ test('header-less host under a sub-path: the service worker isolates after one r
     const scope = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.scope);
     assert.equal(scope, host.url, 'the worker is scoped to the sub-path');
     assert.equal(await runCell(page, 'optimize', { n: 2000 }), 'done');
-    assert.match(await page.textContent('#optimize .out'), /worker|serial/i);
+    assert.match(await page.textContent('#one-click-optimize .out'), /worker|serial/i);
     // Once idle, the worker caches the rest of the app (other pages, the chart library).
     const cached = await page.evaluate(() => self.amorsizeOffline);
     assert.ok(cached?.cached > 10, `offline cache: ${JSON.stringify(cached)}`);
@@ -71,7 +71,7 @@ test('header-less host under a sub-path: the service worker isolates after one r
     assert.equal(offlineMode.threaded, true, `offline: ${offlineMode.text}`);
     await again.waitForSelector('#main .cell', { timeout: 30_000 }); // the page rendered offline
     assert.equal(await runCell(again, 'breakdown', { n: 2000 }), 'done', 'a cell runs offline');
-    await again.waitForFunction(() => document.querySelector('#breakdown canvas'), null, { timeout: 30_000 });
+    await again.waitForFunction(() => document.querySelector('#where-the-time-goes canvas'), null, { timeout: 30_000 });
     await again.screenshot({ path: artifact('host-offline.png') ?? '/tmp/host-offline.png' });
     assert.deepEqual([...problems, ...offlineProblems], []);
   } finally {
@@ -89,7 +89,7 @@ test('host sending dist/_headers: threaded with no reload, under the CSP, first 
     const bodies = [];
     page.on('response', (r) => bodies.push(r.body().then((b) => ({ url: r.url(), raw: b.length, gz: gzipSync(b, { level: 9 }).length })).catch(() => null)));
     let navigations = 0;
-    page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations++; });
+    page.on('load', () => navigations++);
     const response = await page.goto(host.url);
     assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self' 'wasm-unsafe-eval'/);
     const mode = await modeOf(page);
@@ -128,13 +128,13 @@ test('a cell\'s Embed button gives the snippet with its id and changed parameter
     const page = await context.newPage();
     await page.goto(host.url);
     await modeOf(page);
-    await page.locator('#curve [name="n"]').fill('3000');
-    await page.locator('#curve .embed-toggle').click();
-    const snippet = await page.locator('#curve .embed-code').inputValue();
+    await page.locator('#worker-count-sweep [name="n"]').fill('3000');
+    await page.locator('#worker-count-sweep .embed-toggle').click();
+    const snippet = await page.locator('#worker-count-sweep .embed-code').inputValue();
     assert.match(snippet, new RegExp(`<script src="${host.url}www/embed.js" defer></script>`));
     assert.match(snippet, /<div data-amorsize="getting-started\/worker-count-sweep" data-n="3000"><\/div>/);
     assert.doesNotMatch(snippet, /data-repeats/, 'unchanged parameters stay out');
-    await page.screenshot({ path: artifact('host-embed-snippet.png') ?? '/tmp/host-embed-snippet.png', clip: await page.locator('#curve').boundingBox() });
+    await page.screenshot({ path: artifact('host-embed-snippet.png') ?? '/tmp/host-embed-snippet.png', clip: await page.locator('#worker-count-sweep').boundingBox() });
   } finally {
     await context.close();
     await host.close();
