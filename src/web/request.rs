@@ -36,7 +36,12 @@ const JIT_WARM_UP_S: f64 = 0.06;
 /// Which workload, how many items, and how to transfer and start.
 #[derive(Deserialize, Clone, PartialEq)]
 struct JobSpec {
+    #[serde(default)]
     workload: String,
+    /// A user's own function (`{fn, items, n}` in place of `{workload, params, n}`).
+    #[serde(rename = "fn")]
+    function: Option<String>,
+    items: Option<crate::function_job::ItemsSpec>,
     #[serde(default)]
     params: Params,
     n: Option<usize>,
@@ -170,15 +175,32 @@ impl JobSpec {
 
 /// A prepared job and what it was prepared from.
 struct Prepared {
-    workload: String,
-    n: Option<usize>,
-    params: Params,
+    spec: JobSpec,
     job: Rc<dyn Job>,
 }
 
 impl Prepared {
     fn serves(&self, spec: &JobSpec) -> bool {
-        self.workload == spec.workload && self.n == spec.n && self.params == spec.params
+        let p = &self.spec;
+        p.workload == spec.workload
+            && p.n == spec.n
+            && p.params == spec.params
+            && p.function == spec.function
+            && p.items == spec.items
+    }
+}
+
+/// The catalog workload, or the caller's own function.
+fn prepare_spec(spec: &JobSpec) -> Result<Box<dyn Job>, Error> {
+    match &spec.function {
+        Some(source) => Ok(Box::new(crate::function_job::prepare(
+            &crate::function_job::FunctionSpec {
+                source: source.clone(),
+                items: spec.items.clone().unwrap_or_default(),
+                n: spec.n,
+            },
+        )?)),
+        None => prepare(&spec.workload, &spec.params, spec.n),
     }
 }
 
@@ -194,12 +216,10 @@ fn job_for(spec: &JobSpec) -> Result<Rc<dyn Job>, Error> {
         }
         // Free the old items before building new ones: both may not fit in wasm memory.
         *cell.borrow_mut() = None;
-        let job: Rc<dyn Job> = Rc::from(prepare(&spec.workload, &spec.params, spec.n)?);
+        let job: Rc<dyn Job> = Rc::from(prepare_spec(spec)?);
         job.warm_up(JIT_WARM_UP_S)?;
         *cell.borrow_mut() = Some(Prepared {
-            workload: spec.workload.clone(),
-            n: spec.n,
-            params: spec.params.clone(),
+            spec: spec.clone(),
             job: job.clone(),
         });
         Ok(job)
