@@ -311,7 +311,7 @@ pub fn prepare_with(engine: &'static dyn ScriptEngine, spec: &FunctionSpec) -> R
         let item = &items[index];
         let result = engine
             .call(&source, &item.value, item.index)
-            .map_err(Error::Script)?;
+            .map_err(|e| Error::Script(e.at_item(item.index)))?;
         result_bytes += result.footprint();
     }
     let estimate = item_bytes + result_bytes as f64 / probes.len() as f64 * n as f64;

@@ -226,6 +226,7 @@ fn bad_scripts_are_refused_with_a_clear_message() {
     assert_eq!(items.role, "items");
     let undefined = script_error(prepare(&spec("x => undefined", "i => i", 10)).err().unwrap());
     assert_eq!(undefined.problem, Problem::NotSerializable);
+    assert_eq!(undefined.index, Some(0));
     assert!(undefined.to_string().contains("forget `return`"), "{undefined}");
     let empty = script_error(prepare(&spec("  \n", "i => i", 10)).err().unwrap());
     assert!(empty.message.contains("empty"));

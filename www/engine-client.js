@@ -141,16 +141,24 @@ export function cancel(id) {
     // the worker had not yet started (handle() resets the flag when it starts).
     storeCancelFlag();
     job.cancelTimer = setInterval(storeCancelFlag, 50);
-    // A single item longer than this cannot be interrupted: fall back to a restart.
+    // A single item longer than this cannot be interrupted: fall back to a restart. A user's
+    // own function may loop forever, so it gets half a second rather than two.
+    const ownFunction = typeof job.req?.job?.fn === 'string';
     job.killTimer = setTimeout(() => {
       if (running === job) {
-        settle().reject(cancelled);
+        settle().reject(ownFunction ? {
+          kind: 'cancelled',
+          restarted: true,
+          message: 'the function did not return within 0.5 s of Stop (an endless loop?), so the engine and its threads were restarted.',
+        } : cancelled);
         restart();
       }
-    }, 2000);
+    }, ownFunction ? 500 : 2000);
   } else {
     // Single-threaded: the worker is busy inside wasm; only terminating it stops it.
-    settle().reject(cancelled);
+    settle().reject(typeof job.req?.job?.fn === 'string'
+      ? { kind: 'cancelled', restarted: true, message: 'stopping a function here means restarting the single-threaded engine, so it was restarted.' }
+      : cancelled);
     restart();
   }
 }
