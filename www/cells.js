@@ -4,6 +4,7 @@ import * as engine from './engine-client.js';
 import { chart } from './charts.js';
 import { el, esc, seconds } from './format.js';
 import { renderForm } from './fields.js';
+import { editLink } from './function-presets.js';
 
 /**
  * Resolves once the page has drawn two frames and gone idle, or after 300 ms. A hidden page
@@ -44,7 +45,9 @@ export function cell(def) {
     el('h2', {}, el('a', { href: `#${location.hash.split('?')[0].replace(/^#/, '') || '/'}`, class: 'anchor', 'aria-hidden': 'true', tabindex: '-1' }), def.title),
     el('div', { class: 'intro', html: def.intro ?? '' }),
     def.fields?.length ? fieldsSlot : null,
-    def.run ? el('div', { class: 'actions' }, ...buttons, status) : null,
+    def.run ? el('div', { class: 'actions' }, ...buttons, status,
+      // A catalog workload with a JavaScript preset: open it in the Lab's function cell.
+      def.workload && editLink(def.workload) ? el('a', { class: 'edit-fn', href: editLink(def.workload) }, 'Edit this workload as your own function') : null) : null,
     progress,
     errorBox,
     out,

@@ -149,6 +149,7 @@ test('isolated: a shared link and a plain link show the code and do not run it',
   assert.equal(await page.evaluate(() => document.querySelector('#fn').dataset.state), 'idle');
   await setField(page, 'fn', 'transfer', 'copy');
   await page.click('#fn button:has-text("Share link")');
+  await page.waitForSelector('#fn .share-link:not([hidden])');
   const link = await page.inputValue('#fn .share-link');
   assert.match(link, /#\/lab\?share=[\w-]+$/);
   await page.context().close();
