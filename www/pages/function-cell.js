@@ -137,6 +137,7 @@ export function functionCell({ info, query }) {
 
   function load({ fn, items, python: py, n }) {
     state.fn = fn;
+    state.python = py;
     if (editor) editor.set(fn);
     else editorBox.querySelector('pre').textContent = fn;
     itemsInput.value = items ?? 'i => i';
@@ -179,6 +180,7 @@ export function functionCell({ info, query }) {
     note.hidden = false;
   };
 
+  showPython(state.python);
   makeEditor(editorBox, state.fn, 'your function (JavaScript)').then((ed) => {
     editor = ed;
     if (state.fn !== ed.get()) ed.set(state.fn);
@@ -192,6 +194,5 @@ export function functionCell({ info, query }) {
     note.innerHTML = `The ${esc(preset.label)} workload as a JavaScript function you can edit. Nothing has run yet.`;
     note.hidden = false;
   }
-  showPython(state.python);
   return fnCell;
 }
