@@ -30,7 +30,10 @@ fn main() -> Result<(), amorsize::Error> {
     // 2. Execute the plan, and serial for comparison.
     let run = amorsize::execute(&items, cpu_intensive_function, &plan)?;
     let serial = amorsize::execute(&items, cpu_intensive_function, &Plan::serial())?;
-    assert_eq!(run.results, serial.results, "same results in the same order");
+    assert_eq!(
+        run.results, serial.results,
+        "same results in the same order"
+    );
     println!(
         "serial {:?}, plan {:?}: {:.2}x measured, {:.2}x predicted",
         serial.elapsed,

@@ -174,11 +174,7 @@ fn check_n(n: usize) -> Result<()> {
 
 /// Builds the items, measuring the first few and refusing before building the rest when all
 /// of them would not fit.
-fn build_items(
-    engine: &dyn ScriptEngine,
-    spec: &ItemsSpec,
-    n: Option<usize>,
-) -> Result<Vec<Item>> {
+fn build_items(engine: &dyn ScriptEngine, spec: &ItemsSpec, n: Option<usize>) -> Result<Vec<Item>> {
     let number = |values: Vec<Value>| -> Vec<Item> {
         values
             .into_iter()

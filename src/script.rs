@@ -399,7 +399,10 @@ mod tests {
         assert_eq!(text, r#"{"id":7.0,"tags":["a\"b",null],"ok":true}"#);
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, sample());
-        assert_eq!(sample().to_string(), r#"{"id":7,"tags":["a\"b",null],"ok":true}"#);
+        assert_eq!(
+            sample().to_string(),
+            r#"{"id":7,"tags":["a\"b",null],"ok":true}"#
+        );
     }
 
     #[test]
@@ -418,6 +421,9 @@ mod tests {
             "syntax error in the function at line 2, column 5: Unexpected token '*'"
         );
         let thrown = ScriptError::new(Problem::Threw, "Error: boom").at_item(500);
-        assert_eq!(thrown.to_string(), "the function threw on item 500: Error: boom");
+        assert_eq!(
+            thrown.to_string(),
+            "the function threw on item 500: Error: boom"
+        );
     }
 }

@@ -112,16 +112,15 @@ fn every_request_runs_on_a_function_job() {
     assert_eq!(job.items(), 4000);
     let plan = job.optimize(&Options::default()).unwrap();
     assert!(plan.profile.is_some());
-    let run = job.execute(&Plan::fixed(2, 100), &Options::default()).unwrap();
+    let run = job
+        .execute(&Plan::fixed(2, 100), &Options::default())
+        .unwrap();
     assert_eq!(run.items, 4000);
     let copy = Options {
         transfer: Transfer::Copy,
         ..Options::default()
     };
-    assert_eq!(
-        job.execute(&Plan::fixed(2, 64), &copy).unwrap().items,
-        4000
-    );
+    assert_eq!(job.execute(&Plan::fixed(2, 64), &copy).unwrap().items, 4000);
     let mut grid = SweepOptions::grid(job.items(), 2);
     grid.workers = vec![1, 2];
     grid.chunk_sizes = vec![100, 1000];
@@ -150,7 +149,9 @@ fn results_are_the_scripts_results_in_order() {
 #[test]
 fn too_many_items_are_refused_before_any_call() {
     let before = ENGINE.calls.load(Ordering::Relaxed);
-    let err = prepare(&spec("x => x * 2", "i => i", MAX_ITEMS + 1)).err().unwrap();
+    let err = prepare(&spec("x => x * 2", "i => i", MAX_ITEMS + 1))
+        .err()
+        .unwrap();
     assert!(
         matches!(&err, Error::InvalidParameter { name, .. } if name == "n"),
         "{err}"
@@ -173,12 +174,23 @@ fn items_too_large_for_memory_are_refused_with_the_estimate() {
             .unwrap(),
     );
     assert_eq!(err.problem, Problem::TooLarge);
-    assert!(err.message.contains("the items for 10000 items would take about 1000."), "{}", err.message);
-    assert!(err.message.contains(&format!("{:.1} MB", MAX_BYTES as f64 / 1e6)));
+    assert!(
+        err.message
+            .contains("the items for 10000 items would take about 1000."),
+        "{}",
+        err.message
+    );
+    assert!(err
+        .message
+        .contains(&format!("{:.1} MB", MAX_BYTES as f64 / 1e6)));
     // Results count too: 100,000 numbers per result.
     let err = script_error(prepare(&spec("x => big(x)", "i => i", 1000)).err().unwrap());
     assert_eq!(err.problem, Problem::TooLarge);
-    assert!(err.message.starts_with("the items and their results"), "{}", err.message);
+    assert!(
+        err.message.starts_with("the items and their results"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -191,7 +203,13 @@ fn a_throwing_item_is_named_and_the_next_run_works() {
     .unwrap();
     // Items 0..500 never reach 700.
     let first: &dyn Job = &job;
-    assert_eq!(first.execute(&Plan::fixed(2, 10), &Options::default()).unwrap().items, 500);
+    assert_eq!(
+        first
+            .execute(&Plan::fixed(2, 10), &Options::default())
+            .unwrap()
+            .items,
+        500
+    );
     let job = prepare(&spec(
         "x => { if (x === 700) throw new Error('boom'); return x; }",
         "i => i",
@@ -202,7 +220,10 @@ fn a_throwing_item_is_named_and_the_next_run_works() {
     for plan in [Plan::serial(), Plan::fixed(2, 7)] {
         let err = script_error(job.execute(&plan, &Options::default()).unwrap_err());
         assert_eq!(err.index, Some(700));
-        assert_eq!(err.to_string(), "the function threw on item 700: Error: boom");
+        assert_eq!(
+            err.to_string(),
+            "the function threw on item 700: Error: boom"
+        );
     }
     // The failure does not stick to the job: a run over items before 700 succeeds.
     assert_eq!(
@@ -224,10 +245,17 @@ fn bad_scripts_are_refused_with_a_clear_message() {
     assert!(shape.message.contains("must be a function"), "{shape}");
     let items = script_error(prepare(&spec("x => x * 2", "42", 10)).err().unwrap());
     assert_eq!(items.role, "items");
-    let undefined = script_error(prepare(&spec("x => undefined", "i => i", 10)).err().unwrap());
+    let undefined = script_error(
+        prepare(&spec("x => undefined", "i => i", 10))
+            .err()
+            .unwrap(),
+    );
     assert_eq!(undefined.problem, Problem::NotSerializable);
     assert_eq!(undefined.index, Some(0));
-    assert!(undefined.to_string().contains("forget `return`"), "{undefined}");
+    assert!(
+        undefined.to_string().contains("forget `return`"),
+        "{undefined}"
+    );
     let empty = script_error(prepare(&spec("  \n", "i => i", 10)).err().unwrap());
     assert!(empty.message.contains("empty"));
 }

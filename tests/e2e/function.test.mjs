@@ -73,7 +73,7 @@ test('isolated: your own function is optimized, run and swept on the pool', { ti
   for (const [width, height] of [[1280, 900], [375, 800]]) {
     await page.setViewportSize({ width, height });
     const shot = artifact(`lab-function-${width}.png`);
-    if (shot) await page.locator('#fn').screenshot({ path: shot });
+    if (shot) await page.screenshot({ path: shot, fullPage: true });
   }
   assert.deepEqual(page.problems, []);
   await page.context().close();
