@@ -70,6 +70,18 @@ test('isolated: your own function is optimized, run and swept on the pool', { ti
   const page = await openFunction(base.isolated, { fn: WORK, items: 'i => i', n: 4000 });
   assert.equal(await page.evaluate(() => document.querySelector('#mode').dataset.threaded), 'true');
   await optimizeRunSweep(page, 'threads');
+  for (const action of ['compare', 'curve', 'tune']) {
+    const r = await act(page, action, 180_000);
+    assert.equal(r.state, 'done', `${action}: ${r.error}`);
+    if (action === 'compare') assert.match(await page.textContent('#fn table.data'), /blind/);
+  }
+  // Ctrl-Enter in the editor runs the cell's first action (Optimize) and adds no line.
+  const lines = await page.locator('#fn .cm-line').count();
+  await page.evaluate(() => document.querySelector('#fn .kept').replaceChildren());
+  await page.click('#fn .cm-content');
+  await page.keyboard.press('Control+Enter');
+  await page.waitForSelector('#fn .kept [data-plan]', { timeout: 60_000 });
+  assert.equal(await page.locator('#fn .cm-line').count(), lines);
   for (const [width, height] of [[1280, 900], [375, 800]]) {
     await page.setViewportSize({ width, height });
     const shot = artifact(`lab-function-${width}.png`);
