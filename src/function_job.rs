@@ -182,19 +182,23 @@ fn build_items(engine: &dyn ScriptEngine, spec: &ItemsSpec, n: Option<usize>) ->
             .map(|(index, value)| Item { index, value })
             .collect()
     };
-    let expression = match spec {
-        ItemsSpec::Literal(values) => {
-            check_n(values.len())?;
-            return Ok(number(values.clone()));
+    // A list already given (or evaluated) whole: refuse it before running if it is too large.
+    let listed = |values: Vec<Value>| -> Result<Vec<Item>> {
+        check_n(values.len())?;
+        let items = number(values);
+        let bytes = items.iter().map(footprint).sum::<usize>();
+        if bytes > MAX_BYTES {
+            return Err(too_large("the items", bytes as f64, items.len()));
         }
+        Ok(items)
+    };
+    let expression = match spec {
+        ItemsSpec::Literal(values) => return listed(values.clone()),
         ItemsSpec::Expression(text) => Source::new(text),
     };
     let as_items = |e: ScriptError| Error::Script(e.in_role("items"));
     match engine.evaluate(&expression).map_err(as_items)? {
-        Evaluated::Value(Value::List(values)) => {
-            check_n(values.len())?;
-            Ok(number(values))
-        }
+        Evaluated::Value(Value::List(values)) => listed(values),
         Evaluated::Value(other) => Err(Error::Script(
             ScriptError::new(
                 Problem::Shape,

@@ -183,6 +183,14 @@ fn items_too_large_for_memory_are_refused_with_the_estimate() {
     assert!(err
         .message
         .contains(&format!("{:.1} MB", MAX_BYTES as f64 / 1e6)));
+    // A list given whole is measured whole.
+    let listed = FunctionSpec {
+        items: ItemsSpec::Literal(vec![Value::Text("x".repeat(1 << 20)); 300]),
+        ..spec("x => x * 2", "", 1)
+    };
+    let err = script_error(prepare(&listed).err().unwrap());
+    assert_eq!(err.problem, Problem::TooLarge);
+    assert!(err.message.contains("for 300 items"), "{}", err.message);
     // Results count too: 100,000 numbers per result.
     let err = script_error(prepare(&spec("x => big(x)", "i => i", 1000)).err().unwrap());
     assert_eq!(err.problem, Problem::TooLarge);
