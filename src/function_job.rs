@@ -366,16 +366,18 @@ impl FunctionJob {
         self.failure.check(result)
     }
 
-    /// The results of the first `count` items, run serially, for showing beside a run.
-    pub fn preview(&self, count: usize) -> Result<Vec<Value>> {
+    /// The results of the first `count` items, run serially.
+    pub fn results(&self, count: usize) -> Result<Vec<Value>> {
         let f = self.f();
         self.guarded(|| Ok(self.prefix(count).iter().map(&f).collect()))
     }
+}
 
-    /// The items, for showing what an expression built.
-    pub fn item_values(&self, count: usize) -> Vec<&Value> {
-        self.prefix(count).iter().map(|i| &i.value).collect()
-    }
+/// The first items of a job and what the function made of them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Preview {
+    pub items: Vec<Value>,
+    pub results: Vec<Value>,
 }
 
 impl Job for FunctionJob {
@@ -404,6 +406,13 @@ impl Job for FunctionJob {
 
     fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult> {
         self.guarded(|| crate::tune_with(&self.items, self.f(), plan, options))
+    }
+
+    fn preview(&self, count: usize) -> Result<Option<Preview>> {
+        Ok(Some(Preview {
+            items: self.prefix(count).iter().map(|i| i.value.clone()).collect(),
+            results: self.results(count)?,
+        }))
     }
 
     fn run_rayon_default(&self) -> Result<f64> {

@@ -29,6 +29,11 @@ pub trait Job: Send + Sync {
     /// One run of the map shared out as rayon's `par_iter().map(f).collect()` does, on rayon's
     /// global pool; returns the seconds it took.
     fn run_rayon_default(&self) -> Result<f64>;
+    /// The first `count` items and their results, for jobs whose values a person wrote (a
+    /// user's own function); catalog workloads have none to show.
+    fn preview(&self, _count: usize) -> Result<Option<crate::function_job::Preview>> {
+        Ok(None)
+    }
 }
 
 // Built on the trait's methods, so that they are compiled once rather than per workload.

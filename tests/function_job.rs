@@ -132,7 +132,7 @@ fn every_request_runs_on_a_function_job() {
 fn results_are_the_scripts_results_in_order() {
     let job = prepare(&spec("x => x * 2", "i => i", 10)).unwrap();
     assert_eq!(
-        job.preview(4).unwrap(),
+        job.results(4).unwrap(),
         [0.0, 2.0, 4.0, 6.0].map(Value::Number)
     );
     let literal = FunctionSpec {
@@ -141,9 +141,12 @@ fn results_are_the_scripts_results_in_order() {
     };
     let job = prepare(&literal).unwrap();
     assert_eq!(job.items(), 2, "a literal list brings its own count");
-    assert_eq!(job.preview(9).unwrap(), [10.0, 12.0].map(Value::Number));
+    assert_eq!(job.results(9).unwrap(), [10.0, 12.0].map(Value::Number));
     let from_array = prepare(&spec("x => x * 2", "[1, 2, 3]", 99)).unwrap();
     assert_eq!(from_array.items(), 3);
+    let preview = (&from_array as &dyn Job).preview(2).unwrap().unwrap();
+    assert_eq!(preview.items, [1.0, 2.0].map(Value::Number));
+    assert_eq!(preview.results, [2.0, 4.0].map(Value::Number));
 }
 
 #[test]

@@ -53,6 +53,9 @@ struct JobSpec {
     budget_ms: Option<f64>,
 }
 
+/// Items whose results an `execute` request on a user's own function shows.
+const PREVIEW_ITEMS: usize = 5;
+
 /// What an `execute` request runs: serial, a fixed shape, or the optimizer's recommendation.
 #[derive(Deserialize, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
@@ -270,6 +273,8 @@ struct Executed<'a> {
     plan: &'a Plan,
     run: crate::executor::RunSummary,
     report: Option<Report>,
+    /// A user's own function: its first items and results.
+    preview: Option<crate::function_job::Preview>,
 }
 
 fn dispatch(request: Request, progress: &dyn Fn(&Progress)) -> Result<JsValue, Error> {
@@ -311,6 +316,7 @@ fn dispatch(request: Request, progress: &dyn Fn(&Progress)) -> Result<JsValue, E
                 report: Report::new(&plan, None),
                 plan: &plan,
                 run,
+                preview: job.preview(PREVIEW_ITEMS)?,
             }))
         }
         Kind::Sweep => {

@@ -58,6 +58,7 @@ async function optimizeRunSweep(page, label) {
   r = await act(page, 'execute');
   assert.equal(r.state, 'done', `${label} run: ${r.error}`);
   assert.match(await page.textContent('#fn [data-ran]'), /Ran .* in /);
+  assert.match(await page.textContent('#fn [data-preview]'), /\{"x":2,"s":\d+\}/, 'the first results are shown');
   r = await act(page, 'sweep', 180_000);
   assert.equal(r.state, 'done', `${label} sweep: ${r.error}`);
   assert.match(await page.textContent('#fn [data-swept]'), /Best: k=\d+, c=\d+/);

@@ -1,7 +1,7 @@
 // The Lab's engine requests and how each result is drawn, shared by the catalog cell and the
 // function cell: the same job runs through the same figures whichever way it was written.
 import * as fig from '../figures.js';
-import { seconds } from '../format.js';
+import { esc, seconds } from '../format.js';
 import { renderPlan, renderReport } from '../report.js';
 import { compareTable, planShape } from './common.js';
 
@@ -13,6 +13,17 @@ export const ACTIONS = [
   { id: 'curve', label: 'Worker curve' },
   { id: 'tune', label: 'Tune' },
 ];
+
+const json = (v, max = 120) => {
+  const text = JSON.stringify(v);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+};
+
+/** A user's function: its first items and what it returned for them. */
+function previewTable({ items, results }) {
+  const rows = items.map((item, i) => `<tr><th scope="row">${i}</th><td><code>${esc(json(item))}</code></td><td><code>${esc(json(results[i]))}</code></td></tr>`);
+  return `<table class="data" data-preview><caption>First results</caption><thead><tr><th>i</th><th>item</th><th>result</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
 
 /** Runs `action` on `job` and draws its result into the cell; returns the engine's value. */
 export async function runAction(action, job, v, ctx, name) {
@@ -26,6 +37,7 @@ export async function runAction(action, job, v, ctx, name) {
   } else if (action === 'execute') {
     value = await ctx.request({ kind: 'execute', job, shape: { type: 'recommended' } });
     ctx.html(`<p data-ran>Ran <strong>${planShape(value.plan)}</strong> in <strong>${seconds(value.run.elapsed_s)}</strong> (predicted ${seconds(value.plan.predicted_time_s)}).</p>`);
+    if (value.preview) ctx.html(previewTable(value.preview));
     if (value.run.chunks.length) ctx.chart(fig.timeline(value.run, `${name}-timeline`));
     ctx.html(renderReport(value.report));
   } else if (action === 'sweep') {
