@@ -126,6 +126,8 @@ test('isolated: each error names what went wrong, and the next run works', { tim
     const r = await act(page, 'execute');
     assert.equal(r.state, 'error', `${label}: ${r.error}`);
     assert.match(r.error, message, label);
+    const shot = label === 'syntax error' && artifact('lab-function-syntax-error-1280.png');
+    if (shot) await page.locator('#fn').screenshot({ path: shot });
     assert.equal(await page.textContent('#fn .kept'), earlier, `${label}: earlier results stay on the page`);
     await good(label);
   }
@@ -133,8 +135,8 @@ test('isolated: each error names what went wrong, and the next run works', { tim
   await page.context().close();
 });
 
-test('isolated: Stop on an endless loop restarts the engine within 3 s', { timeout: 120_000 }, async () => {
-  const page = await openFunction(base.isolated, { fn: 'x => { while (true) {} }', n: 100 });
+for (const mode of ['isolated', 'single-threaded']) test(`${mode}: Stop on an endless loop restarts the engine within 3 s`, { timeout: 120_000 }, async () => {
+  const page = await openFunction(mode === 'isolated' ? base.isolated : base.plain, { fn: 'x => { while (true) {} }', n: 100 });
   await page.click('#fn button[data-action="execute"]');
   await page.waitForFunction(() => document.querySelector('#fn').dataset.state === 'running');
   await page.waitForTimeout(300); // the loop is spinning inside the engine by now
@@ -149,7 +151,7 @@ test('isolated: Stop on an endless loop restarts the engine within 3 s', { timeo
   await setSource(page, 'x => x + 1');
   const r = await act(page, 'execute');
   assert.equal(r.state, 'done', `run after the restart: ${r.error}`);
-  console.log(`# endless loop: engine ready again ${recovered} ms after Stop`);
+  console.log(`# endless loop (${mode}): engine ready again ${recovered} ms after Stop`);
   await page.context().close();
 });
 
