@@ -5,6 +5,7 @@
 // Links: #/lab?fn=<source>&items=<expression>&n=<N> (plain, for writing by hand), or
 // #/lab?share=<deflated, base64url JSON> (what "Share" writes). Neither runs anything.
 import { cell } from '../cells.js';
+import { downloadJson } from '../export.js';
 import { nField, repeatsField, startField, transferField } from '../fields.js';
 import { el, esc } from '../format.js';
 import { PRESETS, presetById } from '../function-presets.js';
@@ -113,7 +114,9 @@ export function functionCell({ info, query }) {
         try { job.items = JSON.parse(items); } catch { /* let the engine parse it as JavaScript */ }
       }
       try {
-        await runAction(action, job, v, ctx, 'fn');
+        const value = await runAction(action, job, v, ctx, 'fn');
+        const record = { action, request: job, value };
+        ctx.append(el('div', { class: 'actions' }, el('button', { type: 'button', class: 'small', onclick: () => downloadJson(`amorsize-${action}-function`, record) }, 'Export JSON')));
       } catch (e) {
         if (e?.kind === 'script' && e.line && (e.role ?? 'fn') === 'fn') editor?.goTo(e.line, e.column ?? 1);
         throw e;
