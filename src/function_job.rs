@@ -307,17 +307,21 @@ pub fn prepare_with(engine: &'static dyn ScriptEngine, spec: &FunctionSpec) -> R
         .map(|i| i * (n - 1) / (PROBE_CALLS - 1).max(1))
         .collect();
     let mut result_bytes = 0usize;
+    let mut slowest_call_s = 0.0f64;
     for &index in &probes {
         let item = &items[index];
+        let watch = crate::clock::Stopwatch::start();
         let result = engine
             .call(&source, &item.value, item.index)
             .map_err(|e| Error::Script(e.at_item(item.index)))?;
+        slowest_call_s = slowest_call_s.max(watch.elapsed());
         result_bytes += result.footprint();
     }
     let estimate = item_bytes + result_bytes as f64 / probes.len() as f64 * n as f64;
     if estimate > MAX_BYTES as f64 {
         return Err(too_large("the items and their results", estimate, n));
     }
+    compile_on_every_thread(engine, &source, &items[0], slowest_call_s);
     let title = headline(&spec.source);
     Ok(FunctionJob {
         info: WorkloadInfo {
@@ -335,6 +339,40 @@ pub fn prepare_with(engine: &'static dyn ScriptEngine, spec: &FunctionSpec) -> R
         items,
         failure: Failure::default(),
     })
+}
+
+/// Items at most this long are called once on every pool thread before anything is measured.
+const CALL_EVERYWHERE_S: f64 = 0.001;
+
+/// How long a thread waits for the others to arrive before it gives up.
+const ARRIVAL_WAIT_S: f64 = 0.05;
+
+/// Has every pool thread compile the function (and, for a cheap one, run it once), so that no
+/// measured run pays a thread's first compile. Each task waits until all have arrived, which
+/// puts each on a thread of its own (a waiting task holds its thread).
+fn compile_on_every_thread(
+    engine: &dyn ScriptEngine,
+    source: &Source,
+    first: &Item,
+    slowest_call_s: f64,
+) {
+    let pool = crate::pool::current();
+    let threads = pool.threads();
+    if threads < 2 {
+        return;
+    }
+    let arrived = std::sync::atomic::AtomicUsize::new(0);
+    pool.run(threads, &|_| {
+        // Failures here surface again where they matter: in the run that calls the item.
+        if engine.evaluate(source).is_ok() && slowest_call_s <= CALL_EVERYWHERE_S {
+            let _ = engine.call(source, &first.value, first.index);
+        }
+        arrived.fetch_add(1, Ordering::AcqRel);
+        let watch = crate::clock::Stopwatch::start();
+        while arrived.load(Ordering::Acquire) < threads && watch.elapsed() < ARRIVAL_WAIT_S {
+            std::hint::spin_loop();
+        }
+    });
 }
 
 impl FunctionJob {
