@@ -89,16 +89,16 @@ function linkTo(page, id, values) {
 
 /**
  * def = {title, intro (HTML), fields, code(values) -> string, run(values, ctx, action), actions,
- *        workload?, id?, state?}.
+ *        workload?, cellId?, state?}.
  * ctx = {request(req), out, chart(spec), html(str), append(node), info}.
- * The cell's id (DOM id, anchor, share links) is cellId(def.title), or def.id for a cell whose
- * title is too long for a link. `workload` names the catalog workload the cell runs, for the
+ * The cell's id (DOM id, anchor, share links) is cellId(def.title), or def.cellId for a cell
+ * whose title is too long for a link (the pages' older `id` properties are not ids). `workload` names the catalog workload the cell runs, for the
  * link that opens it in the Lab's function cell. `state` keeps what the cell holds outside its
  * fields (the function cell's code) in the address: {get() -> {key: raw}, apply(key, raw) ->
  * whether the key was the cell's}; the cell dispatches 'cell-change' when it changes.
  */
 export function cell(def) {
-  const id = def.id ?? cellId(def.title);
+  const id = def.cellId ?? cellId(def.title);
   const page = current?.slug ?? '';
   let form = renderForm(def.fields ?? [], () => changed());
   const code = el('code', { class: 'language-rust' });

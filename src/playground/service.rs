@@ -114,15 +114,6 @@ impl JobSpec {
         }
     }
 
-    /// The caller's function `source` on the items `items` builds.
-    pub fn function(source: &str, items: ItemsSpec) -> Self {
-        Self {
-            function: Some(source.into()),
-            items: Some(items),
-            ..Self::default()
-        }
-    }
-
     /// This spec, if it names a catalog workload: a request of `kind` needs one.
     fn catalog_only(&self, kind: Kind) -> Result<&Self> {
         match self.function {

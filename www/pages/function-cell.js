@@ -112,7 +112,7 @@ export function functionCell({ info }) {
   };
 
   const fnCell = cell({
-    id: FUNCTION_CELL,
+    cellId: FUNCTION_CELL,
     title: 'Your own function',
     // The code and items in the address: a preset by name while it is unedited, else the text.
     state: {
