@@ -183,3 +183,36 @@ test('isolated: a shared link and a plain link show the code and do not run it',
   assert.deepEqual(shared.problems, []);
   await shared.context().close();
 });
+
+test('isolated: the code lives in the address: edits are written there, and Reload and a preset link restore without running', { timeout: 120_000 }, async () => {
+  const page = await open(browser, `${base.isolated}#/lab`);
+  await page.waitForSelector('#fn[data-editor="ready"]', { timeout: 30_000 });
+  const source = 'x => {\n  // a & b ? c # d\n  return x + 1;\n}';
+  await setSource(page, source);
+  await page.fill('#fn textarea[name="items"]', 'i => [i, "a&b"]');
+  await setField(page, 'fn', 'n', 321);
+  await page.waitForFunction(() => new URLSearchParams(location.hash.split('?')[1]).get('fn.n') === '321');
+  const query = new URLSearchParams(await page.evaluate(() => location.hash.split('?')[1]));
+  // The catalog cell owns the Lab's unprefixed keys here, so the function cell's are prefixed.
+  assert.equal(query.get('fn.fn'), source);
+  assert.equal(query.get('fn.items'), 'i => [i, "a&b"]');
+  assert.equal(query.get('fn.n'), '321');
+  await page.reload();
+  await page.waitForSelector('#fn[data-editor="ready"]', { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => document.querySelector('#fn .cm-content').innerText), source);
+  assert.equal(await page.inputValue('#fn textarea[name="items"]'), 'i => [i, "a&b"]');
+  assert.equal(await page.inputValue('#fn [name="n"]'), '321');
+  assert.equal(await page.evaluate(() => document.querySelector('#fn').dataset.state), 'idle');
+  await page.context().close();
+
+  // A tutorial cell's "Edit this workload" link opens its preset in the function cell, first.
+  const tutorial = await open(browser, `${base.isolated}#/`);
+  await tutorial.click('#one-click-optimize a.edit-fn');
+  await tutorial.waitForSelector('#fn[data-editor="ready"]', { timeout: 30_000 });
+  assert.equal(await tutorial.evaluate(() => document.querySelector('main .cell').id), 'fn');
+  assert.equal(await tutorial.inputValue('#fn select[name="preset"]'), 'cpu-loop');
+  assert.match(await tutorial.textContent('#fn .note'), /Nothing has run/);
+  assert.equal(await tutorial.evaluate(() => document.querySelector('#fn').dataset.state), 'idle');
+  assert.deepEqual(tutorial.problems, []);
+  await tutorial.context().close();
+});
