@@ -82,7 +82,6 @@ export function render(main, { info, catalog, cellValues }) {
   lab.querySelector('.fields-slot').addEventListener('input', soon);
   lab.querySelector('.fields-slot').addEventListener('change', soon);
   lab.addEventListener('cell-change', soon);
-  describeCurrent();
 
   // A link to a function (fn=, share=, preset=) puts the function cell first and gives it the
   // address's unprefixed keys.
@@ -94,4 +93,6 @@ export function render(main, { info, catalog, cellValues }) {
     cells: own ? [fnCell, lab] : [lab, fnCell],
     owner: (values) => (isFunctionLink(values) ? FUNCTION_CELL : 'lab'),
   });
+  // After page() applied the address's values, so that the text follows them.
+  describeCurrent();
 }
