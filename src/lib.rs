@@ -120,6 +120,7 @@ pub mod provenance;
 pub mod report;
 pub(crate) mod runtime;
 pub mod sample;
+pub mod script;
 pub mod shape;
 pub mod stats;
 pub mod sweep;

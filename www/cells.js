@@ -6,6 +6,7 @@ import { chart } from './charts.js';
 import { cellId } from './cell-id.js';
 import { el, esc, seconds } from './format.js';
 import { renderForm } from './fields.js';
+import { editLink } from './function-presets.js';
 import { requestLabel } from './engine.js';
 import * as results from './results.js';
 import { GLOBAL_KEYS, serializeHash } from './route.js';
@@ -88,12 +89,17 @@ function linkTo(page, id, values) {
 }
 
 /**
- * def = {title, intro (HTML), fields, code(values) -> string, run(values, ctx, action), actions}.
+ * def = {title, intro (HTML), fields, code(values) -> string, run(values, ctx, action), actions,
+ *        workload?, cellId?, state?}.
  * ctx = {request(req), out, chart(spec), html(str), append(node), info}.
- * The cell's id (DOM id, anchor, share links) is cellId(def.title).
+ * The cell's id (DOM id, anchor, share links) is cellId(def.title), or def.cellId for a cell
+ * whose title is too long for a link (the pages' older `id` properties are not ids). `workload` names the catalog workload the cell runs, for the
+ * link that opens it in the Lab's function cell. `state` keeps what the cell holds outside its
+ * fields (the function cell's code) in the address: {get() -> {key: raw}, apply(key, raw) ->
+ * whether the key was the cell's}; the cell dispatches 'cell-change' when it changes.
  */
 export function cell(def) {
-  const id = cellId(def.title);
+  const id = def.cellId ?? cellId(def.title);
   const page = current?.slug ?? '';
   let form = renderForm(def.fields ?? [], () => changed());
   const code = el('code', { class: 'language-rust' });
@@ -116,7 +122,9 @@ export function cell(def) {
       tools),
     el('div', { class: 'intro', html: def.intro ?? '' }),
     def.fields?.length ? fieldsSlot : null,
-    def.run ? el('div', { class: 'actions' }, ...buttons, status) : null,
+    def.run ? el('div', { class: 'actions' }, ...buttons, status,
+      // A catalog workload with a JavaScript preset: open it in the Lab's function cell.
+      def.workload && editLink(def.workload) ? el('a', { class: 'edit-fn', href: editLink(def.workload) }, 'Edit this workload as your own function') : null) : null,
     progress,
     errorBox,
     out,
@@ -132,7 +140,9 @@ export function cell(def) {
   let cancelled = false;
   let view = null; // the action whose result is shown
 
-  const share = () => ({ ...form.changed(), ...(view && actions.length > 1 ? { view } : {}) });
+  const share = () => ({ ...def.state?.get(), ...form.changed(), ...(view && actions.length > 1 ? { view } : {}) });
+  // What a saved result was computed from: the fields, and what the cell holds beside them.
+  const valuesOf = (v) => ({ ...v, ...def.state?.get() });
   const api = { page, id, title: def.title, link: () => linkTo(page, id, share()), state: share };
   for (const tool of cellTools) {
     const node = tool(api);
@@ -275,7 +285,7 @@ export function cell(def) {
         root.dataset.state = 'done';
         status.textContent = `done in ${seconds(took)}`;
         view = action;
-        results.save(page, id, { values: v, action, replies, took });
+        results.save(page, id, { values: valuesOf(v), action, replies, took });
         changed();
         return true;
       } catch (e) {
@@ -300,7 +310,7 @@ export function cell(def) {
     const saved = results.load(page, id);
     if (!saved || !def.run) return false;
     const { values: v, errors } = form.read();
-    if (Object.keys(errors).length || !results.sameValues(saved.values, v)) return false;
+    if (Object.keys(errors).length || !results.sameValues(saved.values, valuesOf(v))) return false;
     begin();
     let next = 0;
     const ctx = makeCtx(async () => {
@@ -333,9 +343,13 @@ export function cell(def) {
       restarted: 'The engine was restarted.',
       invalid_parameter: 'Invalid parameters.',
       too_many_workers: 'Too many workers for this pool.',
+      script: 'Your code failed.',
     }[err.kind] ?? `Engine error (${err.kind}).`;
     // A cancellation's message only repeats its title ("Cancelled. cancelled"): say what to do instead.
-    const message = err.kind === 'cancelled' ? 'Run again when you are ready.' : (err.message ?? '');
+    // A cancellation that restarted the engine says so first.
+    const message = err.kind === 'cancelled'
+      ? `${err.restarted ? `${err.message} ` : ''}Run again when you are ready.`
+      : (err.message ?? '');
     errorBox.replaceChildren(el('strong', {}, title), ` ${message}`);
   }
 
@@ -348,6 +362,7 @@ export function cell(def) {
         else notices.push(`"${raw.slice(0, 40)}" is not a view of this cell; ignored.`);
         continue;
       }
+      if (def.state?.apply(key, raw)) continue;
       const name = form.fieldFor(key);
       if (!name) notices.push(`Link parameter "${key}" is not a parameter of this cell; ignored.`);
       else form.set(name, raw, 'Link');
@@ -378,8 +393,11 @@ export function cell(def) {
   return root;
 }
 
-/** A page of cells with a "Run all" button; applies the page's share state and saved results. */
-export function page(main, { title, lead, cells }) {
+/**
+ * A page of cells with a "Run all" button; applies the page's share state and saved results.
+ * `owner(values)` names the cell that unprefixed address keys belong to on a page of several.
+ */
+export function page(main, { title, lead, cells, owner }) {
   const here = current;
   const runAll = el('button', { type: 'button', class: 'run-all' }, 'Run all');
   const stopAll = el('button', { type: 'button', class: 'cancel', hidden: true }, 'Stop');
@@ -416,7 +434,7 @@ export function page(main, { title, lead, cells }) {
   if (!here) return;
   const { share, slug } = here;
   // Unprefixed keys belong to the cell the address names, or to a one-cell page's cell.
-  const target = share.cell ?? (cells.length === 1 ? cells[0].id : null);
+  const target = share.cell ?? (cells.length === 1 ? cells[0].id : (owner?.(share.values[''] ?? {}) ?? null));
   const notices = [...share.problems];
   for (const [owner, values] of Object.entries(share.values)) {
     const id = owner || target;

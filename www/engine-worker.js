@@ -24,7 +24,7 @@ function asError(e) {
     crashed = true;
     return { kind: 'crashed', message: `the engine crashed (${e.message}); it is being restarted` };
   }
-  if (e && typeof e === 'object' && 'kind' in e) return { kind: String(e.kind), message: String(e.message ?? e.kind) };
+  if (e && typeof e === 'object' && 'kind' in e) return { ...e, kind: String(e.kind), message: String(e.message ?? e.kind) };
   return { kind: 'error', message: String(e?.message ?? e) };
 }
 
@@ -53,10 +53,18 @@ async function boot() {
   return { mode: { ...mode, threaded: false, poolThreads: 1 }, memory: null, cancelAddress: null, poolStartupMs: 0 };
 }
 
-function run({ id, request }) {
+async function run({ id, request }) {
   if (crashed) {
     postMessage({ id, type: 'error', error: { kind: 'crashed', message: 'the engine crashed earlier' } });
     return;
+  }
+  // A user's own function: report a syntax error with its position before the engine runs.
+  if (typeof request?.job?.fn === 'string') {
+    const error = await (await import('./script-syntax.js')).syntaxError(request.job);
+    if (error) {
+      postMessage({ id, type: 'error', error });
+      return;
+    }
   }
   const progress = (p) => postMessage({ id, type: 'progress', ...p });
   try {

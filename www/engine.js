@@ -18,6 +18,19 @@ export const DEFAULT_WATCHDOG_MS = 120_000;
 
 const CANCELLED = Object.freeze({ kind: 'cancelled', message: 'cancelled' });
 
+/** How long a cancelled request on a visitor's own function may run on before a restart (ms). */
+const FUNCTION_STOP_MS = 500;
+const FUNCTION_RESTARTED = Object.freeze({
+  kind: 'cancelled',
+  restarted: true,
+  message: 'the function did not return within 0.5 s of Stop (an endless loop?), so the engine and its threads were restarted.',
+});
+const FUNCTION_RESTARTED_SINGLE = Object.freeze({
+  kind: 'cancelled',
+  restarted: true,
+  message: 'stopping a function here means restarting the single-threaded engine, so it was restarted.',
+});
+
 /**
  * Parses a requested pool size strictly: a whole decimal number in 1..MAX_THREADS.
  * Returns {threads} or {error}; `undefined`/`null`/'' mean "not asked" ({threads: null}).
@@ -63,7 +76,8 @@ const PROTOCOL = {
   },
   execute: {
     request: (job, { shape } = {}) => ({ kind: 'execute', job, shape: shapeRequest(shape) }),
-    reply: ({ plan, run, report }) => ({ ...run, plan: normalPlan(plan), report }),
+    // `preview`: a visitor's own function's first items and results (null for the catalog).
+    reply: ({ plan, run, report, preview }) => ({ ...run, plan: normalPlan(plan), report, preview: preview ?? null }),
   },
   sweep: {
     request: (job, { workers, chunk_sizes, repeats } = {}) => ({ kind: 'sweep', job, workers, chunk_sizes, repeats }),
@@ -227,6 +241,9 @@ export class Engine {
     if (!job || (id !== undefined && job.id !== id) || job.cancelling) return;
     job.cancelling = true;
     const info = this.#info;
+    // A visitor's own function may loop forever: it gets half a second to stop, not two, and
+    // its rejection says that the engine was restarted.
+    const ownFunction = typeof job.request?.job?.fn === 'string';
     if (info?.mode?.threaded && info.memory) {
       // The engine checks the flag at every chunk. Store it again until the job settles, in
       // case the Worker had not yet started it (handle() resets the flag when it starts).
@@ -235,13 +252,13 @@ export class Engine {
       // A single item longer than this cannot be interrupted: fall back to a restart.
       job.killTimer = setTimeout(() => {
         if (this.#running === job) {
-          this.#settle().reject(CANCELLED);
+          this.#settle().reject(ownFunction ? FUNCTION_RESTARTED : CANCELLED);
           this.restart('a cancelled request did not stop');
         }
-      }, 2000);
+      }, ownFunction ? FUNCTION_STOP_MS : 2000);
     } else {
       // Single-threaded: the Worker is busy inside wasm; only terminating it stops it.
-      this.#settle().reject(CANCELLED);
+      this.#settle().reject(ownFunction ? FUNCTION_RESTARTED_SINGLE : CANCELLED);
       this.restart('cancelled a single-threaded request');
     }
   }

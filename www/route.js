@@ -5,6 +5,8 @@
 //   #/tuning?heatmap.n=5000&search.repeats=2    a page's state: keys prefixed by cell id
 //   #/lab?workload=parametric&cost_us=50        unprefixed keys belong to the named cell, or to
 //                                               the only cell of a one-cell page
+//   #/lab?fn=x%20%3D%3E%20x*2&items=i%20%3D%3E%20i  the Lab's function cell: code keys (CODE_KEYS)
+//                                               may be up to CODE_VALUE_MAX characters
 //   ?threads=4 / ?embed=1                       global keys (in the hash query or the search)
 //
 // Parsing never throws and never trusts: an unknown page is `page: null` (the not-found page),
@@ -28,6 +30,11 @@ export const HOME_ALIAS = 'getting-started';
 export const GLOBAL_KEYS = ['threads', 'embed'];
 
 export const VALUE_MAX = 200;
+/** Keys that hold code (the Lab's own function, its items, a packed share of both) may be longer. */
+export const CODE_KEYS = ['fn', 'items', 'share'];
+export const CODE_VALUE_MAX = 8000;
+/** The longest value `key` may have. */
+export const valueMax = (key) => (CODE_KEYS.includes(key) ? CODE_VALUE_MAX : VALUE_MAX);
 const KEY = /^[a-z_][a-z0-9_]{0,39}$/;
 const MAX_PARAMS = 64;
 
@@ -78,8 +85,9 @@ export function parseHash(hash) {
       state.problems.push(`only the first ${MAX_PARAMS} parameters of the address are read`);
       break;
     }
-    if (raw.length > VALUE_MAX) {
-      state.problems.push(`the value of "${clip(key)}" is longer than ${VALUE_MAX} characters; ignored`);
+    const field = key.slice(key.indexOf('.') + 1);
+    if (raw.length > valueMax(field)) {
+      state.problems.push(`the value of "${clip(key)}" is longer than ${valueMax(field)} characters; ignored`);
       continue;
     }
     if (GLOBAL_KEYS.includes(key)) {

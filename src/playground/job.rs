@@ -7,15 +7,24 @@ use crate::executor::RunSummary;
 use crate::options::{Options, Transfer};
 use crate::plan::Plan;
 use crate::playground::catalog::{with_workload, WorkloadVisitor};
+use crate::script::Value;
 use crate::sweep::{Grid, Measurement, SweepResult};
 use crate::tune::TuneResult;
 use crate::workload::{Params, Workload, WorkloadInfo};
+use serde::Serialize;
 
 /// A warm-up round (one serial and one parallel run of a prefix) grows to about this long.
 const WARM_UP_ROUND_S: f64 = 0.004;
 
 /// Most items a prepared job may hold; beyond it the items alone would not fit in memory here.
 pub const MAX_ITEMS: usize = 100_000_000;
+
+/// The first items of a job and what its function made of them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Preview {
+    pub items: Vec<Value>,
+    pub results: Vec<Value>,
+}
 
 /// A prepared job, moving items and results as `transferring` says (shared memory unless told).
 pub trait Job: Send + Sync {
@@ -33,6 +42,11 @@ pub trait Job: Send + Sync {
     /// One run of the map shared out as rayon's `par_iter().map(f).collect()` does, on rayon's
     /// global pool; returns the seconds it took.
     fn run_rayon_default(&self) -> Result<f64>;
+    /// The first `count` items and their results, for jobs whose values a person wrote (a
+    /// user's own function); catalog workloads have none to show.
+    fn preview(&self, _count: usize) -> Result<Option<Preview>> {
+        Ok(None)
+    }
 }
 
 // Built on the trait's methods, so that they are compiled once rather than per workload.

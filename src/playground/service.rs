@@ -12,6 +12,7 @@
 //!
 //! JobSpec = {workload, params?: {name: number|string}, n?, transfer?: "shared"|"copy",
 //!            start?: "warm"|"cold", max_workers?, budget_ms?}
+//!         | {fn: "x => ...", items?: "i => ..." | [item, ...], n?, transfer?, ...}
 //! shape   = {type: "serial"|"fixed"|"recommended", workers?, chunk_size?}   (fixed needs both)
 //! axis    = {kind: "items"} | {kind: "param", name}
 //! ```
@@ -19,7 +20,7 @@
 //! | kind           | needs                  | response                                   |
 //! |----------------|------------------------|--------------------------------------------|
 //! | `optimize`     | job                    | `[plan, report]`                           |
-//! | `execute`      | job, shape             | `{plan, run, report}`                      |
+//! | `execute`      | job, shape             | `{plan, run, report, preview}`             |
 //! | `sweep`        | job (workers, chunk_sizes: default grid) | `[plan, sweep]`          |
 //! | `tune`         | job                    | `[plan, tuned]`                            |
 //! | `compare`      | job                    | `Comparison` with `verdicts`               |
@@ -38,6 +39,14 @@
 //! does not decode (unknown kind, a field of the wrong type, a missing field) is an
 //! `invalid_parameter` error naming `request`.
 //!
+//! A job with `fn` runs the caller's own function (see [`function_job`]) on the platform's
+//! script engine: `items` is an expression of the index `i` (default `i => i`, `n` items,
+//! default 1000) or the items themselves. Its failures are `script` errors, which add
+//! `problem` (`syntax`, `shape`, `threw`, `not_serializable`, `too_large`, `unavailable`),
+//! `role` (`fn` or `items`) and, when known, `index`, `line` and `column`. Natively no script
+//! engine is installed, so such a job is refused with problem `unavailable`. An `execute` on
+//! it answers with `preview`: its first items and their results (`null` for catalog jobs).
+//!
 //! Serial is spelled one way: `serial: true` with one worker and one chunk of every item on
 //! runs, tune candidates, bench shapes and progress; plans say `strategy: "serial"` and their
 //! `chunk_size` is `null`. Speedups come with verdicts (`{speedup, class: "faster" | "no_gain" |
@@ -54,11 +63,13 @@ use crate::options::{Options, Start, Transfer};
 use crate::plan::Plan;
 use crate::playground::benchmark::{bench_job, summarize, BenchRow, BenchSummary};
 use crate::playground::catalog::{catalog, describe};
-use crate::playground::job::{prepare, Job};
+use crate::playground::function_job::{self, FunctionSpec, ItemsSpec};
+use crate::playground::job::{prepare, Job, Preview};
 use crate::playground::policy::{self, Policy, SweepGrid, Verdict};
 use crate::playground::study::{self, Axis, Comparison, ScalingPoint, StudyControl, WorkerCurve};
 use crate::pool;
 use crate::report::Report;
+use crate::script::{Problem, ScriptError};
 use crate::sweep::{Grid, Progress, SweepResult};
 use crate::tune::TuneResult;
 use crate::workload::{Params, WorkloadInfo};
@@ -70,7 +81,15 @@ use std::time::Duration;
 /// Which workload, how many items, and how to transfer and start.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct JobSpec {
+    /// A catalog workload, or empty when `function` is given.
+    #[serde(default)]
     pub workload: String,
+    /// A caller's own function (`{fn, items, n}` in place of `{workload, params, n}`).
+    #[serde(default, rename = "fn", skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// The function's items: an expression of the index, or the items themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<ItemsSpec>,
     #[serde(default)]
     pub params: Params,
     #[serde(default)]
@@ -92,6 +111,32 @@ impl JobSpec {
         Self {
             workload: name.into(),
             ..Self::default()
+        }
+    }
+
+    /// This spec, if it names a catalog workload: a request of `kind` needs one.
+    fn catalog_only(&self, kind: Kind) -> Result<&Self> {
+        match self.function {
+            None => Ok(self),
+            Some(_) => Err(Error::InvalidParameter {
+                name: "job.fn".into(),
+                message: format!(
+                    "a `{}` request runs catalog workloads only, not your own function",
+                    kind.name()
+                ),
+            }),
+        }
+    }
+
+    /// Builds the catalog workload, or the caller's own function.
+    fn prepare(&self) -> Result<Box<dyn Job>> {
+        match &self.function {
+            Some(source) => Ok(Box::new(function_job::prepare(&FunctionSpec {
+                source: source.clone(),
+                items: self.items.clone().unwrap_or_default(),
+                n: self.n,
+            })?)),
+            None => prepare(&self.workload, &self.params, self.n),
         }
     }
 
@@ -311,7 +356,14 @@ impl Request {
     }
 
     fn job(&self) -> Result<&JobSpec> {
-        needs(self.job.as_ref(), "job", self.kind)
+        let spec = needs(self.job.as_ref(), "job", self.kind)?;
+        if spec.workload.is_empty() && spec.function.is_none() {
+            // Both are optional in the decoder, so that a job may give either one.
+            return Err(undecodable(
+                "missing field `workload` (a catalog workload) or `fn` (your own function) in `job`",
+            ));
+        }
+        Ok(spec)
     }
 }
 
@@ -321,7 +373,12 @@ pub struct Executed {
     pub plan: Plan,
     pub run: RunSummary,
     pub report: Option<Report>,
+    /// A caller's own function: its first items and their results.
+    pub preview: Option<Preview>,
 }
+
+/// Items whose results an `execute` request on a caller's own function shows.
+pub const PREVIEW_ITEMS: usize = 5;
 
 /// A `compare` response: the comparison and how each speedup reads.
 #[derive(Clone, Debug, Serialize)]
@@ -377,13 +434,54 @@ pub enum Response {
 pub struct ErrorReply {
     pub kind: String,
     pub message: String,
+    /// A `script` error: what went wrong, in which script, on which item, where in the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+impl ErrorReply {
+    /// An error of `kind` with nothing but its message.
+    pub fn plain(kind: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+            problem: None,
+            role: None,
+            index: None,
+            line: None,
+            column: None,
+        }
+    }
 }
 
 impl From<&Error> for ErrorReply {
     fn from(error: &Error) -> Self {
-        Self {
-            kind: error.kind().into(),
-            message: error.to_string(),
+        let reply = Self::plain(error.kind(), error.to_string());
+        match error {
+            Error::Script(ScriptError {
+                problem,
+                role,
+                index,
+                line,
+                column,
+                ..
+            }) => Self {
+                problem: Some(problem.clone()),
+                role: Some(role.clone()),
+                index: *index,
+                line: *line,
+                column: *column,
+                ..reply
+            },
+            _ => reply,
         }
     }
 }
@@ -419,6 +517,8 @@ impl Prepared {
         self.spec.workload == spec.workload
             && self.spec.n == spec.n
             && self.spec.params == spec.params
+            && self.spec.function == spec.function
+            && self.spec.items == spec.items
     }
 }
 
@@ -474,7 +574,7 @@ impl Service {
         }
         // Free the old items before building new ones: both may not fit in wasm memory.
         *self.prepared.borrow_mut() = None;
-        let job: Rc<dyn Job> = Rc::from(prepare(&spec.workload, &spec.params, spec.n)?);
+        let job: Rc<dyn Job> = Rc::from(spec.prepare()?);
         if self.warm_up_s > 0.0 {
             job.warm_up(self.warm_up_s)?;
         }
@@ -513,7 +613,7 @@ impl Service {
             Kind::Catalog => Response::Catalog(catalog()),
             Kind::Info => Response::Info(self.info()),
             Kind::Describe => {
-                let spec = spec()?;
+                let spec = spec()?.catalog_only(request.kind)?;
                 Response::Described(describe(&spec.workload, &spec.params)?)
             }
             Kind::Policy => {
@@ -538,7 +638,7 @@ impl Service {
             }
             // Scaling prepares a job per value; every other kind runs on the request's job.
             Kind::Scaling => {
-                let spec = spec()?;
+                let spec = spec()?.catalog_only(request.kind)?;
                 let axis = needs(request.axis.as_ref(), "axis", request.kind)?;
                 let values = needs(request.values.as_ref(), "values", request.kind)?;
                 Response::Scaling(study::scaling(
@@ -565,6 +665,7 @@ impl Service {
                 let run = job.execute(&plan, &options)?;
                 Response::Executed(Executed {
                     report: Report::new(&plan, None),
+                    preview: job.preview(PREVIEW_ITEMS)?,
                     plan,
                     run,
                 })
@@ -653,9 +754,7 @@ impl Service {
         let response = self
             .handle(&request, progress)
             .map_err(|e| ErrorReply::from(&e))?;
-        serde_json::to_value(&response).map_err(|e| ErrorReply {
-            kind: "error".into(),
-            message: format!("unserializable response: {e}"),
-        })
+        serde_json::to_value(&response)
+            .map_err(|e| ErrorReply::plain("error", format!("unserializable response: {e}")))
     }
 }

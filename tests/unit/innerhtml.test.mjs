@@ -20,7 +20,7 @@ const ALLOWED = {
   'www/cells.js': [3, 'intro and lead: template literals in the page modules (text plus engine catalog and mode figures); ctx.html: results below'],
   'www/pages/common.js': [2, 'renderPlan and compareTable of an engine reply: numbers via format.js, engine strings via esc()'],
   'www/pages/getting-started.js': [5, 'tables and plans of engine replies: numbers via format.js, catalog names, esc() for engine text'],
-  'www/pages/lab.js': [8, 'plans, reports and summaries of engine replies; the workload name is a validated catalog option, other fields validated numbers'],
+  'www/pages/lab-actions.js': [9, "the Lab's plans, reports and summaries of engine replies (catalog and function cells): numbers via format.js, shape labels; a function's own items and results are DOM text (previewTable)"],
   'www/pages/performance.js': [5, 'plans, tables of engine replies, and one constant note'],
   'www/pages/tuning.js': [2, 'sweep and tuner summaries: numbers via format.js, shape labels, esc() for labels'],
   'www/pages/use-cases.js': [3, 'plans, compare tables and a summary of engine numbers'],

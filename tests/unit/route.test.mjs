@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PAGES, GLOBAL_KEYS, VALUE_MAX, parseHash, serializeHash } from '../../www/route.js';
+import { PAGES, GLOBAL_KEYS, VALUE_MAX, CODE_KEYS, CODE_VALUE_MAX, valueMax, parseHash, serializeHash } from '../../www/route.js';
 import { cellId, isCellId, CELL_ID_MAX } from '../../www/cell-id.js';
 import { check } from '../../www/fields.js';
 import { parseThreads, MAX_THREADS } from '../../www/engine.js';
@@ -14,7 +14,13 @@ const word = fc.stringMatching(/^[a-z0-9]{1,8}$/);
 const anyCellId = fc.array(word, { minLength: 1, maxLength: 4 }).map((w) => w.join('-')).filter(isCellId);
 const key = fc.stringMatching(/^[a-z_][a-z0-9_]{0,20}$/).filter((k) => !GLOBAL_KEYS.includes(k));
 const value = fc.string({ maxLength: 60, unit: 'binary' });
-const entries = fc.dictionary(key, value, { maxKeys: 5 });
+// Code keys carry a function's source: long, multi-line, every character JavaScript allows.
+const code = fc.string({ maxLength: 600, unit: 'binary' });
+const entries = fc.oneof(
+  fc.dictionary(key, value, { maxKeys: 5 }),
+  fc.tuple(fc.dictionary(key, value, { maxKeys: 3 }), fc.dictionary(fc.constantFrom(...CODE_KEYS), code, { maxKeys: 3 }))
+    .map(([plain, codeEntries]) => ({ ...plain, ...codeEntries })),
+);
 
 const state = fc.record({
   page: fc.constantFrom(...slugs),
@@ -60,7 +66,7 @@ test('arbitrary hashes never throw and give only well-formed state', () => {
         count++;
         assert.match(k, /^[a-z_][a-z0-9_]{0,39}$/);
         assert.equal(typeof v, 'string');
-        assert.ok(v.length <= VALUE_MAX);
+        assert.ok(v.length <= valueMax(k));
       }
     }
     assert.ok(count <= 64);
@@ -69,6 +75,19 @@ test('arbitrary hashes never throw and give only well-formed state', () => {
       assert.ok(v.length <= VALUE_MAX);
     }
   }), RUNS);
+});
+
+test('code keys take a long function; other keys stay short', () => {
+  const source = `function f(x) {\n  let s = 0; // & ? # = %\n${'  s += x;\n'.repeat(200)}  return s;\n}`;
+  assert.ok(source.length > VALUE_MAX && source.length <= CODE_VALUE_MAX);
+  const hash = serializeHash({ page: 'lab', values: { '': { fn: source, items: 'i => [i, "a&b"]', n: '500' } } });
+  const parsed = parseHash(hash);
+  assert.deepEqual(parsed.problems, []);
+  assert.deepEqual(parsed.values, { '': { fn: source, items: 'i => [i, "a&b"]', n: '500' } });
+  const tooLong = parseHash(serializeHash({ page: 'lab', values: { '': { fn: 'x'.repeat(CODE_VALUE_MAX + 1), n: 'y'.repeat(VALUE_MAX + 1) } } }));
+  assert.deepEqual(tooLong.values, {});
+  assert.equal(tooLong.problems.length, 2);
+  assert.match(tooLong.problems[0], /"fn" is longer than 8000/);
 });
 
 test('unknown routes are not found; in-page anchors are not routes', () => {

@@ -46,6 +46,7 @@ export function compareCell(w, { id, title, intro }) {
     id,
     title,
     intro,
+    workload: w.name,
     fields: [...paramFields(w), nField(w.default_n), repeatsField(3)],
     code: (v) => code.compare(jobFrom(v, w.name)),
     async run(v, ctx) {

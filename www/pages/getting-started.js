@@ -58,6 +58,7 @@ export function render(main, { info, catalog }) {
   const optimize = cell({
     id: 'optimize',
     title: '2. One-click optimize',
+    workload: 'cpu-loop',
     intro: `<p>Instead of guessing, let the engine measure. <code>optimize</code> times the function on a stratified sample of the items
       (warm-up dropped), uses this browser's measured costs of starting a run, waking workers and handing out chunks, predicts the time of every
       (workers, chunk size), and recommends the fastest, or serial when parallelism does not pay. Its reasons are printed with it.</p>`,

@@ -5,10 +5,10 @@ import { cell, currentEngine, page } from '../cells.js';
 import * as code from '../code.js';
 import { downloadJson } from '../export.js';
 import { jobFrom, nField, paramFields, repeatsField, startField, transferField } from '../fields.js';
-import * as fig from '../figures.js';
-import { el, seconds } from '../format.js';
-import { renderPlan, renderReport } from '../report.js';
-import { compareTable, planShape, singleThreadNote } from './common.js';
+import { el } from '../format.js';
+import { singleThreadNote } from './common.js';
+import { FUNCTION_CELL, functionCell, isFunctionLink } from './function-cell.js';
+import { ACTIONS, runAction } from './lab-actions.js';
 
 const DEFAULT_WORKLOAD = 'parametric';
 
@@ -57,52 +57,11 @@ export function render(main, { info, catalog, cellValues }) {
     intro: `<p>Pick any workload from the engine's catalog, set its parameters, and run any engine request on it. <code>parametric</code> lets you
       dial per-item cost, its distribution and spread, and bytes in and out.</p>${singleThreadNote(info)}`,
     fields: fieldsFor(name),
-    actions: [
-      { id: 'optimize', label: 'Optimize' },
-      { id: 'execute', label: 'Run', title: 'execute the recommended plan and draw its timeline' },
-      { id: 'sweep', label: 'Sweep' },
-      { id: 'tune', label: 'Tune' },
-      { id: 'curve', label: 'Worker curve' },
-      { id: 'compare', label: 'Compare' },
-    ],
+    actions: ACTIONS,
     code: (v) => code.optimize(jobFrom(v)),
     async run(v, ctx, action) {
       const job = jobFrom(v);
-      let value;
-      if (action === 'optimize') {
-        value = await ctx.request({ kind: 'optimize', job });
-        const [plan, report] = value;
-        ctx.html(renderPlan(plan));
-        ctx.chart(fig.breakdown(plan, 'lab-breakdown'));
-        ctx.html(renderReport(report));
-      } else if (action === 'execute') {
-        value = await ctx.request({ kind: 'execute', job, shape: { type: 'recommended' } });
-        ctx.html(`<p>Ran <strong>${planShape(value.plan)}</strong> in <strong>${seconds(value.run.elapsed_s)}</strong> (predicted ${seconds(value.plan.predicted_time_s)}).</p>`);
-        if (value.run.chunks.length) ctx.chart(fig.timeline(value.run, 'lab-timeline'));
-        ctx.html(renderReport(value.report));
-      } else if (action === 'sweep') {
-        value = await ctx.request({ kind: 'sweep', job, repeats: v.repeats });
-        const [plan, sweep] = value;
-        ctx.chart(fig.heatmap(sweep, 'lab-heatmap'));
-        ctx.chart(fig.predictedVsMeasured(sweep, 'lab-predicted-vs-measured'));
-        ctx.html(`<p>Best: <strong>k=${sweep.best.workers}, c=${sweep.best.chunk_size}</strong> at ${seconds(sweep.best.time.median_s)}; recommended ${planShape(plan)}. ${sweep.runs} runs in ${seconds(sweep.elapsed_s)}.</p>`);
-      } else if (action === 'tune') {
-        value = await ctx.request({ kind: 'tune', job });
-        const [plan, t] = value;
-        ctx.html(`<p>Tuner: <strong>${planShape(t.plan)}</strong> at ${seconds(t.best_time_s)} (serial ${seconds(t.serial_time_s)}), ${t.runs} runs in ${t.rounds} rounds, ${seconds(t.elapsed_s)}. Model: ${planShape(plan)}, predicted ${seconds(plan.predicted_time_s)}.</p>`);
-        ctx.chart(fig.searchCost([
-          { label: 'model', shape: planShape(plan), time_s: null, predicted_s: plan.predicted_time_s, cost_s: plan.decision.total_s, runs: 0 },
-          { label: 'adaptive tuner', shape: planShape(t.plan), time_s: t.best_time_s, predicted_s: t.plan.predicted_time_s, cost_s: t.elapsed_s, runs: t.runs },
-        ], 'lab-tune'));
-      } else if (action === 'curve') {
-        value = await ctx.request({ kind: 'worker_curve', job, max_workers: v.max_workers, repeats: v.repeats });
-        for (const spec of fig.workerCurve(value, 'lab')) ctx.chart(spec);
-      } else if (action === 'compare') {
-        value = await ctx.request({ kind: 'compare', job, repeats: v.repeats });
-        for (const spec of fig.compareBars(value, 'lab')) ctx.chart(spec);
-        ctx.html(compareTable(value));
-        ctx.html(renderReport(value.report));
-      }
+      const value = await runAction(action, job, v, ctx, 'lab');
       last = { action, request: job, value };
       ctx.append(el('div', { class: 'actions' }, el('button', { type: 'button', class: 'small', onclick: () => downloadJson(`amorsize-${action}-${job.workload}`, last) }, 'Export JSON')));
     },
@@ -123,11 +82,17 @@ export function render(main, { info, catalog, cellValues }) {
   lab.querySelector('.fields-slot').addEventListener('input', soon);
   lab.querySelector('.fields-slot').addEventListener('change', soon);
   lab.addEventListener('cell-change', soon);
-  describeCurrent();
 
+  // A link to a function (fn=, share=, preset=) puts the function cell first and gives it the
+  // address's unprefixed keys.
+  const own = isFunctionLink(cellValues(FUNCTION_CELL));
+  const fnCell = functionCell({ info });
   page(main, {
     title: 'Lab',
-    lead: '<p>Everything the engine can do, on any workload. The address bar keeps the form ("Copy link" shares it), e.g. <code>#/lab?workload=parametric&amp;n=5000&amp;cost_us=50</code>.</p>',
-    cells: [lab],
+    lead: '<p>Everything the engine can do, on any catalog workload or on your own function. The address bar keeps the forms ("Copy link" shares them), e.g. <code>#/lab?workload=parametric&amp;n=5000&amp;cost_us=50</code> or <code>#/lab?fn=x%20%3D%3E%20x%20*%202&amp;n=1000</code>.</p>',
+    cells: own ? [fnCell, lab] : [lab, fnCell],
+    owner: (values) => (isFunctionLink(values) ? FUNCTION_CELL : 'lab'),
   });
+  // After page() applied the address's values, so that the text follows them.
+  describeCurrent();
 }

@@ -17,6 +17,7 @@ export function render(main, { info, catalog }) {
   const web = cell({
     id: 'web',
     title: '1. Web services: waiting work',
+    workload: 'io-wait',
     intro: `<p><strong>${io.title}</strong>: ${io.description} It stands for ${io.stands_for} A waiting worker holds no core, so more workers than cores
       (${count(info.mode.cores, 'core')} here) keep paying, up to ${poolThreads(info.mode.threads)}. The engine sees the low CPU share in its sample and plans for it.</p>`,
     fields: [...paramFields(io), nField(io.default_n), { name: 'max_workers', label: 'largest k', type: 'number', min: 1, max: info.mode.threads, integer: true, value: maxWorkers(info) }, repeatsField(3)],

@@ -104,6 +104,11 @@ pub fn dist() -> Result {
         );
     }
 
+    heading("dist: the Lab's editor and syntax locator (www/build/bundle-editor.mjs, esbuild)");
+    run(cmd("node")
+        .arg(root.join("www/build/bundle-editor.mjs"))
+        .arg(root.join("dist")))?;
+
     heading("dist: single-threaded build (no atomics, build-std)");
     let (res, t_st) = timed(|| single_threaded(&root));
     let st_wasm = res?;
