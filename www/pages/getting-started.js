@@ -16,7 +16,6 @@ export function render(main, { info, catalog }) {
   const cpuFields = () => [...paramFields(cpu), nField(cpu.default_n)];
 
   const problem = cell({
-    id: 'problem',
     title: '1. The problem: blind parallelism',
     intro: `<p>"Use every core, hand out one item at a time" sounds safe. It is not. Below, each job runs serially and then <em>blind</em>:
       ${allCores(info.mode.cores)}, chunks of one item. On <strong>${tiny.title}</strong> (${tiny.description}) the per-item work is
@@ -56,7 +55,6 @@ export function render(main, { info, catalog }) {
   });
 
   const optimize = cell({
-    id: 'optimize',
     title: '2. One-click optimize',
     workload: 'cpu-loop',
     intro: `<p>Instead of guessing, let the engine measure. <code>optimize</code> times the function on a stratified sample of the items
@@ -71,7 +69,6 @@ export function render(main, { info, catalog }) {
   });
 
   const bars = cell({
-    id: 'bars',
     title: '3. Time and speedup: serial, blind, optimized, best measured',
     intro: `<p>Four ways to run the same job, each measured here (medians of several runs): serial; blind (all cores, chunks of 1);
       the optimizer's recommendation; and the best shape an adaptive search over real runs found. Solid bars are measured, dashed hollow bars are the
@@ -86,7 +83,6 @@ export function render(main, { info, catalog }) {
   });
 
   const diagnostics = cell({
-    id: 'diagnostics',
     title: '4. Diagnostics: the explain report',
     intro: `<p>Why this decision? The report shows what was measured about the workload (per-item time and its spread, how much slower items run with every core busy, the CPU share, bytes in and out),
       what the platform charges (each figure tagged <span class="tag measured">measured</span> or <span class="tag assumed">assumed</span>),
@@ -101,7 +97,6 @@ export function render(main, { info, catalog }) {
   });
 
   const curve = cell({
-    id: 'curve',
     title: '5. Worker-count sweep: more workers ≠ faster',
     intro: `<p>Run the job at every worker count k (each at the model's best chunk size for that k) and compare with the linear ideal (k×) and the model's
       prediction (dashed). The green line marks the recommended k. On a machine with ${count(info.mode.cores, 'core')}, compute-bound work cannot scale past ${info.mode.cores}×.</p>`,
@@ -121,14 +116,12 @@ export function render(main, { info, catalog }) {
   });
 
   const real = compareCell(tx, {
-    id: 'transactions',
     title: '6. Real-world example: transaction processing',
     intro: `<p><strong>${tx.title}</strong>: ${tx.description} It stands for ${tx.stands_for} Each item is cheap, so whether parallelism pays depends on N and on
       this machine's overheads: the optimizer decides from measurements, and the bars show whether it was right.</p>`,
   });
 
   const takeaways = cell({
-    id: 'takeaways',
     title: '7. Key takeaways and troubleshooting',
     intro: TAKEAWAYS,
   });

@@ -52,7 +52,6 @@ export function render(main, { info, catalog, cellValues }) {
   };
 
   const lab = cell({
-    id: 'lab',
     title: 'Lab',
     intro: `<p>Pick any workload from the engine's catalog, set its parameters, and run any engine request on it. <code>parametric</code> lets you
       dial per-item cost, its distribution and spread, and bytes in and out.</p>${singleThreadNote(info)}`,

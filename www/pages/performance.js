@@ -15,7 +15,6 @@ export function render(main, { info, catalog }) {
   const par = workload(catalog, 'parametric');
 
   const breakdown = cell({
-    id: 'breakdown',
     title: '1. Where the time goes: the overhead breakdown',
     intro: `<p>For every worker count the model predicts the parallel time as compute (the work divided among the workers) plus start-up, dispatch
       (handing out chunks), transfer (copying, for copy transfer only) and imbalance (idle workers at the end). These are the engine's predictions from
@@ -30,7 +29,6 @@ export function render(main, { info, catalog }) {
   });
 
   const cost = cell({
-    id: 'cost',
     title: '2. Speedup against per-item cost',
     intro: `<p>The same number of items, each costing more: the fixed overheads are amortized over more work, so the speedup climbs toward the number of
       cores. At each cost the engine re-optimizes, then measures serial and the recommended plan.</p>${singleThreadNote(info)}`,
@@ -44,7 +42,6 @@ export function render(main, { info, catalog }) {
   });
 
   const size = cell({
-    id: 'size',
     title: '3. Speedup against N',
     intro: `<p>The same per-item cost, more items: a larger job amortizes start-up better. Small N often stays serial.</p>`,
     fields: [...paramFields(cpu), listField('values', 'N values', [50, 200, 1000, 4000].map((f) => Math.max(1, Math.round((f * cpu.default_n) / 1000))), { integer: true, max: 1e7 }), repeatsField(3)],
@@ -57,7 +54,6 @@ export function render(main, { info, catalog }) {
   });
 
   const timeline = cell({
-    id: 'timeline',
     title: '4. Per-worker chunk timeline',
     intro: `<p>One real run, drawn as the chunks each worker took over time. Gaps between chunks are dispatch; a ragged right edge is imbalance.
       With <em>lognormal</em> item costs (high CV) big chunks end unevenly; try a small fixed chunk size to see the tail shrink.</p>`,

@@ -12,7 +12,6 @@ export function render(main, { info, catalog }) {
   const list = (name, label, value, help) => ({ name, label, type: 'list', value, min: 1, max: 1e7, integer: true, maxItems: 16, help });
 
   const grid = cell({
-    id: 'heatmap',
     title: '1. The full grid: time over workers × chunk size',
     intro: `<p>Measure every (k, c) pair a few times and keep the median. Small chunks pay dispatch on every hand-off; huge chunks leave workers idle.
       Hover a cell for the model's prediction beside the measurement. Serial is measured too, as the baseline.</p>`,
@@ -28,7 +27,6 @@ export function render(main, { info, catalog }) {
   });
 
   const search = cell({
-    id: 'search',
     title: '2. Adaptive tuner vs full grid vs the model',
     intro: `<p>Three ways to choose a shape, and what each costs. The <em>model</em> predicts from a short sample (cost: the decision time). The
       <em>adaptive tuner</em> races a few promising shapes on real runs and drops the slower half each round (successive halving). The <em>full grid</em>

@@ -15,7 +15,6 @@ export function render(main, { info, catalog }) {
   const inf = workload(catalog, 'inference');
 
   const web = cell({
-    id: 'web',
     title: '1. Web services: waiting work',
     workload: 'io-wait',
     intro: `<p><strong>${io.title}</strong>: ${io.description} It stands for ${io.stands_for} A waiting worker holds no core, so more workers than cores
@@ -34,7 +33,6 @@ export function render(main, { info, catalog }) {
   });
 
   const data = cell({
-    id: 'data',
     title: '2. Data processing: transactions, and copying vs sharing',
     intro: `<p><strong>${tx.title}</strong> (${tx.description}) shows whether cheap per-row work is worth splitting. <strong>${pay.title}</strong>
       (${pay.description}) moves real bytes: with <em>copy</em> transfer, every chunk's items and results are serialized and decoded, as a process pool or
@@ -62,7 +60,6 @@ export function render(main, { info, catalog }) {
   });
 
   const ml = compareCell(inf, {
-    id: 'ml',
     title: '3. ML pipelines: batch inference',
     intro: `<p><strong>${inf.title}</strong>: ${inf.description} It stands for ${inf.stands_for}</p>`,
   });
