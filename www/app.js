@@ -100,7 +100,7 @@ async function route() {
     return;
   }
   const query = location.hash.split('?')[1] ?? '';
-  // A heading anchor of the page on screen (`#/tuning/heatmap`): scroll, do not re-render.
+  // A heading anchor of the page on screen (`#/tuning/the-full-grid`): scroll, do not re-render.
   if (shown && share.page === shown.page && query === '' && share.cell) {
     const c = document.getElementById(share.cell);
     if (c?.classList.contains('cell')) {

@@ -1,8 +1,9 @@
 // The address bar as state: which page, which cell, and each cell's parameters. Pure functions
 // (no DOM), so that node can test them (tests/unit/route.test.mjs).
 //
-//   #/tuning/heatmap?n=5000&workers=1,2        one cell's state (a cell's "Copy link")
-//   #/tuning?heatmap.n=5000&search.repeats=2    a page's state: keys prefixed by cell id
+//   #/tuning/the-full-grid?n=5000&workers=1,2  one cell's state (a cell's "Copy link")
+//   #/tuning?the-full-grid.n=5000&the-full-grid.repeats=2
+//                                               a page's state: keys prefixed by cell id
 //   #/lab?workload=parametric&cost_us=50        unprefixed keys belong to the named cell, or to
 //                                               the only cell of a one-cell page
 //   #/lab?fn=x%20%3D%3E%20x*2&items=i%20%3D%3E%20i  the Lab's function cell: code keys (CODE_KEYS)

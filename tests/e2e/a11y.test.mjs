@@ -30,7 +30,7 @@ async function shrink(page, path) {
   const set = (cell, name, value) => setField(page, cell, name, value);
   if (path === '') {
     await set('the-problem', 'n_tiny', 2000);
-    for (const c of ['problem', 'bars', 'transactions']) await set(c, 'repeats', 2);
+    for (const c of ['the-problem', 'time-and-speedup', 'real-world-example']) await set(c, 'repeats', 2);
     if ((await page.getAttribute('#mode', 'data-threaded')) === 'true') await set('worker-count-sweep', 'max_workers', 3);
   } else if (path === 'performance') {
     await set('speedup-against-per-item-cost', 'values', '1, 20, 200');
@@ -44,7 +44,7 @@ async function shrink(page, path) {
   } else if (path === 'use-cases') {
     await set('web-services', 'n', 64);
     if ((await page.getAttribute('#mode', 'data-threaded')) === 'true') await set('web-services', 'max_workers', 4);
-    for (const c of ['web', 'data', 'ml']) await set(c, 'repeats', 2);
+    for (const c of ['web-services', 'data-processing', 'ml-pipelines']) await set(c, 'repeats', 2);
   }
 }
 
@@ -113,9 +113,9 @@ test('consistency after Run all: speedup = serial / time, serial plans at 1.00x,
 test('exports: named after page, cell and parameters, with the title, a solid background in their theme, and a CSV header with units', { timeout: 240_000 }, async () => {
   const page = await open(browser, base.isolated);
   await page.waitForSelector('#worker-count-sweep');
-  await setField(page, 'curve', 'max_workers', 2);
-  await setField(page, 'curve', 'repeats', 1);
-  await setField(page, 'curve', 'n', 600);
+  await setField(page, 'worker-count-sweep', 'max_workers', 2);
+  await setField(page, 'worker-count-sweep', 'repeats', 1);
+  await setField(page, 'worker-count-sweep', 'n', 600);
   await page.click('#worker-count-sweep button.run');
   await page.waitForFunction(() => document.querySelector('#worker-count-sweep').dataset.state === 'done', null, { timeout: 120_000 });
   for (const [scheme, bg] of [['light', '#ffffff'], ['dark', '#16181d']]) {

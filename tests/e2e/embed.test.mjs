@@ -109,8 +109,11 @@ for (const setup of SETUPS) {
       }
       assert.deepEqual(modes.map((m) => m.visibleCells[0].replace(/^\d+\.\s*/, '').split(':')[0]), ['One-click optimize', 'Worker-count sweep', 'Lab']);
       await heightsFit(page);
-      // The Lab frame took its state from the data-* attributes.
-      const lab = modes[2].frame;
+      // The Lab frame took its state from the data-* attributes (the page's other cell, your
+      // own function, is there but hidden).
+      const lab = modes[2].frame.locator('#lab');
+      assert.equal(await lab.isVisible(), true);
+      assert.equal(await modes[2].frame.locator('#fn').isVisible(), false, 'the function cell is hidden in an embed of lab/lab');
       assert.equal(await lab.locator('[name="workload"]').inputValue(), 'parametric');
       assert.equal(await lab.locator('[name="n"]').inputValue(), '2000');
       assert.equal(await lab.locator('[name="p.cost_us"]').inputValue(), '50');

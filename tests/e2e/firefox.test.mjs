@@ -106,7 +106,7 @@ test('firefox: Getting started runs end to end via Run all, with consistent figu
       input.dispatchEvent(new Event('input', { bubbles: true }));
     };
     set('the-problem', 'n_tiny', 2000);
-    for (const c of ['problem', 'bars', 'transactions']) set(c, 'repeats', 2);
+    for (const c of ['the-problem', 'time-and-speedup', 'real-world-example']) set(c, 'repeats', 2);
     set('worker-count-sweep', 'max_workers', 3);
     document.querySelector('button.run-all').click();
   });

@@ -41,9 +41,8 @@ export function compareTable(cmp) {
 }
 
 /** A cell that runs `compare` on catalog workload `w`: the plan, the bars and the table. */
-export function compareCell(w, { id, title, intro }) {
+export function compareCell(w, { title, intro }) {
   return cell({
-    id,
     title,
     intro,
     workload: w.name,
