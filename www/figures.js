@@ -26,16 +26,36 @@ export function nothingToSweep(threads) {
 /** The speedup a plan is shown with: a serial plan is serial, 1.00× by definition. */
 export const shownSpeedup = (plan, measured) => (plan.strategy === 'serial' ? 1 : measured);
 
+/**
+ * The "best measured" run of a `compare` result: the fastest of what was measured (the tuner's
+ * best shape, the recommendation, serial and blind), so that it is never slower than a run shown
+ * beside it. `plan` is what to label it with; `speedup` is serial / time (1 for serial).
+ * Ties go to the tuner's shape, then the recommendation.
+ */
+export function bestMeasured(cmp) {
+  const serialPlan = { strategy: 'serial' };
+  const runs = [
+    { plan: cmp.tuned.plan, time_s: cmp.tuned.best_time_s, predicted_s: cmp.tuned.plan.predicted_time_s, predicted_speedup: cmp.tuned.plan.predicted_speedup },
+    { plan: cmp.plan, time_s: cmp.plan.strategy === 'serial' ? cmp.serial.median_s : cmp.recommended.median_s, predicted_s: cmp.plan.predicted_time_s, predicted_speedup: cmp.plan.predicted_speedup },
+    { plan: serialPlan, time_s: cmp.serial.median_s, predicted_s: cmp.plan.predicted_serial_s, predicted_speedup: 1 },
+    { plan: { strategy: 'fixed', workers: cmp.blind_workers, chunk_size: 1, profile: cmp.plan.profile }, time_s: cmp.blind.median_s, predicted_s: null, predicted_speedup: null },
+  ];
+  const best = runs.reduce((a, b) => (b.time_s < a.time_s ? b : a));
+  const serial = best.plan.strategy === 'serial';
+  return { ...best, speedup: serial ? 1 : cmp.serial.median_s / best.time_s, predicted_speedup: serial ? 1 : best.predicted_speedup };
+}
+
 const fmtTip = (unit) => (v) => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${v}${unit}`);
 
 /** Serial / blind / optimized / best measured, from a `compare` result. */
 export function compareBars(cmp, name) {
-  const labels = ['serial', `blind (${shapeLabel(cmp.blind_workers, 1)})`, `optimized (${cmp.plan.strategy === 'serial' ? 'serial' : shapeLabel(cmp.plan.workers, cmp.plan.chunk_size)})`, `best measured (${cmp.tuned.plan.strategy === 'serial' ? 'serial' : shapeLabel(cmp.tuned.plan.workers, cmp.tuned.plan.chunk_size)})`];
+  const best = bestMeasured(cmp);
+  const labels = ['serial', `blind (${shapeLabel(cmp.blind_workers, 1)})`, `optimized (${cmp.plan.strategy === 'serial' ? 'serial' : shapeLabel(cmp.plan.workers, cmp.plan.chunk_size)})`, `best measured (${best.plan.strategy === 'serial' ? 'serial' : shapeLabel(best.plan.workers, best.plan.chunk_size)})`];
   const short = ['serial', 'blind', 'optimized', 'best'];
-  const mt = [cmp.serial.median_s, cmp.blind.median_s, cmp.plan.strategy === 'serial' ? cmp.serial.median_s : cmp.recommended.median_s, cmp.tuned.best_time_s].map(ms);
-  const pt = [cmp.plan.predicted_serial_s, null, cmp.plan.predicted_time_s, cmp.tuned.plan.predicted_time_s].map(ms);
-  const ms_ = [1, cmp.speedup_blind, shownSpeedup(cmp.plan, cmp.speedup_recommended), shownSpeedup(cmp.tuned.plan, cmp.speedup_best)].map((v) => round(v, 3));
-  const ps = [1, null, cmp.plan.predicted_speedup, cmp.tuned.plan.predicted_speedup].map((v) => round(v, 3));
+  const mt = [cmp.serial.median_s, cmp.blind.median_s, cmp.plan.strategy === 'serial' ? cmp.serial.median_s : cmp.recommended.median_s, best.time_s].map(ms);
+  const pt = [cmp.plan.predicted_serial_s, null, cmp.plan.predicted_time_s, best.predicted_s].map(ms);
+  const ms_ = [1, cmp.speedup_blind, shownSpeedup(cmp.plan, cmp.speedup_recommended), best.speedup].map((v) => round(v, 3));
+  const ps = [1, null, cmp.plan.predicted_speedup, best.predicted_speedup].map((v) => round(v, 3));
   const cat = { type: 'category', data: short, axisLabel: { interval: 0 } };
   const tip = { trigger: 'axis', confine: true, formatter: (items) => `${labels[items[0].dataIndex]}<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'}`).join('<br>') };
   const time = {

@@ -75,7 +75,8 @@ test('every page after Run all, in light and dark at 1280 and 375 px: every cell
   const failures = [];
   for (const path of PAGES) {
     const name = path || 'getting-started';
-    const page = await open(browser, base.isolated);
+    // axe-core is injected as an inline script, which the app's Content-Security-Policy forbids.
+    const page = await open(browser, base.isolated, undefined, { bypassCSP: true });
     const errors = await runAll(page, path, base.isolated);
     if (errors.length) failures.push(`${name}: cells failed: ${errors.join('; ')}`);
     const inconsistent = await page.evaluate(checkConsistency);
@@ -133,7 +134,7 @@ test('exports: named after page, cell and parameters, with the title, a solid ba
     const files = {};
     for (const format of ['png', 'svg', 'csv']) {
       files[format] = await get(format);
-      assert.match(files[format].name, new RegExp(`^amorsize-getting-started-curve-worker-sweep-time-vs-k-cpu-loop-n600\\.${format}$`), files[format].name);
+      assert.match(files[format].name, new RegExp(`^amorsize-getting-started-worker-count-sweep-worker-sweep-time-vs-k-cpu-loop-n600\\.${format}$`), files[format].name);
     }
     const svg = files.svg.bytes.toString('utf8');
     assert.ok(svg.includes(`>${title}<`), `the SVG carries its title "${title}"`);

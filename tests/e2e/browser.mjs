@@ -29,9 +29,12 @@ export function artifact(name) {
   return join(dir, name);
 }
 
-/** Opens `url`, collecting console errors and page errors into page.problems. */
-export async function open(browser, url, viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+/**
+ * Opens `url`, collecting console errors and page errors into page.problems. `options` go to
+ * the browser context (e.g. bypassCSP, for a test that injects a script under the app's CSP).
+ */
+export async function open(browser, url, viewport = { width: 1280, height: 900 }, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });

@@ -37,21 +37,33 @@ async function runAll(page, timeout) {
 }
 
 /**
- * Time of cpu-loop on one worker over its time on two, from runs of each taken alternately
- * (the fastest of each: the quietest spell of a machine other work shares). A pool that ran
- * its chunks one after another measures near 1.
+ * cpu-loop on one worker and on two, run alternately (the fastest run of each: the quietest
+ * spell of a machine that other work shares). Returns
+ * - speedup: the one-worker time over the two-worker time;
+ * - concurrency: in that two-worker run, the workers' summed chunk time over the run's time
+ *   (near 2 when both ran at once, near 1 when they took turns: a broken pool);
+ * - inflation: its mean chunk time over the one-worker run's (near 1 when each thread had a
+ *   core to itself, near 2 when the two shared one because the machine was busy).
  */
-async function twoWorkerSpeedup(page, pairs = 6) {
+async function twoWorkers(page, pairs = 6) {
   return page.evaluate(async (count) => {
     const engine = window.amorsize.engine;
-    const job = { workload: 'cpu-loop', n: 256, params: { iterations: 100000 } };
-    const time = async (workers) => (await engine.request({ kind: 'execute', job, shape: { type: 'fixed', workers, chunk_size: 8 } })).run.elapsed_s;
-    const best = { 1: Infinity, 2: Infinity };
-    await time(2); // warm-up: wakes the pool
+    const job = { workload: 'cpu-loop', n: 256, params: { iterations: 300000 } };
+    const run = async (workers) => (await engine.request({ kind: 'execute', job, shape: { type: 'fixed', workers, chunk_size: 8 } })).run;
+    const busy = (r) => r.chunks.reduce((s, c) => s + c.end - c.start, 0);
+    const best = {};
+    await run(2); // warm-up: wakes the pool
     for (let i = 0; i < count; i++) {
-      for (const k of i % 2 ? [2, 1] : [1, 2]) best[k] = Math.min(best[k], await time(k));
+      for (const k of i % 2 ? [2, 1] : [1, 2]) {
+        const r = await run(k);
+        if (!best[k] || r.elapsed_s < best[k].elapsed_s) best[k] = r;
+      }
     }
-    return best[1] / best[2];
+    return {
+      speedup: best[1].elapsed_s / best[2].elapsed_s,
+      concurrency: busy(best[2]) / best[2].elapsed_s,
+      inflation: (busy(best[2]) / best[2].chunks.length) / (busy(best[1]) / best[1].chunks.length),
+    };
   }, pairs);
 }
 
@@ -87,11 +99,17 @@ test('isolated: Getting started runs end to end via Run all', { skip, timeout: 2
   const k2 = curve.find((p) => p.k === 2);
   assert.ok(k2, 'k=2 measured');
   // The sweep times serial first and k=2 later, so a neighbour's burst of work in between can
-  // hide the speedup on a shared 2-core machine: then measure again, k=1 and k=2 alternately.
+  // hide the speedup on a shared 2-core machine: then measure again, k=1 and k=2 alternately,
+  // and once more if the two threads evidently shared one core (their chunks ran slower).
   if (!(k2.speedup > 1.3)) {
-    const again = await twoWorkerSpeedup(page);
-    console.log(`# cpu-loop at k=2: the sweep said ${k2.speedup.toFixed(2)}x; alternate runs: ${again.toFixed(2)}x`);
-    assert.ok(again > 1.25, `cpu-loop speedup at k=2: ${k2.speedup.toFixed(2)} in the sweep, ${again.toFixed(2)} in alternate runs`);
+    let again = await twoWorkers(page);
+    if (again.speedup <= 1.25 && again.inflation > 1.3) again = await twoWorkers(page);
+    const said = `the sweep said ${k2.speedup.toFixed(2)}x; alternate runs: ${again.speedup.toFixed(2)}x, concurrency ${again.concurrency.toFixed(2)}, chunks ${again.inflation.toFixed(2)}x slower on two workers`;
+    console.log(`# cpu-loop at k=2: ${said}`);
+    assert.ok(again.concurrency > 1.5, `two workers ran one after the other: ${said}`);
+    // Two workers whose chunks ran as fast as one worker's must finish sooner; when the
+    // machine gave them one core between them, running at once is all that can be checked.
+    if (again.inflation <= 1.3) assert.ok(again.speedup > 1.25, `cpu-loop speedup at k=2: ${said}`);
   }
   const shot = artifact('getting-started-after-run-all-1280.png');
   if (shot) await page.screenshot({ path: shot, fullPage: true });

@@ -29,11 +29,12 @@ export { shownSpeedup } from '../figures.js';
  */
 export function compareTable(cmp) {
   const serialPlan = (plan, measured) => (plan.strategy === 'serial' ? cmp.serial : measured);
+  const best = fig.bestMeasured(cmp);
   const rows = [
     ['serial', 'serial', cmp.serial, cmp.plan.predicted_serial_s, 1, 1],
     ['blind', shapeLabel(cmp.blind_workers, 1), cmp.blind, null, cmp.speedup_blind, null],
     ['optimized', planShape(cmp.plan), serialPlan(cmp.plan, cmp.recommended), cmp.plan.predicted_time_s, fig.shownSpeedup(cmp.plan, cmp.speedup_recommended), fig.shownSpeedup(cmp.plan, cmp.plan.predicted_speedup)],
-    ['best measured', planShape(cmp.tuned.plan), serialPlan(cmp.tuned.plan, { median_s: cmp.tuned.best_time_s }), cmp.tuned.plan.predicted_time_s, fig.shownSpeedup(cmp.tuned.plan, cmp.speedup_best), fig.shownSpeedup(cmp.tuned.plan, cmp.tuned.plan.predicted_speedup)],
+    ['best measured', planShape(best.plan), { median_s: best.time_s }, best.predicted_s, best.speedup, best.predicted_speedup],
   ];
   return `<table class="data" tabindex="0" data-consistency="compare" data-serial="${cmp.serial.median_s}"><thead><tr><th scope="col">run</th><th scope="col">speedup</th><th scope="col">predicted speedup</th><th scope="col">shape</th><th scope="col">time (median)</th><th scope="col">predicted time</th></tr></thead><tbody>${
     rows.map(([n, shape, m, p, s, ps]) => `<tr class="${Number.isFinite(s) && s < 1 ? 'slower' : ''}" data-row="${n}" data-time="${m.median_s}" data-speedup="${s}"><th scope="row">${n}</th><td><strong>${x(s)}</strong></td><td>${x(ps)}</td><td>${shape}</td><td>${seconds(m.median_s)}${m.min_s !== undefined ? ` <small>(${seconds(m.min_s)}–${seconds(m.max_s)})</small>` : ''}</td><td>${seconds(p)}</td></tr>`).join('')
