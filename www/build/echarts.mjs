@@ -6,7 +6,7 @@
 import * as echarts from 'echarts/core';
 import { BarChart, CustomChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import {
-  GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, VisualMapContinuousComponent,
+  GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, VisualMapContinuousComponent,
 } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 // The toolbox with its PNG button only: ECharts' ToolboxComponent also installs magic type,
@@ -24,7 +24,8 @@ function ToolboxSaveAsImage(registers) {
 
 echarts.use([
   BarChart, CustomChart, HeatmapChart, LineChart, ScatterChart,
-  GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, VisualMapContinuousComponent,
+  // TitleComponent: exports (www/charts.js exportOption) draw the chart's title.
+  GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, VisualMapContinuousComponent,
   ToolboxSaveAsImage, CanvasRenderer, SVGRenderer,
 ]);
 

@@ -3,14 +3,17 @@
 import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
 import { Prec } from '@codemirror/state';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
-import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { bracketMatching, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { classHighlighter } from '@lezer/highlight';
 import { javascriptLanguage } from '@codemirror/lang-javascript';
 
 // What the editor needs, not CodeMirror's basicSetup (search, autocompletion, folding and
-// linting would double the bundle).
+// linting would double the bundle). Tokens get stable classes (tok-keyword, ...) that
+// function-cell.css colours for the light and the dark theme: CodeMirror's default colours are
+// for a light background only.
 const setup = [
   lineNumbers(), highlightActiveLineGutter(), history(), drawSelection(), indentOnInput(),
-  syntaxHighlighting(defaultHighlightStyle, { fallback: true }), bracketMatching(), highlightActiveLine(),
+  syntaxHighlighting(classHighlighter), bracketMatching(), highlightActiveLine(),
   keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
 ];
 
@@ -29,6 +32,8 @@ export function createEditor(parent, doc, { onChange, label } = {}) {
       EditorView.contentAttributes.of({ 'aria-label': label ?? 'code' }),
     ],
   });
+  // Long lines scroll sideways on a phone: the scroller takes focus, so keys can scroll it.
+  view.scrollDOM.tabIndex = 0;
   return {
     view,
     get: () => view.state.doc.toString(),

@@ -85,7 +85,7 @@ export function functionCell({ info }) {
   const state = { fn: preset.js, items: preset.items, python: preset.python };
   let editor = null;
   const editorBox = el('div', { class: 'fn-editor', 'data-editor': '' }, el('pre', { class: 'code-loading' }, state.fn));
-  const python = el('pre', { class: 'fn-python', 'aria-label': 'the Python original' }, state.python);
+  const python = el('pre', { class: 'fn-python', 'aria-label': 'the Python original', tabindex: '0' }, state.python);
   const pythonBox = el('div', { class: 'fn-python-box' }, el('div', { class: 'fn-label' }, 'The Python original'), python);
   const itemsInput = el('textarea', { class: 'fn-items', name: 'items', rows: 1, spellcheck: 'false', 'aria-label': 'items: an expression of the index, or a JSON array' });
   itemsInput.value = state.items;
