@@ -39,7 +39,7 @@ export async function open(browser, url, viewport = { width: 1280, height: 900 }
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  await page.goto(url, { waitUntil: 'load' });
+  await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
   await page.waitForFunction(() => document.querySelector('#mode')?.dataset.threaded !== undefined, null, { timeout: 60_000 });
   return page;
 }

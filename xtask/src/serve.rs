@@ -13,9 +13,6 @@ use crate::err;
 use crate::headers::{self, Rule};
 use crate::util::Result;
 
-// Browsers keep up to six connections per host open, and a worker waits on each idle one.
-const WORKERS_PER_PORT: usize = 4;
-
 /// A running server on one port.
 pub struct Running {
     server: Arc<Server>,
@@ -71,18 +68,20 @@ pub fn start(root: &Path, port: u16, isolated: bool) -> Result<Running> {
     } else {
         Vec::new()
     });
-    let threads = (0..WORKERS_PER_PORT)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let root = root.clone();
-            let rules = Arc::clone(&rules);
-            std::thread::spawn(move || {
-                while let Ok(req) = server.recv() {
-                    handle(&root, isolated.then_some(rules.as_slice()), req);
-                }
-            })
+    // One thread per request: a response that blocks on a slow or stalled client (a big
+    // bundle to a browser that a test is closing) must not hold up the requests behind it.
+    let dispatcher = {
+        let server = Arc::clone(&server);
+        std::thread::spawn(move || {
+            while let Ok(req) = server.recv() {
+                let (root, rules) = (root.clone(), Arc::clone(&rules));
+                std::thread::spawn(move || {
+                    handle(&root, isolated.then_some(rules.as_slice()), req)
+                });
+            }
         })
-        .collect();
+    };
+    let threads = vec![dispatcher];
     Ok(Running {
         server,
         threads,
