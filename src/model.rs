@@ -230,7 +230,10 @@ impl<'a> Model<'a> {
         } else {
             0.0
         };
-        let startup = self.costs.run_overhead_s(k)
+        // The pool has nearly always gone idle since the last run, so a run pays for waking
+        // parked workers, measured at run lengths like this one's.
+        let per_worker_s = slow * work / k.min(chunks) as f64;
+        let startup = self.costs.parked_overhead_s(k.min(chunks), per_worker_s)
             + match self.start {
                 Start::Cold => k as f64 * self.costs.startup_per_worker_s.value,
                 Start::Warm => 0.0,

@@ -112,7 +112,7 @@ impl Report {
             sampled_items: profile.sampled_items,
             cores: costs.cores,
             threads: costs.threads,
-            costs: vec![
+            costs: [
                 ("run start and join".into(), costs.run_fixed_s),
                 ("wake per worker".into(), costs.wake_per_worker_s),
                 (
@@ -135,7 +135,17 @@ impl Report {
                         source: costs.fresh_memory_s_per_byte.source,
                     },
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(costs.parked_runs.iter().map(|run| {
+                let work = if run.length_s > 0.0 {
+                    format!("{} of work each", crate::units::seconds(run.length_s))
+                } else {
+                    "no work".to_string()
+                };
+                (format!("run on parked workers, {work}"), run.overhead)
+            }))
+            .collect(),
             predicted_serial_s: plan.predicted_serial_s,
             predicted_time_s: plan.predicted_time_s,
             predicted_speedup: plan.predicted_speedup,
