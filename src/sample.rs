@@ -74,20 +74,34 @@ impl Profile {
         self.mean_s * self.items as f64
     }
 
-    /// Ratio of the costliest stratum to the cheapest: how strongly cost depends on the index.
+    /// Ratio of the costliest stratum to the cheapest, each as its neighbours agree: how
+    /// strongly cost depends on the index. One odd stratum alone is noise, not a trend.
     pub fn index_skew(&self) -> f64 {
-        let max = self.stratum_means_s.iter().cloned().fold(0.0, f64::max);
-        let min = self
-            .stratum_means_s
-            .iter()
-            .cloned()
-            .fold(f64::INFINITY, f64::min);
+        let means = agreed(&self.stratum_means_s);
+        let max = means.iter().cloned().fold(0.0, f64::max);
+        let min = means.iter().cloned().fold(f64::INFINITY, f64::min);
         if min > 0.0 {
             max / min
         } else {
             1.0
         }
     }
+}
+
+/// Each stratum's mean as far as its neighbours agree: the median of it and the strata on
+/// either side (at the ends, of the nearest three). A step or a trend over the index survives;
+/// a single stratum that stands out does not.
+pub fn agreed(means: &[f64]) -> Vec<f64> {
+    if means.len() < 3 {
+        return means.to_vec();
+    }
+    let last = means.len() - 1;
+    (0..means.len())
+        .map(|s| {
+            let centre = s.clamp(1, last - 1);
+            stats::median(&means[centre - 1..=centre + 1])
+        })
+        .collect()
 }
 
 /// What the sampler may spend.
@@ -233,9 +247,9 @@ pub(crate) fn sample(
         }
     }
 
-    if batch_len >= LONG_BATCH {
-        sampled += retime_slow_batches(batches, &mut per_stratum, &positions)?;
-    }
+    // Any batch may have been preempted or run before the JIT's optimized tier; short batches
+    // of truly costly items read as slow again and keep their reading.
+    sampled += retime_slow_batches(batches, &mut per_stratum, &positions)?;
 
     let stratum_means_s: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
     let mean_s = stats::mean(&stratum_means_s);
@@ -247,7 +261,9 @@ pub(crate) fn sample(
     } else {
         batch_sd * (batch_len as f64).sqrt()
     };
-    let between_var = stats::std_dev(&stratum_means_s).powi(2);
+    // Only spread that neighbouring strata agree on is the workload's: one stratum that read
+    // slow on both timings was most likely preempted twice (docs/decisions.md: agreement).
+    let between_var = stats::std_dev(&agreed(&stratum_means_s)).powi(2);
     let cv = if mean_s > 0.0 {
         (within_sd_s.powi(2) + between_var).sqrt() / mean_s
     } else {
@@ -428,6 +444,20 @@ mod tests {
         per_stratum[5][0] = 5e-6;
         let positions = (0..16).map(|s| vec![(s * 62_500, 100)]).collect();
         (per_stratum, positions)
+    }
+
+    #[test]
+    fn one_odd_stratum_is_not_a_trend_but_a_step_is() {
+        let mut spike = vec![1.0; 16];
+        spike[5] = 17.7;
+        assert!(agreed(&spike).iter().all(|&m| m == 1.0));
+        spike[15] = 9.0;
+        assert!(agreed(&spike).iter().all(|&m| m == 1.0));
+        let step: Vec<f64> = (0..16).map(|s| if s < 8 { 1.0 } else { 5.0 }).collect();
+        assert_eq!(agreed(&step), step);
+        let trend: Vec<f64> = (1..=16).map(f64::from).collect();
+        let smoothed = agreed(&trend);
+        assert_eq!((smoothed[0], smoothed[15]), (2.0, 15.0));
     }
 
     #[test]
