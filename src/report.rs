@@ -46,6 +46,9 @@ pub struct Report {
     pub contention_source: Source,
     pub cpu_fraction: f64,
     pub cpu_fraction_source: Source,
+    pub oversubscribed_gain: f64,
+    pub oversubscribed_gain_source: Source,
+    pub oversubscribed_workers: usize,
     pub bytes_in: f64,
     pub bytes_out: f64,
     pub sampled_items: usize,
@@ -107,6 +110,9 @@ impl Report {
             contention_source: profile.contention_source,
             cpu_fraction: profile.cpu_fraction,
             cpu_fraction_source: profile.cpu_fraction_source,
+            oversubscribed_gain: profile.oversubscribed_gain,
+            oversubscribed_gain_source: profile.oversubscribed_gain_source,
+            oversubscribed_workers: profile.oversubscribed_workers,
             bytes_in: profile.bytes_in,
             bytes_out: profile.bytes_out,
             sampled_items: profile.sampled_items,
@@ -237,6 +243,14 @@ impl Report {
                         "CPU share",
                         percent(self.cpu_fraction),
                         self.cpu_fraction_source,
+                    ),
+                    sourced(
+                        &format!(
+                            "throughput, {} workers over one per core",
+                            self.oversubscribed_workers
+                        ),
+                        format!("{:.2}x", self.oversubscribed_gain),
+                        self.oversubscribed_gain_source,
                     ),
                     row(
                         "bytes in / out",

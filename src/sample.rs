@@ -57,6 +57,15 @@ pub struct Profile {
     /// Share of an item's time that needs a CPU (the rest waits). 1 means CPU-bound.
     pub cpu_fraction: f64,
     pub cpu_fraction_source: Source,
+    /// Items per second on `oversubscribed_workers` workers (more than cores) over items per
+    /// second on one worker per core; 1 means no gain, above 1 means items wait for something
+    /// other than a CPU often enough that extra workers fill the gaps.
+    #[serde(default = "no_gain")]
+    pub oversubscribed_gain: f64,
+    #[serde(default = "assumed")]
+    pub oversubscribed_gain_source: Source,
+    #[serde(default)]
+    pub oversubscribed_workers: usize,
     pub bytes_in: f64,
     pub bytes_out: f64,
     /// Bytes one result takes in the result vector (its in-memory size).
@@ -66,6 +75,14 @@ pub struct Profile {
     pub transfer: Option<TransferProfile>,
     pub warmup_items: usize,
     pub sampling_time_s: f64,
+}
+
+fn no_gain() -> f64 {
+    1.0
+}
+
+fn assumed() -> Source {
+    Source::Assumed
 }
 
 impl Profile {
@@ -294,6 +311,9 @@ pub(crate) fn sample(
         contention_source,
         cpu_fraction,
         cpu_fraction_source,
+        oversubscribed_gain: side_by_side.oversubscribed_gain.0,
+        oversubscribed_gain_source: side_by_side.oversubscribed_gain.1,
+        oversubscribed_workers: side_by_side.oversubscribed_workers,
         bytes_in: item_bytes as f64,
         bytes_out: result_bytes as f64,
         result_slot_bytes: result_bytes,

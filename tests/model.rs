@@ -9,6 +9,9 @@ use amorsize::{Start, Transfer};
 
 fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {
     Profile {
+        oversubscribed_gain: 1.0,
+        oversubscribed_gain_source: amorsize::provenance::Source::Assumed,
+        oversubscribed_workers: 0,
         items,
         sampled_items: 64,
         batches: 64,
