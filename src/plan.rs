@@ -270,7 +270,12 @@ pub fn choose(
         } else {
             usize::MAX
         },
-        predicted_speedup: serial.time_s / chosen.time_s,
+        // Serial against serial is 1, even when the sample read too fast for the clock (0 / 0).
+        predicted_speedup: if parallel {
+            serial.time_s / chosen.time_s
+        } else {
+            1.0
+        },
         speedup_interval: speedup_interval(serial.time_s, &chosen),
         predicted_time_s: chosen.time_s,
         predicted_serial_s: serial.time_s,

@@ -124,7 +124,7 @@ fn wait_for_all(arrived: &AtomicUsize, workers: usize) {
     while arrived.load(Ordering::Acquire) < workers {
         std::hint::spin_loop();
         spins += 1;
-        if spins % SPINS_PER_CLOCK_READ == 0 && clock::now() > deadline {
+        if spins.is_multiple_of(SPINS_PER_CLOCK_READ) && clock::now() > deadline {
             break;
         }
     }
@@ -155,8 +155,20 @@ pub(crate) fn schedule(
     let barrier = workers > 1 && workers <= spec.pool.cores();
     let arrived = AtomicUsize::new(0);
     let starts: Vec<Mutex<f64>> = (0..workers).map(|_| Mutex::new(0.0)).collect();
+    // Twice as many tasks as workers wake twice as many parked threads; the first k to start
+    // are the workers and the rest return at once, so the run waits for the fastest wakers.
+    let spawned = if barrier {
+        (2 * workers).min(spec.pool.threads())
+    } else {
+        workers
+    };
+    let slots = AtomicUsize::new(0);
 
-    let task = |worker: usize| {
+    let task = |_: usize| {
+        let worker = slots.fetch_add(1, Ordering::AcqRel);
+        if worker >= workers {
+            return;
+        }
         *starts[worker].lock().unwrap() = clock::now() - started_at;
         if barrier {
             wait_for_all(&arrived, workers);
@@ -200,7 +212,7 @@ pub(crate) fn schedule(
     };
 
     match spec.start {
-        Start::Warm => spec.pool.run(workers, &task),
+        Start::Warm => spec.pool.run(spawned, &task),
         Start::Cold => spec.pool.run_cold(workers, &task)?,
     }
     if let Some(error) = failure.into_inner().unwrap() {

@@ -176,8 +176,14 @@ pub(super) fn probe_side_by_side(
     };
     // Items per second with twice the workers against one per core: above 1 when items wait
     // (for I/O, page faults, an allocator's lock) and another worker can use the core meanwhile.
+    // The per-core side is the slowest worker's least time over the repeats, or the run's wall
+    // if that was less: noise only adds time, so a disturbed per-core run cannot fake a gain.
+    let slowest_side_by_side = side_by_side.iter().cloned().fold(0.0, f64::max);
     let oversubscribed_gain = if waits_probed && wall > 0.0 && wall_per_core.is_finite() {
-        let per_core = cores as f64 / wall_per_core.max(alone_sum / cores as f64);
+        let per_core = cores as f64
+            / wall_per_core
+                .min(slowest_side_by_side)
+                .max(alone_sum / cores as f64);
         let gain = (regions as f64 / wall) / per_core;
         (
             gain.clamp(0.0, regions as f64 / cores as f64),
