@@ -109,10 +109,11 @@ pub(crate) struct Timeline {
     pub latest_start_s: f64,
 }
 
-/// Workers wait at most this long at the start barrier for the others. A pool thread busy
-/// with another run would otherwise hold this one forever; past it, the run goes on with the
-/// workers that came.
-const START_WAIT_S: f64 = 0.005;
+/// Workers wait at most this long at the start barrier for the others; past it, the run goes
+/// on with the workers that came, and the late one joins when it wakes. A thread that is not
+/// running within it is waiting for a core (under outside load, 3-7 ms in the browser), and
+/// idling the others meanwhile only adds to the run.
+const START_WAIT_S: f64 = 0.001;
 /// Spins between clock reads at the barrier: the browser's clock is a call into JavaScript.
 const SPINS_PER_CLOCK_READ: u32 = 64;
 
