@@ -409,7 +409,15 @@ pub fn bench_small_job(
     } else {
         (Shape::Serial, serial.median_s)
     };
-    let measured_speedup = serial.median_s / recommended.median_s;
+    // Serial against itself is 1, even for a job shorter than the clock's tick (0 / 0).
+    let (measured_speedup, recommended_vs_serial) = if plan.is_serial() {
+        (1.0, 1.0)
+    } else {
+        (
+            serial.median_s / recommended.median_s,
+            recommended.median_s / serial.median_s,
+        )
+    };
     Ok(SmallRow {
         workload: job.info().name.clone(),
         cost_us,
@@ -419,7 +427,7 @@ pub fn bench_small_job(
         best: TimedShape::new(best_shape, n, best_s),
         predicted_speedup: plan.predicted_speedup,
         measured_speedup,
-        recommended_vs_serial: recommended.median_s / serial.median_s,
+        recommended_vs_serial,
         regret: (recommended.median_s / best_s).max(1.0),
         prediction_error: (plan.predicted_speedup - measured_speedup).abs() / measured_speedup,
         outliers,
