@@ -125,7 +125,7 @@ pub(super) fn probe_side_by_side(
     let mut alone = vec![if long_items { stretch_s } else { f64::INFINITY }; cores];
     let mut side_by_side = vec![f64::INFINITY; cores];
     let mut wall = f64::INFINITY;
-    let mut wall_per_core = f64::INFINITY;
+    let mut busy_wall = f64::INFINITY;
     for _ in 0..PROBE_REPEATS {
         if !long_items {
             for (best, &start) in alone.iter_mut().zip(&starts[..cores]) {
@@ -134,17 +134,16 @@ pub(super) fn probe_side_by_side(
         }
         // One stretch per core; it also wakes the pool threads the oversubscribed run needs,
         // which a pool hands work to lazily.
-        let (times, per_core_busy) = run_regions(batches, &starts[..cores], len, pool)?;
+        let (times, _) = run_regions(batches, &starts[..cores], len, pool)?;
         for (best, t) in side_by_side.iter_mut().zip(times) {
             *best = best.min(t);
         }
         if waits_probed {
-            // Each less the time to start and join that many workers with nothing to do.
-            let per_core_idle = run_regions(batches, &starts[..cores], 0, pool)?.1;
-            wall_per_core = wall_per_core.min((per_core_busy - per_core_idle).max(0.0));
+            // Less the time to start and join that many workers with nothing to do.
             let idle = run_regions(batches, &starts, 0, pool)?.1;
             let busy = run_regions(batches, &starts, len, pool)?.1;
             wall = wall.min((busy - idle).max(0.0));
+            busy_wall = busy_wall.min(busy);
         }
         if long_items {
             break;
@@ -176,15 +175,14 @@ pub(super) fn probe_side_by_side(
     };
     // Items per second with twice the workers against one per core: above 1 when items wait
     // (for I/O, page faults, an allocator's lock) and another worker can use the core meanwhile.
-    // The per-core side is the slowest worker's least time over the repeats, or the run's wall
-    // if that was less: noise only adds time, so a disturbed per-core run cannot fake a gain.
-    let slowest_side_by_side = side_by_side.iter().cloned().fold(0.0, f64::max);
-    let oversubscribed_gain = if waits_probed && wall > 0.0 && wall_per_core.is_finite() {
-        let per_core = cores as f64
-            / wall_per_core
-                .min(slowest_side_by_side)
-                .max(alone_sum / cores as f64);
-        let gain = (regions as f64 / wall) / per_core;
+    // Both sides come from the robust readings: the least alone time and the contention for
+    // one per core, and the least whole oversubscribed run, start and join included. A
+    // per-core run or an idle run that met outside load cannot fake a gain: the browser's
+    // mandelbrot read 2x that way and was put on 4 workers at a predicted 3.9x.
+    let oversubscribed_gain = if waits_probed && busy_wall.is_finite() && busy_wall > 0.0 {
+        let per_stretch = alone_sum / cores as f64;
+        let per_core_throughput = cores as f64 / (per_stretch * contention.0);
+        let gain = (regions as f64 / busy_wall) / per_core_throughput;
         (
             gain.clamp(0.0, regions as f64 / cores as f64),
             Source::Measured,
