@@ -8,7 +8,7 @@ use crate::executor::{self, Execution};
 use crate::options::{Options, Start, Transfer};
 use crate::plan::{self, Plan};
 use crate::pool;
-use crate::runtime::schedule::RunSpec;
+use crate::runtime::schedule::RunSettings;
 use crate::sample::{Profile, SampleLimits};
 use crate::shape::Shape;
 use crate::sweep::{SweepOptions, SweepResult};
@@ -33,12 +33,12 @@ fn decide<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     items: &[T],
     f: &F,
     options: &Options,
-    measure: impl FnOnce(sample::Kept<R>, &mut Profile) -> Result<()>,
+    measure: impl FnOnce(sample::SampledResults<R>, &mut Profile) -> Result<()>,
 ) -> Result<Plan> {
     let total = Stopwatch::start();
     let batches = sample::TypedBatches::new(items, f);
     let (mut profile, costs, calibrated_now) = calibrate_and_sample(&batches, options)?;
-    measure(batches.into_kept(), &mut profile)?;
+    measure(batches.into_sampled_results(), &mut profile)?;
     Ok(plan_for(profile, costs, calibrated_now, options, total))
 }
 
@@ -134,8 +134,8 @@ where
     })
 }
 
-fn spec(options: &Options) -> RunSpec<'_> {
-    RunSpec {
+fn spec(options: &Options) -> RunSettings<'_> {
+    RunSettings {
         pool: pool::current(),
         start: options.start,
         timeline: options.timeline,
@@ -210,8 +210,8 @@ where
     }
 }
 
-fn bare_spec(cancel: Option<&CancelToken>) -> RunSpec<'_> {
-    RunSpec {
+fn bare_spec(cancel: Option<&CancelToken>) -> RunSettings<'_> {
+    RunSettings {
         pool: pool::current(),
         start: Start::Warm,
         timeline: false,

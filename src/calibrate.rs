@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::options::Start;
 use crate::pool::WorkerPool;
 use crate::provenance::Source;
-use crate::runtime::schedule::{schedule, RunSpec};
+use crate::runtime::schedule::{schedule, RunSettings};
 use crate::shape::Parallel;
 use crate::stats;
 use serde::{Deserialize, Serialize};
@@ -18,12 +18,12 @@ use std::sync::OnceLock;
 
 /// A cost in seconds, and whether it was measured here.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Figure {
+pub struct Cost {
     pub value: f64,
     pub source: Source,
 }
 
-impl Figure {
+impl Cost {
     pub fn measured(value: f64) -> Self {
         Self {
             value: value.max(0.0),
@@ -45,22 +45,22 @@ pub struct Costs {
     pub cores: usize,
     pub threads: usize,
     /// Starting and joining one parallel run, whatever its worker count.
-    pub run_fixed_s: Figure,
+    pub run_fixed_s: Cost,
     /// Added per worker in a run: waking it and waiting for it to finish.
-    pub wake_per_worker_s: Figure,
+    pub wake_per_worker_s: Cost,
     /// Handing out one chunk when one worker takes them all.
-    pub dispatch_solo_s: Figure,
+    pub dispatch_solo_s: Cost,
     /// Handing out one chunk when several workers contend for the shared counter.
-    pub dispatch_shared_s: Figure,
+    pub dispatch_shared_s: Cost,
     /// Starting one worker thread, paid by cold runs only.
-    pub startup_per_worker_s: Figure,
+    pub startup_per_worker_s: Cost,
     /// Fixed cost of one copied message (encode and decode of an empty chunk).
-    pub message_s: Figure,
+    pub message_s: Cost,
     /// Writing freshly allocated memory, per byte: what the first run into a large result
     /// vector pays in page faults (natively) or memory growth (wasm).
-    pub fresh_memory_s_per_byte: Figure,
+    pub fresh_memory_s_per_byte: Cost,
     /// How much slower that is with one writer per core than with one alone.
-    pub fresh_memory_contention: Figure,
+    pub fresh_memory_contention: Cost,
     pub clock_resolution_s: f64,
     /// What one run on `cores` parked workers costs beyond its work, measured at several
     /// per-worker lengths, shortest first: waking threads that went to sleep between runs, the
@@ -75,7 +75,7 @@ pub struct Costs {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunCost {
     pub length_s: f64,
-    pub overhead: Figure,
+    pub overhead: Cost,
 }
 
 impl Costs {
@@ -124,7 +124,7 @@ const ASSUMED_STARTUP_S: f64 = 100e-6;
 /// Median time of `repeats` no-op runs of `n` chunks of one item on `workers` workers.
 fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Result<f64> {
     let cancel = CancelToken::new();
-    let spec = RunSpec {
+    let settings = RunSettings {
         pool,
         start,
         timeline: false,
@@ -139,7 +139,7 @@ fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Re
                 workers,
                 chunk_size: 1,
             },
-            spec,
+            settings,
             watch.started_at(),
             &|_, range| {
                 std::hint::black_box(range);
@@ -206,12 +206,12 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
     Costs {
         cores,
         threads,
-        run_fixed_s: Figure::measured(run_fixed),
-        wake_per_worker_s: Figure::measured(wake),
-        dispatch_solo_s: Figure::measured(solo),
-        dispatch_shared_s: Figure::measured(shared),
+        run_fixed_s: Cost::measured(run_fixed),
+        wake_per_worker_s: Cost::measured(wake),
+        dispatch_solo_s: Cost::measured(solo),
+        dispatch_shared_s: Cost::measured(shared),
         startup_per_worker_s: startup,
-        message_s: Figure::measured(message),
+        message_s: Cost::measured(message),
         fresh_memory_s_per_byte: fresh.0,
         fresh_memory_contention: fresh.1,
         clock_resolution_s: clock::resolution(),
@@ -239,7 +239,7 @@ fn spin_for(seconds: f64) {
 /// Wall time beyond `length_s` of a run on `workers` workers, each spinning for `length_s`,
 /// started after the pool has gone idle: the lower quartile of `PARKED_REPEATS`.
 fn parked_run(pool: &dyn WorkerPool, workers: usize, length_s: f64) -> Result<f64> {
-    let spec = RunSpec {
+    let settings = RunSettings {
         pool,
         start: Start::Warm,
         timeline: false,
@@ -253,7 +253,7 @@ fn parked_run(pool: &dyn WorkerPool, workers: usize, length_s: f64) -> Result<f6
     for _ in 0..PARKED_REPEATS {
         spin_for(PARK_S);
         let watch = Stopwatch::start();
-        schedule(workers, shape, spec, watch.started_at(), &|_, _| {
+        schedule(workers, shape, settings, watch.started_at(), &|_, _| {
             spin_for(length_s);
             Ok(())
         })?;
@@ -278,23 +278,23 @@ fn measure_parked_runs(pool: &dyn WorkerPool) -> Vec<RunCost> {
                 .ok()
                 .map(|overhead| RunCost {
                     length_s,
-                    overhead: Figure::measured(overhead),
+                    overhead: Cost::measured(overhead),
                 })
         })
         .collect()
 }
 
-fn measure_startup(pool: &dyn WorkerPool) -> Figure {
+fn measure_startup(pool: &dyn WorkerPool) -> Cost {
     let counts = [1usize, 2, 4];
     let mut points = Vec::new();
     for k in counts {
         match noop_run(pool, k, k, Start::Cold) {
             Ok(t) => points.push((k as f64, t)),
-            Err(_) => return Figure::assumed(ASSUMED_STARTUP_S),
+            Err(_) => return Cost::assumed(ASSUMED_STARTUP_S),
         }
     }
     let (_, slope) = stats::fit_line(&points);
-    Figure::measured(slope)
+    Cost::measured(slope)
 }
 
 /// Bytes written per fresh-memory probe: about a millisecond of page faults.
@@ -328,7 +328,7 @@ fn touch_fresh_buffer() -> f64 {
 const FRESH_ROUNDS: usize = 5;
 
 /// Fresh-memory cost per byte alone, and its slowdown with one writer per core.
-fn measure_fresh_memory(pool: &dyn WorkerPool) -> (Figure, Figure) {
+fn measure_fresh_memory(pool: &dyn WorkerPool) -> (Cost, Cost) {
     let cores = pool.cores().min(pool.threads());
     // The typical writer alone against the least-contended round of one writer per core: the
     // probe's writers fault in lockstep, real maps do not (docs/decisions.md: fresh memory).
@@ -353,14 +353,11 @@ fn measure_fresh_memory(pool: &dyn WorkerPool) -> (Figure, Figure) {
     let readable = alone >= FRESH_MIN_TICKS * clock::resolution();
     let contention = if cores > 1 && readable {
         // Page faults serialized in the kernel are the worst case: every writer waits for all.
-        Figure::measured((together / alone).clamp(1.0, cores as f64))
+        Cost::measured((together / alone).clamp(1.0, cores as f64))
     } else {
-        Figure::assumed(1.0)
+        Cost::assumed(1.0)
     };
-    (
-        Figure::measured(alone / FRESH_PROBE_BYTES as f64),
-        contention,
-    )
+    (Cost::measured(alone / FRESH_PROBE_BYTES as f64), contention)
 }
 
 static COSTS: OnceLock<Costs> = OnceLock::new();
@@ -424,12 +421,12 @@ mod tests {
     #[test]
     fn parked_overhead_interpolates_between_run_lengths() {
         let mut costs = measure(&InlinePool);
-        costs.run_fixed_s = Figure::measured(1e-6);
-        costs.wake_per_worker_s = Figure::measured(0.0);
+        costs.run_fixed_s = Cost::measured(1e-6);
+        costs.wake_per_worker_s = Cost::measured(0.0);
         costs.parked_runs = [(0.0, 100e-6), (1e-3, 300e-6)]
             .map(|(length_s, o)| RunCost {
                 length_s,
-                overhead: Figure::measured(o),
+                overhead: Cost::measured(o),
             })
             .to_vec();
         assert!((costs.parked_overhead_s(2, 0.5e-3) - 200e-6).abs() < 1e-12);
@@ -441,8 +438,8 @@ mod tests {
     #[test]
     fn dispatch_depends_on_whether_workers_share_the_counter() {
         let mut costs = measure(&InlinePool);
-        costs.dispatch_solo_s = Figure::measured(1e-7);
-        costs.dispatch_shared_s = Figure::measured(5e-7);
+        costs.dispatch_solo_s = Cost::measured(1e-7);
+        costs.dispatch_shared_s = Cost::measured(5e-7);
         assert_eq!(costs.dispatch_s(1), 1e-7);
         assert_eq!(costs.dispatch_s(3), 5e-7);
     }

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::options::Transfer;
 use crate::pool::WorkerPool;
 use crate::runtime::copy::{schedule_copied, CopyMap};
-use crate::runtime::schedule::{schedule, RunSpec};
+use crate::runtime::schedule::{schedule, RunSettings};
 use crate::runtime::slots::{ChunkMap, Results};
 use crate::shape::Shape;
 use serde::de::DeserializeOwned;
@@ -83,7 +83,7 @@ pub(crate) fn execute<T, R>(
     items: &[T],
     f: &(impl Fn(&T) -> R + Sync),
     shape: Shape,
-    spec: RunSpec<'_>,
+    settings: RunSettings<'_>,
     transfer: Transfer,
 ) -> Result<Execution<R>>
 where
@@ -93,10 +93,10 @@ where
     let mut results = Results::new(items.len());
     let map = results.map(items, f);
     let transferred = match transfer {
-        Transfer::Shared => Transferred::Shared(&map),
-        Transfer::Copy => Transferred::Copied(&map),
+        Transfer::Shared => TransferMap::Shared(&map),
+        Transfer::Copy => TransferMap::Copied(&map),
     };
-    let run = run(transferred, shape, spec)?;
+    let run = run(transferred, shape, settings)?;
     // SAFETY: the run succeeded, so every index in 0..n was written exactly once.
     Ok(Execution::new(unsafe { results.assume_filled() }, run))
 }
@@ -106,10 +106,10 @@ pub(crate) fn execute_shared<T: Sync, R: Send>(
     items: &[T],
     f: &(impl Fn(&T) -> R + Sync),
     shape: Shape,
-    spec: RunSpec<'_>,
+    settings: RunSettings<'_>,
 ) -> Result<Execution<R>> {
     let mut results = Results::new(items.len());
-    let run = run(Transferred::Shared(&results.map(items, f)), shape, spec)?;
+    let run = run(TransferMap::Shared(&results.map(items, f)), shape, settings)?;
     // SAFETY: the run succeeded, so every index in 0..n was written exactly once.
     Ok(Execution::new(unsafe { results.assume_filled() }, run))
 }
@@ -142,32 +142,37 @@ fn run_serial(map: &dyn ChunkMap, cancel: Option<&CancelToken>) -> Result<RunSum
 
 /// A map as a run moves its data: shared memory, or copies both ways.
 #[derive(Clone, Copy)]
-pub(crate) enum Transferred<'a> {
+pub(crate) enum TransferMap<'a> {
     Shared(&'a dyn ChunkMap),
     Copied(&'a dyn CopyMap),
 }
 
 /// Runs `shape`. Serial runs on the calling thread, with nothing shared or copied.
-pub(crate) fn run(map: Transferred<'_>, shape: Shape, spec: RunSpec<'_>) -> Result<RunSummary> {
+pub(crate) fn run(
+    map: TransferMap<'_>,
+    shape: Shape,
+    settings: RunSettings<'_>,
+) -> Result<RunSummary> {
     let items: &dyn ChunkMap = match map {
-        Transferred::Shared(map) => map,
-        Transferred::Copied(map) => map,
+        TransferMap::Shared(map) => map,
+        TransferMap::Copied(map) => map,
     };
     let n = items.len();
-    validate(n, shape, spec.pool)?;
+    validate(n, shape, settings.pool)?;
     let Shape::Parallel(parallel) = shape else {
-        return run_serial(items, spec.cancel);
+        return run_serial(items, settings.cancel);
     };
     let started_at = clock::now();
     let (timeline, transfer) = match map {
-        Transferred::Shared(map) => {
+        TransferMap::Shared(map) => {
             // SAFETY: the schedule hands every index to exactly one chunk.
-            let body = |_worker: usize, range: Range<usize>| unsafe { map.map(range, spec.cancel) };
-            let timeline = schedule(n, parallel, spec, started_at, &body)?;
+            let body =
+                |_worker: usize, range: Range<usize>| unsafe { map.map(range, settings.cancel) };
+            let timeline = schedule(n, parallel, settings, started_at, &body)?;
             (timeline, Transfer::Shared)
         }
-        Transferred::Copied(map) => (
-            schedule_copied(map, parallel, spec, started_at)?,
+        TransferMap::Copied(map) => (
+            schedule_copied(map, parallel, settings, started_at)?,
             Transfer::Copy,
         ),
     };

@@ -1,7 +1,7 @@
 //! The diagnostic report: what was measured, what was decided, where the time goes, and what to
 //! do about it. Everything in it comes from measured figures or is marked as assumed.
 
-use crate::calibrate::Figure;
+use crate::calibrate::Cost;
 use crate::explain::{self, Bottleneck};
 use crate::model::Breakdown;
 use crate::plan::{Plan, Warning};
@@ -55,7 +55,7 @@ pub struct Report {
     pub cores: usize,
     pub threads: usize,
     /// (name, seconds, source) for each platform cost.
-    pub costs: Vec<(String, Figure)>,
+    pub costs: Vec<(String, Cost)>,
     pub predicted_serial_s: f64,
     pub predicted_time_s: f64,
     pub predicted_speedup: f64,
@@ -136,7 +136,7 @@ impl Report {
                 ("copied message".into(), costs.message_s),
                 (
                     "fresh memory per MiB".into(),
-                    Figure {
+                    Cost {
                         value: costs.fresh_memory_s_per_byte.value * (1 << 20) as f64,
                         source: costs.fresh_memory_s_per_byte.source,
                     },

@@ -7,7 +7,7 @@
 mod batches;
 mod probe;
 
-pub(crate) use batches::{Batches, Kept, TypedBatches};
+pub(crate) use batches::{Batches, SampledResults, TypedBatches};
 use probe::{probe_side_by_side, PROBE_MIN_S};
 
 use crate::clock::{self, Stopwatch};
@@ -422,7 +422,7 @@ fn relative_error(per_stratum: &[Vec<f64>]) -> f64 {
 /// (and with the same encoded types, so that the encoders are compiled once).
 pub(crate) fn measure_transfer<T, R>(
     items: &[T],
-    kept: Kept<R>,
+    kept: SampledResults<R>,
     profile: &mut Profile,
 ) -> Result<()>
 where

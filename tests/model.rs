@@ -1,6 +1,6 @@
 //! The model and planner on synthetic profiles, where the right answer is known.
 
-use amorsize::calibrate::{Costs, Figure};
+use amorsize::calibrate::{Cost, Costs};
 use amorsize::model::Model;
 use amorsize::plan::{choose, Strategy};
 use amorsize::provenance::Source;
@@ -43,14 +43,14 @@ fn costs(cores: usize, dispatch_s: f64) -> Costs {
     Costs {
         cores,
         threads: cores * 4,
-        run_fixed_s: Figure::measured(20e-6),
-        wake_per_worker_s: Figure::measured(5e-6),
-        dispatch_solo_s: Figure::measured(dispatch_s),
-        dispatch_shared_s: Figure::measured(dispatch_s),
-        startup_per_worker_s: Figure::measured(50e-6),
-        message_s: Figure::measured(1e-6),
-        fresh_memory_s_per_byte: Figure::measured(0.3e-9),
-        fresh_memory_contention: Figure::measured(1.5),
+        run_fixed_s: Cost::measured(20e-6),
+        wake_per_worker_s: Cost::measured(5e-6),
+        dispatch_solo_s: Cost::measured(dispatch_s),
+        dispatch_shared_s: Cost::measured(dispatch_s),
+        startup_per_worker_s: Cost::measured(50e-6),
+        message_s: Cost::measured(1e-6),
+        fresh_memory_s_per_byte: Cost::measured(0.3e-9),
+        fresh_memory_contention: Cost::measured(1.5),
         clock_resolution_s: 1e-8,
         parked_runs: Vec::new(),
         calibration_time_s: 0.001,
@@ -74,7 +74,7 @@ fn huge_per_item_cost_uses_every_core() {
 #[test]
 fn tiny_items_with_costly_dispatch_stay_serial() {
     let mut c = costs(4, 2e-6);
-    c.run_fixed_s = Figure::measured(100e-6);
+    c.run_fixed_s = Cost::measured(100e-6);
     let plan = chosen(profile(1000, 1e-9, 0.0), c, Transfer::Shared);
     assert_eq!(plan.strategy, Strategy::Serial);
     assert!(plan.predicted_speedup <= 1.0 + 1e-9);
@@ -113,7 +113,7 @@ fn copy_heavy_items_get_fewer_bigger_chunks() {
         decode_out_s: 2e-6,
     });
     let mut c = costs(4, 0.1e-6);
-    c.message_s = Figure::measured(200e-6);
+    c.message_s = Cost::measured(200e-6);
     let shared = chosen(base, c.clone(), Transfer::Shared);
     let copy = chosen(copied, c, Transfer::Copy);
     assert!(

@@ -3,7 +3,7 @@
 
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
-use crate::runtime::schedule::{schedule, RunSpec, Timeline};
+use crate::runtime::schedule::{schedule, RunSettings, Timeline};
 use crate::runtime::slots::{ChunkMap, Results, SlotMap};
 use crate::shape::Parallel;
 use serde::de::DeserializeOwned;
@@ -88,17 +88,17 @@ type Outbox = Mutex<Vec<Reply>>;
 pub(crate) fn schedule_copied(
     map: &dyn CopyMap,
     shape: Parallel,
-    spec: RunSpec<'_>,
+    settings: RunSettings<'_>,
     started_at: f64,
 ) -> Result<Timeline> {
     let outboxes: Vec<Outbox> = (0..shape.workers).map(|_| Mutex::default()).collect();
     let body = |worker: usize, range: Range<usize>| {
-        let reply = map.map_copied(range.clone(), spec.cancel)?;
+        let reply = map.map_copied(range.clone(), settings.cancel)?;
         outboxes[worker].lock().unwrap().push((range, reply));
         Ok(())
     };
     let n = map.len();
-    let timeline = schedule(n, shape, spec, started_at, &body)?;
+    let timeline = schedule(n, shape, settings, started_at, &body)?;
     for outbox in outboxes {
         for (range, reply) in outbox.into_inner().unwrap() {
             map.receive(range, &reply)?;

@@ -25,7 +25,7 @@ pub struct ChunkTiming {
 
 /// What a run needs besides items and function.
 #[derive(Clone, Copy)]
-pub(crate) struct RunSpec<'a> {
+pub(crate) struct RunSettings<'a> {
     pub pool: &'a dyn WorkerPool,
     pub start: Start,
     pub timeline: bool,
@@ -136,7 +136,7 @@ fn wait_for_all(arrived: &AtomicUsize, workers: usize) {
 pub(crate) fn schedule(
     n: usize,
     shape: Parallel,
-    spec: RunSpec<'_>,
+    settings: RunSettings<'_>,
     started_at: f64,
     body: &(dyn Fn(usize, Range<usize>) -> Result<()> + Sync),
 ) -> Result<Timeline> {
@@ -153,13 +153,13 @@ pub(crate) fn schedule(
     // k workers means k at once: without the barrier, the worker that runs the spawning code
     // takes chunk after chunk while parked threads wake up, and a short run goes at serial speed
     // (docs/decisions.md: start barrier). Past the cores, workers take turns anyway.
-    let barrier = workers > 1 && workers <= spec.pool.cores();
+    let barrier = workers > 1 && workers <= settings.pool.cores();
     let arrived = AtomicUsize::new(0);
     let starts: Vec<Mutex<f64>> = (0..workers).map(|_| Mutex::new(0.0)).collect();
     // Twice as many tasks as workers wake twice as many parked threads; the first k to start
     // are the workers and the rest return at once, so the run waits for the fastest wakers.
     let spawned = if barrier {
-        (2 * workers).min(spec.pool.threads())
+        (2 * workers).min(settings.pool.threads())
     } else {
         workers
     };
@@ -179,7 +179,7 @@ pub(crate) fn schedule(
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            if spec.cancel.is_some_and(|c| c.is_cancelled()) {
+            if settings.cancel.is_some_and(|c| c.is_cancelled()) {
                 stop.store(true, Ordering::Relaxed);
                 failure.lock().unwrap().get_or_insert(Error::Cancelled);
                 break;
@@ -189,13 +189,13 @@ pub(crate) fn schedule(
                 break;
             }
             let end = first.saturating_add(chunk).min(n);
-            let began = if spec.timeline { clock::now() } else { 0.0 };
+            let began = if settings.timeline { clock::now() } else { 0.0 };
             if let Err(error) = body(worker, first..end) {
                 stop.store(true, Ordering::Relaxed);
                 failure.lock().unwrap().get_or_insert(error);
                 break;
             }
-            if spec.timeline {
+            if settings.timeline {
                 if log.len() < per_worker_limit {
                     log.push(ChunkTiming {
                         worker,
@@ -212,9 +212,9 @@ pub(crate) fn schedule(
         *logs[worker].lock().unwrap() = log;
     };
 
-    match spec.start {
-        Start::Warm => spec.pool.run(spawned, &task),
-        Start::Cold => spec.pool.run_cold(workers, &task)?,
+    match settings.start {
+        Start::Warm => settings.pool.run(spawned, &task),
+        Start::Cold => settings.pool.run_cold(workers, &task)?,
     }
     if let Some(error) = failure.into_inner().unwrap() {
         return Err(error);

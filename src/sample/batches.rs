@@ -25,11 +25,11 @@ pub(crate) trait Batches: Sync {
 pub(crate) struct TypedBatches<'a, T, R, F> {
     items: &'a [T],
     f: &'a F,
-    kept: Mutex<Kept<R>>,
+    kept: Mutex<SampledResults<R>>,
 }
 
 /// Results kept while sampling, with the index of the item each came from.
-pub(crate) struct Kept<R> {
+pub(crate) struct SampledResults<R> {
     pub(super) indices: Vec<usize>,
     pub(super) results: Vec<R>,
 }
@@ -39,14 +39,14 @@ impl<'a, T: Sync, R: Send, F: Fn(&T) -> R + Sync> TypedBatches<'a, T, R, F> {
         Self {
             items,
             f,
-            kept: Mutex::new(Kept {
+            kept: Mutex::new(SampledResults {
                 indices: Vec::new(),
                 results: Vec::new(),
             }),
         }
     }
 
-    pub fn into_kept(self) -> Kept<R> {
+    pub fn into_sampled_results(self) -> SampledResults<R> {
         self.kept.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -4,7 +4,7 @@
 
 mod request;
 
-use crate::calibrate::{self, Figure};
+use crate::calibrate::{self, Cost};
 use crate::clock::{self, Clock};
 use crate::pool;
 use std::time::Duration;
@@ -70,7 +70,7 @@ pub fn start(cores: usize, pool_startup_s: f64) -> Result<JsValue, JsValue> {
     let pool = pool::current();
     let mut costs = calibrate::measure(pool);
     if threaded && pool_startup_s.is_finite() && pool_startup_s > 0.0 {
-        costs.startup_per_worker_s = Figure::measured(pool_startup_s / pool.threads() as f64);
+        costs.startup_per_worker_s = Cost::measured(pool_startup_s / pool.threads() as f64);
     }
     calibrate::install(costs);
     Ok(request::to_js(&request::with_service(|s| s.info())))
