@@ -5,7 +5,7 @@
 //!
 //! Run it with `cargo run --release --example snippets`.
 
-use amorsize::{Options, Report, Shape, SweepOptions, TuneOptions};
+use amorsize::{Grid, Options, Report, Shape};
 use std::error::Error;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -32,8 +32,30 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     // end
 
+    // snippet: optimize_copied
+    // copy transfer: each chunk's items and results are serialized, as a process pool's are
+    let plan = amorsize::optimize_copied(&items, f, &options)?; // T, R: Serialize + Deserialize
+    println!("{}", plan.label()); // e.g. "2 workers x 50 items" or "serial"
+    if let Some(report) = Report::new(&plan, None) {
+        println!("{report}"); // the explain report
+    }
+    // end
+
     // snippet: execute
     let run = amorsize::execute_with(&items, f, shape, &options)?;
+    println!("{} items in {:?}", run.results.len(), run.elapsed());
+    for chunk in &run.run.chunks {
+        // which worker ran which chunk, and when
+        println!(
+            "worker {} items {}+{}",
+            chunk.worker, chunk.first, chunk.count
+        );
+    }
+    // end
+
+    // snippet: execute_copied
+    // copy transfer: each chunk's items and results are serialized, as a process pool's are
+    let run = amorsize::execute_copied(&items, f, shape, &options)?; // T, R: Serialize + Deserialize
     println!("{} items in {:?}", run.results.len(), run.elapsed());
     for chunk in &run.run.chunks {
         // which worker ran which chunk, and when
@@ -50,7 +72,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let blind = amorsize::execute(&items, f, Shape::fixed(cores, 1))?.elapsed(); // chunks of 1
     let plan = amorsize::optimize(&items, f)?;
     let optimized = amorsize::execute(&items, f, &plan)?.elapsed();
-    let best = amorsize::tune(&items, f, &TuneOptions::default())?; // measured search
+    let best = amorsize::tune(&items, f)?; // measured search
     println!(
         "blind {:.2}x, optimized {:.2}x, best {:.2}x",
         serial.as_secs_f64() / blind.as_secs_f64(),
@@ -61,10 +83,12 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // snippet: worker_curve
     let plan = amorsize::optimize(&items, f)?;
-    let mut grid = SweepOptions::grid(items.len(), max_workers);
-    grid.chunk_sizes = vec![plan.chunk_size.min(items.len())]; // k varies, chunk size fixed
-    grid.predict_with = Some(&plan);
-    let curve = amorsize::sweep(&items, f, &grid)?;
+    let grid = Grid {
+        chunk_sizes: vec![plan.chunk_size.min(items.len())], // k varies, chunk size fixed
+        ..Grid::default_for(items.len(), max_workers)
+    };
+    let mut curve = amorsize::sweep(&items, f, &grid)?;
+    curve.add_predictions(&plan); // the model's time beside each measured one
     for p in &curve.points {
         println!(
             "k={} {:?} predicted {:?}",
@@ -75,12 +99,14 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // snippet: sweep
     let plan = amorsize::optimize(&items, f)?;
-    let mut grid = SweepOptions::grid(items.len(), workers.len());
-    grid.workers = workers.clone();
-    grid.chunk_sizes = chunk_sizes.clone();
-    grid.repeats = repeats;
-    grid.predict_with = Some(&plan); // adds the model's time to every point
-    let sweep = amorsize::sweep(&items, f, &grid)?;
+    let grid = Grid {
+        workers: workers.clone(),
+        chunk_sizes: chunk_sizes.clone(),
+        repeats,
+        include_serial: true,
+    };
+    let mut sweep = amorsize::sweep(&items, f, &grid)?;
+    sweep.add_predictions(&plan); // adds the model's time to every point
     println!(
         "best: k={} c={} {:.4}s",
         sweep.best.workers, sweep.best.chunk_size, sweep.best.time.median_s
@@ -88,7 +114,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     // end
 
     // snippet: tune
-    let tuned = amorsize::tune(&items, f, &TuneOptions::default())?; // successive halving
+    let tuned = amorsize::tune(&items, f)?; // successive halving
     println!(
         "{} in {:.4}s after {} runs",
         tuned.plan.label(),

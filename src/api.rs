@@ -1,5 +1,6 @@
-//! The public entry points: optimize, execute, sweep and tune, each plain or `_with` options.
-//! Only these wrappers are compiled per item and result type; everything below them is not.
+//! The public entry points: optimize, execute, sweep and tune, each in three forms: plain,
+//! `_with` options, and `_copied` (copy transfer, for serde items and results). Only these
+//! wrappers are compiled per item and result type; everything below them is not.
 
 use crate::cancel::CancelToken;
 use crate::clock::Stopwatch;
@@ -11,13 +12,13 @@ use crate::pool;
 use crate::runtime::schedule::RunSettings;
 use crate::sample::{Profile, SampleLimits};
 use crate::shape::Shape;
-use crate::sweep::{SweepOptions, SweepResult};
-use crate::tune::{TuneOptions, TuneResult};
+use crate::sweep::{Grid, SweepResult};
+use crate::tune::TuneResult;
 use crate::{calibrate, sample};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-fn check_options(options: &Options) -> Result<()> {
+fn check_options(options: &Options<'_>) -> Result<()> {
     if options.max_workers == Some(0) {
         return Err(Error::ZeroWorkers);
     }
@@ -27,24 +28,39 @@ fn check_options(options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// Samples, calibrates (once per process) and models; `measure` adds transfer costs from the
-/// results the sampler kept. Only this wrapper is compiled per item and result type.
-fn decide<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
+/// Samples, calibrates (once per process), models and explains; `measure_transfer` adds copy
+/// costs from the results the sampler kept. Only this wrapper is compiled per item and result
+/// type.
+fn optimize_sampled<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     items: &[T],
     f: &F,
-    options: &Options,
-    measure: impl FnOnce(sample::SampledResults<R>, &mut Profile) -> Result<()>,
+    options: &Options<'_>,
+    transfer: Transfer,
+    measure_transfer: impl FnOnce(sample::SampledResults<R>, &mut Profile) -> Result<()>,
 ) -> Result<Plan> {
     let total = Stopwatch::start();
     let batches = sample::TypedBatches::new(items, f);
     let (mut profile, costs, calibrated_now) = calibrate_and_sample(&batches, options)?;
-    measure(batches.into_sampled_results(), &mut profile)?;
-    Ok(plan_for(profile, costs, calibrated_now, options, total))
+    measure_transfer(batches.into_sampled_results(), &mut profile)?;
+    let model_watch = Stopwatch::start();
+    let mut plan =
+        plan::optimize_profile(profile, costs, transfer, options.start, options.max_workers);
+    crate::explain::explain(&mut plan);
+    plan.decision = plan::DecisionCost {
+        sampling_s: plan.profile.as_ref().map_or(0.0, |p| p.sampling_time_s),
+        calibration_s: match &plan.costs {
+            Some(costs) if calibrated_now => costs.calibration_time_s,
+            _ => 0.0,
+        },
+        model_s: model_watch.elapsed(),
+        total_s: total.elapsed(),
+    };
+    Ok(plan)
 }
 
 fn calibrate_and_sample(
     batches: &dyn sample::Batches,
-    options: &Options,
+    options: &Options<'_>,
 ) -> Result<(Profile, calibrate::Costs, bool)> {
     if batches.len() == 0 {
         return Err(Error::EmptyInput);
@@ -63,36 +79,6 @@ fn calibrate_and_sample(
     Ok((profile, costs.clone(), calibrated_now))
 }
 
-fn plan_for(
-    profile: Profile,
-    costs: calibrate::Costs,
-    calibrated_now: bool,
-    options: &Options,
-    total: Stopwatch,
-) -> Plan {
-    let model_watch = Stopwatch::start();
-    let calibration_s = if calibrated_now {
-        costs.calibration_time_s
-    } else {
-        0.0
-    };
-    let mut plan = plan::choose(
-        profile,
-        costs,
-        options.transfer,
-        options.start,
-        options.max_workers,
-    );
-    crate::explain::explain(&mut plan);
-    plan.decision = plan::DecisionCost {
-        sampling_s: plan.profile.as_ref().map_or(0.0, |p| p.sampling_time_s),
-        calibration_s,
-        model_s: model_watch.elapsed(),
-        total_s: total.elapsed(),
-    };
-    plan
-}
-
 /// Recommends how to map `f` over `items` on this machine, with shared (zero-copy) transfer.
 ///
 /// `f` runs on a sample of the items (results are dropped), so it should be free of side
@@ -105,36 +91,75 @@ fn plan_for(
 /// assert!(plan.is_serial());
 /// ```
 pub fn optimize<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Result<Plan> {
-    decide(items, &f, &Options::default(), |_, _| Ok(()))
+    optimize_with(items, f, &Options::default())
 }
 
-/// `optimize` with options: worker limit, sampling budget, transfer mode, cold or warm start.
-///
-/// Copy transfer measures encoding and decoding on the sampled items and results, so items and
-/// results must be serde types.
+/// `optimize` with options: worker limit, sampling budget, cold or warm start, cancel, seed.
 ///
 /// ```
-/// use amorsize::{Options, Transfer};
-/// let items: Vec<Vec<f64>> = (0..200).map(|i| vec![i as f64; 512]).collect();
-/// let options = Options { transfer: Transfer::Copy, ..Options::default() };
-/// let plan = amorsize::optimize_with(&items, |v| v.iter().sum::<f64>(), &options).unwrap();
-/// assert!(plan.profile.unwrap().bytes_serialized);
+/// use amorsize::Options;
+/// let items: Vec<u64> = (0..5000).collect();
+/// let options = Options { max_workers: Some(2), ..Options::default() };
+/// let plan = amorsize::optimize_with(&items, |x| x.pow(3) % 7, &options).unwrap();
+/// assert!(plan.shape().workers() <= 2);
 /// ```
-pub fn optimize_with<T, R>(
+pub fn optimize_with<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> R + Sync,
-    options: &Options,
+    options: &Options<'_>,
+) -> Result<Plan> {
+    optimize_sampled(items, &f, options, Transfer::Shared, |_, _| Ok(()))
+}
+
+/// `optimize_with` for copy transfer: each chunk's items and results are serialized both
+/// ways, as a process pool or `postMessage` must. It times encoding and decoding on the
+/// sampled items and results, so both must be serde types.
+///
+/// ```
+/// let items: Vec<Vec<f64>> = (0..200).map(|i| vec![i as f64; 512]).collect();
+/// let options = amorsize::Options::default();
+/// let plan = amorsize::optimize_copied(&items, |v| v.iter().sum::<f64>(), &options).unwrap();
+/// assert_eq!(plan.transfer, amorsize::Transfer::Copy);
+/// assert!(plan.profile.unwrap().bytes_serialized);
+/// ```
+pub fn optimize_copied<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    options: &Options<'_>,
 ) -> Result<Plan>
 where
     T: Sync + Serialize + DeserializeOwned,
     R: Send + Serialize + DeserializeOwned,
 {
-    decide(items, &f, options, |kept, profile| {
-        sample::measure_transfer(items, kept, profile)
-    })
+    optimize_in(items, f, options, Transfer::Copy)
 }
 
-fn spec(options: &Options) -> RunSettings<'_> {
+/// `optimize_with` or `optimize_copied` as `transfer` says, for callers that choose at run
+/// time (the playground); one instantiation per item type serves both.
+pub(crate) fn optimize_in<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    options: &Options<'_>,
+    transfer: Transfer,
+) -> Result<Plan>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+{
+    optimize_sampled(
+        items,
+        &f,
+        options,
+        transfer,
+        |kept, profile| match transfer {
+            Transfer::Copy => sample::measure_transfer(items, kept, profile),
+            Transfer::Shared => Ok(()),
+        },
+    )
+}
+
+/// What an execution needs besides items, function and shape.
+fn run_settings<'a>(options: &'a Options<'_>) -> RunSettings<'a> {
     RunSettings {
         pool: pool::current(),
         start: options.start,
@@ -143,13 +168,14 @@ fn spec(options: &Options) -> RunSettings<'_> {
     }
 }
 
-/// Runs `plan`: exactly `plan.workers` workers pull chunks of `plan.chunk_size` items from one
-/// shared counter. Results come back in input order, with a per-chunk timeline.
+/// Runs `shape` (a `Shape`, or a `&Plan`): exactly `workers` workers pull chunks of
+/// `chunk_size` items from one shared counter. Results come back in input order, with a
+/// per-chunk timeline.
 ///
 /// ```
-/// use amorsize::Plan;
+/// use amorsize::Shape;
 /// let items: Vec<u64> = (0..100).collect();
-/// let run = amorsize::execute(&items, |x| x + 1, &Plan::fixed(2, 10)).unwrap();
+/// let run = amorsize::execute(&items, |x| x + 1, Shape::fixed(2, 10)).unwrap();
 /// assert_eq!(run.results[99], 100);
 /// assert_eq!(run.run.chunks.iter().map(|c| c.count).sum::<usize>(), 100);
 /// ```
@@ -158,43 +184,91 @@ pub fn execute<T: Sync, R: Send>(
     f: impl Fn(&T) -> R + Sync,
     shape: impl Into<Shape>,
 ) -> Result<Execution<R>> {
-    executor::execute_shared(items, &f, shape.into(), spec(&Options::default()))
+    execute_with(items, f, shape, &Options::default())
 }
 
-/// `execute` with options: copy transfer, cold start, cancellation, timeline on or off.
+/// `execute` with options: cold start, cancellation, timeline on or off.
 ///
 /// ```
-/// use amorsize::{Options, Plan, Transfer};
+/// use amorsize::{Options, Shape, Start};
 /// let items: Vec<u64> = (0..100).collect();
-/// let options = Options { transfer: Transfer::Copy, ..Options::default() };
-/// let run = amorsize::execute_with(&items, |x| x * 3, &Plan::fixed(2, 16), &options).unwrap();
+/// let options = Options { timeline: false, ..Options::default() };
+/// let run = amorsize::execute_with(&items, |x| x * 3, Shape::fixed(2, 16), &options).unwrap();
 /// assert_eq!(run.results[10], 30);
+/// assert!(run.run.chunks.is_empty());
 /// ```
-pub fn execute_with<T, R>(
+pub fn execute_with<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> R + Sync,
     shape: impl Into<Shape>,
-    options: &Options,
+    options: &Options<'_>,
+) -> Result<Execution<R>> {
+    check_options(options)?;
+    executor::execute_shared(items, &f, shape.into(), run_settings(options))
+}
+
+/// `execute_with` for copy transfer: each chunk's items are serialized to its worker and its
+/// results back, so both must be serde types.
+///
+/// ```
+/// use amorsize::{Options, Shape, Transfer};
+/// let items: Vec<u64> = (0..100).collect();
+/// let options = Options::default();
+/// let run = amorsize::execute_copied(&items, |x| x * 3, Shape::fixed(2, 16), &options).unwrap();
+/// assert_eq!(run.results[10], 30);
+/// assert_eq!(run.run.transfer, Transfer::Copy);
+/// ```
+pub fn execute_copied<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    shape: impl Into<Shape>,
+    options: &Options<'_>,
+) -> Result<Execution<R>>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+{
+    execute_in(items, f, shape, options, Transfer::Copy)
+}
+
+/// `execute_with` or `execute_copied` as `transfer` says (see `optimize_in`).
+pub(crate) fn execute_in<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    shape: impl Into<Shape>,
+    options: &Options<'_>,
+    transfer: Transfer,
 ) -> Result<Execution<R>>
 where
     T: Sync + Serialize + DeserializeOwned,
     R: Send + Serialize + DeserializeOwned,
 {
     check_options(options)?;
-    executor::execute(items, &f, shape.into(), spec(options), options.transfer)
+    executor::execute(items, &f, shape.into(), run_settings(options), transfer)
 }
 
-/// Times one warm run of a plan, without its timeline; what sweeps and tunes repeat.
+/// What each measured run of a sweep or tune needs: warm, no timeline.
+fn measuring_run_settings(cancel: Option<&CancelToken>) -> RunSettings<'_> {
+    RunSettings {
+        pool: pool::current(),
+        start: Start::Warm,
+        timeline: false,
+        cancel,
+    }
+}
+
+/// Times one run of a plan with shared transfer; what sweeps and tunes repeat.
 fn shared_runner<'a, T: Sync, R: Send>(
     items: &'a [T],
     f: &'a (impl Fn(&T) -> R + Sync),
 ) -> impl Fn(&Plan, Option<&CancelToken>) -> Result<f64> + 'a {
     move |plan, cancel| {
-        executor::execute_shared(items, f, plan.shape(), bare_spec(cancel)).map(|e| e.run.elapsed_s)
+        executor::execute_shared(items, f, plan.shape(), measuring_run_settings(cancel))
+            .map(|e| e.run.elapsed_s)
     }
 }
 
-/// `shared_runner` for serde items, in either transfer mode.
+/// `shared_runner` for serde items, with either transfer.
 fn serde_runner<'a, T, R>(
     items: &'a [T],
     f: &'a (impl Fn(&T) -> R + Sync),
@@ -205,88 +279,143 @@ where
     R: Send + Serialize + DeserializeOwned,
 {
     move |plan, cancel| {
-        executor::execute(items, f, plan.shape(), bare_spec(cancel), transfer)
-            .map(|e| e.run.elapsed_s)
+        executor::execute(
+            items,
+            f,
+            plan.shape(),
+            measuring_run_settings(cancel),
+            transfer,
+        )
+        .map(|e| e.run.elapsed_s)
     }
 }
 
-fn bare_spec(cancel: Option<&CancelToken>) -> RunSettings<'_> {
-    RunSettings {
-        pool: pool::current(),
-        start: Start::Warm,
-        timeline: false,
-        cancel,
-    }
-}
-
-/// Measures every (workers, chunk size) of `options` and serial, `options.repeats` times each,
-/// with shared transfer.
+/// Measures every (workers, chunk size) of `grid`, and serial, `grid.repeats` times each.
 ///
 /// ```
-/// use amorsize::SweepOptions;
+/// use amorsize::Grid;
 /// let items: Vec<u64> = (0..2000).collect();
-/// let mut grid = SweepOptions::grid(items.len(), 2);
-/// grid.repeats = 1;
+/// let grid = Grid { repeats: 1, ..Grid::default_for(items.len(), 2) };
 /// let sweep = amorsize::sweep(&items, |x| x.count_ones(), &grid).unwrap();
 /// assert_eq!(sweep.points.len(), grid.workers.len() * grid.chunk_sizes.len());
 /// ```
 pub fn sweep<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> R + Sync,
-    options: &SweepOptions<'_>,
+    grid: &Grid,
 ) -> Result<SweepResult> {
-    let pool = pool::current();
-    let run = shared_runner(items, &f);
-    crate::sweep::run_sweep(items.len(), pool.threads(), &run, options)
+    sweep_with(items, f, grid, &Options::default())
 }
 
-/// `sweep` honouring `options.transfer` (copy needs serde items and results).
-pub fn sweep_with<T, R>(
+/// `sweep` with options: cancel, and progress after each run.
+pub fn sweep_with<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> R + Sync,
-    options: &SweepOptions<'_>,
+    grid: &Grid,
+    options: &Options<'_>,
+) -> Result<SweepResult> {
+    let run = shared_runner(items, &f);
+    crate::sweep::run_sweep(items.len(), pool::current().threads(), &run, grid, options)
+}
+
+/// `sweep_with` for copy transfer (serde items and results).
+pub fn sweep_copied<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    grid: &Grid,
+    options: &Options<'_>,
 ) -> Result<SweepResult>
 where
     T: Sync + Serialize + DeserializeOwned,
     R: Send + Serialize + DeserializeOwned,
 {
-    let pool = pool::current();
-    let run = serde_runner(items, &f, options.transfer);
-    crate::sweep::run_sweep(items.len(), pool.threads(), &run, options)
+    sweep_in(items, f, grid, options, Transfer::Copy)
+}
+
+/// `sweep_with` or `sweep_copied` as `transfer` says (see `optimize_in`).
+pub(crate) fn sweep_in<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    grid: &Grid,
+    options: &Options<'_>,
+    transfer: Transfer,
+) -> Result<SweepResult>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+{
+    let run = serde_runner(items, &f, transfer);
+    crate::sweep::run_sweep(items.len(), pool::current().threads(), &run, grid, options)
 }
 
 /// Finds the fastest (workers, chunk size) by successive halving over the model's best
-/// candidates, in far fewer runs than a full sweep.
+/// candidates, in far fewer runs than a full sweep: it optimizes first, then measures.
 ///
 /// ```
 /// let items: Vec<u64> = (0..5000).collect();
-/// let tuned = amorsize::tune(&items, |x| x.pow(3) % 7, &Default::default()).unwrap();
+/// let tuned = amorsize::tune(&items, |x| x.pow(3) % 7).unwrap();
 /// assert!(tuned.runs < 40);
 /// ```
-pub fn tune<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> R + Sync,
-    options: &TuneOptions<'_>,
-) -> Result<TuneResult> {
-    let plan = decide(items, &f, &Options::default(), |_, _| Ok(()))?;
-    let run = shared_runner(items, &f);
-    crate::tune::run_tune(items.len(), &plan, &run, options)
+pub fn tune<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Result<TuneResult> {
+    tune_with(items, f, &Options::default())
 }
 
-/// `tune` for a plan from `optimize_with`, honouring its transfer mode.
-pub fn tune_with<T, R>(
+/// `tune` with options: those of `optimize_with`, and progress after each run.
+pub fn tune_with<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> R + Sync,
-    plan: &Plan,
-    options: &TuneOptions<'_>,
+    options: &Options<'_>,
+) -> Result<TuneResult> {
+    let plan = optimize_with(items, &f, options)?;
+    tune_around(items, f, &plan, options)
+}
+
+/// `tune_with` for copy transfer (serde items and results).
+pub fn tune_copied<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    options: &Options<'_>,
 ) -> Result<TuneResult>
 where
     T: Sync + Serialize + DeserializeOwned,
     R: Send + Serialize + DeserializeOwned,
 {
+    let plan = optimize_copied(items, &f, options)?;
+    tune_around_in(items, f, &plan, options, Transfer::Copy)
+}
+
+/// `tune_with` around a plan already optimized with the same options, which it does not
+/// sample again (the playground shows the plan beside the tuning).
+pub(crate) fn tune_around<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    plan: &Plan,
+    options: &Options<'_>,
+) -> Result<TuneResult> {
+    check_options(options)?;
     if items.is_empty() {
         return Err(Error::EmptyInput);
     }
-    let run = serde_runner(items, &f, plan.transfer);
+    let run = shared_runner(items, &f);
+    crate::tune::run_tune(items.len(), plan, &run, options)
+}
+
+/// `tune_around` with either transfer (see `optimize_in`).
+pub(crate) fn tune_around_in<T, R>(
+    items: &[T],
+    f: impl Fn(&T) -> R + Sync,
+    plan: &Plan,
+    options: &Options<'_>,
+    transfer: Transfer,
+) -> Result<TuneResult>
+where
+    T: Sync + Serialize + DeserializeOwned,
+    R: Send + Serialize + DeserializeOwned,
+{
+    check_options(options)?;
+    if items.is_empty() {
+        return Err(Error::EmptyInput);
+    }
+    let run = serde_runner(items, &f, transfer);
     crate::tune::run_tune(items.len(), plan, &run, options)
 }

@@ -26,6 +26,8 @@ pub enum Error {
     InvalidParameter { name: String, message: String },
     #[error("unknown workload `{0}`; `amorsize list` shows the catalog")]
     UnknownWorkload(String),
+    #[error("{0}")]
+    Script(crate::script::ScriptError),
 }
 
 impl Error {
@@ -42,6 +44,7 @@ impl Error {
             Error::Transfer { .. } => "transfer",
             Error::InvalidParameter { .. } => "invalid_parameter",
             Error::UnknownWorkload(_) => "unknown_workload",
+            Error::Script(_) => "script",
         }
     }
 

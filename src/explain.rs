@@ -11,7 +11,7 @@ use crate::tuning::{
     CONTENTION_NOISE, INSUFFICIENT_WORK_STARTUPS, LARGE_RESULTS_BYTES, MINOR_OVERHEAD_SHARE,
     MIN_GAIN, NOISY_SAMPLE_ERROR, SKEWED_INDEX, TINY_JOB_S, TRANSFER_BOUND_SHARE, UNEVEN_CV,
 };
-use crate::units::{bytes, percent, seconds};
+use crate::units::{bytes, count, percent, seconds, shape};
 use serde::{Deserialize, Serialize};
 
 /// Fills `plan`'s reasons and warnings from its profile, costs and per-worker predictions.
@@ -71,12 +71,16 @@ pub fn reasons(
     gain: f64,
 ) -> Vec<String> {
     let mut out = vec![format!(
-        "Each item takes {} on average (timed on {} items in {} batches; CV {:.2}), so all {} items are about {} of work.",
+        "Each item takes {} on average (timed on {} in {}; CV {:.2}), so {} are about {} of work.",
         seconds(profile.mean_s),
-        profile.sampled_items,
-        profile.batches,
+        count(profile.sampled_items, "item", "items"),
+        count(profile.batches, "batch", "batches"),
         profile.cv,
-        profile.items,
+        if profile.items == 1 {
+            "the 1 item".to_string()
+        } else {
+            format!("all {}", count(profile.items, "item", "items"))
+        },
         seconds(profile.serial_time_s()),
     )];
     out.push(format!(
@@ -99,18 +103,18 @@ pub fn reasons(
             } else {
                 let pessimistic = speedup_interval(plan.predicted_serial_s, best).0;
                 out.push(format!(
-                    "The best parallel shape ({} workers x {} items) is predicted at {:.2}x, and {:.2}x if overheads are twice the measured ones. Parallel must reach {:.2}x and not lose even then: stay serial.",
-                    best.workers, best.chunk_size, gain, pessimistic, MIN_GAIN
+                    "The best parallel shape ({}) is predicted at {:.2}x, and {:.2}x if overheads are twice the measured ones. Parallel must reach {:.2}x and not lose even then: stay serial.",
+                    shape(best.workers, best.chunk_size, None), gain, pessimistic, MIN_GAIN
                 ));
             }
         }
         Strategy::Parallel => {
             let b = &plan.breakdown;
             out.push(format!(
-                "{} workers with chunks of {} items ({} chunks) are predicted to take {} against {} serial: {:.2}x (between {:.2}x and {:.2}x if overheads are half or twice the measured ones).",
-                plan.workers,
-                plan.chunk_size,
-                profile.items.div_ceil(plan.chunk_size),
+                "{} with chunks of {} ({}) are predicted to take {} against {} serial: {:.2}x (between {:.2}x and {:.2}x if overheads are half or twice the measured ones).",
+                count(plan.workers, "worker", "workers"),
+                count(plan.chunk_size, "item", "items"),
+                count(profile.items.div_ceil(plan.chunk_size), "chunk", "chunks"),
                 seconds(plan.predicted_time_s),
                 seconds(plan.predicted_serial_s),
                 plan.predicted_speedup,

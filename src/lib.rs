@@ -24,7 +24,7 @@
 //! 3. **Model** ([`model`]): predict the makespan of every worker count k at its best chunk
 //!    size c by replaying the executor's schedule on sampled costs, with a breakdown into
 //!    compute, start-up, dispatch, transfer and imbalance.
-//! 4. **Choose** ([`plan`]): take the fastest k (the fewest workers among near-ties), and go
+//! 4. **Decide** ([`plan`]): take the fastest k (the fewest workers among near-ties), and go
 //!    parallel only when it gains at least [`tuning::MIN_GAIN`] and still wins with its
 //!    overheads doubled. The [`Plan`] is that [`Shape`] plus its prediction and evidence.
 //! 5. **Explain** ([`explain`], [`report`]): reasons, warnings, the bottleneck and advice,
@@ -43,7 +43,7 @@
 //! let items: Vec<u64> = (0..20_000).collect();
 //! let work = |x: &u64| (0..200).fold(*x, |a, i| a.wrapping_mul(6364136223846793005).wrapping_add(i));
 //!
-//! // Steps 1-5: sample, calibrate, model, choose, explain.
+//! // Steps 1-5: sample, calibrate, model, decide, explain.
 //! let plan = amorsize::optimize(&items, work).unwrap();
 //! println!("{}: predicted {:.2}x", plan.label(), plan.predicted_speedup);
 //! for reason in &plan.reasons {
@@ -57,10 +57,33 @@
 //! println!("measured {:.2}x", serial.run.elapsed_s / run.run.elapsed_s);
 //!
 //! // The same decision with options: at most two workers, a 50 ms sampling budget.
-//! let options = Options { max_workers: Some(2), ..Options::default() };
+//! let options = Options {
+//!     max_workers: Some(2),
+//!     time_budget: std::time::Duration::from_millis(50),
+//!     ..Options::default()
+//! };
 //! let capped = amorsize::optimize_with(&items, work, &options).unwrap();
 //! assert!(capped.shape().workers() <= 2);
 //! ```
+//!
+//! # The entry points
+//!
+//! Four verbs, each in three forms that differ only in their last argument and bounds:
+//!
+//! | plain | with [`Options`] | copy transfer (serde items and results) |
+//! |---|---|---|
+//! | [`optimize`]`(items, f)` | [`optimize_with`]`(.., &options)` | [`optimize_copied`]`(.., &options)` |
+//! | [`execute`]`(items, f, shape)` | [`execute_with`]`(.., &options)` | [`execute_copied`]`(.., &options)` |
+//! | [`sweep`](fn@sweep)`(items, f, &grid)` | [`sweep_with`]`(.., &options)` | [`sweep_copied`]`(.., &options)` |
+//! | [`tune`](fn@tune)`(items, f)` | [`tune_with`]`(.., &options)` | [`tune_copied`]`(.., &options)` |
+//!
+//! Like rayon's `par_iter`, the plain and `_with` forms need only `T: Sync` and `R: Send`:
+//! workers read the items and write the results in place. The `_copied` forms serialize each
+//! chunk's items to its worker and the results back, as a process pool or the browser's
+//! `postMessage` must, so they also need `Serialize + DeserializeOwned`; the type says which
+//! transfer a call pays for. One [`Options`] serves all twelve (each reads the fields that
+//! concern it), and what a call is about is its own argument: the [`Shape`] (or `&Plan`) to
+//! execute, the [`Grid`] to sweep.
 //!
 //! # Layers
 //!
@@ -97,6 +120,7 @@ pub mod provenance;
 pub mod report;
 pub(crate) mod runtime;
 pub mod sample;
+pub mod script;
 pub mod shape;
 pub mod stats;
 pub mod sweep;
@@ -108,14 +132,17 @@ pub mod workload;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use api::{execute, execute_with, optimize, optimize_with, sweep, sweep_with, tune, tune_with};
+pub use api::{
+    execute, execute_copied, execute_with, optimize, optimize_copied, optimize_with, sweep,
+    sweep_copied, sweep_with, tune, tune_copied, tune_with,
+};
 pub use cancel::CancelToken;
 pub use error::{Error, Result};
 pub use executor::{ChunkTiming, Execution, RunSummary};
-pub use options::{Options, Start, Transfer};
+pub use options::{Options, Progress, Start, Transfer};
 pub use plan::{Plan, Strategy};
 pub use report::Report;
 pub use shape::Shape;
-pub use sweep::{Measurement, Progress, SweepOptions, SweepPoint, SweepResult};
-pub use tune::{TuneOptions, TuneResult};
+pub use sweep::{Grid, Measurement, SweepPoint, SweepResult};
+pub use tune::TuneResult;
 pub use workload::{ParamKind, ParamSpec, ParamValue, Params, Workload, WorkloadInfo};

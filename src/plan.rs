@@ -121,13 +121,7 @@ impl Plan {
     pub fn label(&self) -> String {
         match self.strategy {
             Strategy::Serial => "serial".into(),
-            Strategy::Parallel => format!(
-                "{} worker{} x {} item{}",
-                self.workers,
-                if self.workers == 1 { "" } else { "s" },
-                self.chunk_size,
-                if self.chunk_size == 1 { "" } else { "s" }
-            ),
+            Strategy::Parallel => crate::units::shape(self.workers, self.chunk_size, None),
         }
     }
 
@@ -231,9 +225,10 @@ pub fn speedup_interval(serial_s: f64, p: &Prediction) -> (f64, f64) {
     )
 }
 
-/// Chooses the plan with the least predicted time.
-/// Useful on its own to ask "what if" of a profile and costs measured elsewhere.
-pub fn choose(
+/// The optimizer's last step: the plan with the least predicted time for this profile and
+/// these costs, by the decision rule (`best_of`, `pays_off`), without reasons yet. Useful on
+/// its own to ask "what if" of a profile and costs measured elsewhere.
+pub fn optimize_profile(
     profile: Profile,
     costs: Costs,
     transfer: Transfer,

@@ -3,43 +3,12 @@
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::model::chunk_ladder;
-use crate::options::Transfer;
+use crate::options::Options;
+pub use crate::options::Progress;
 use crate::plan::Plan;
 use crate::shape::Shape;
 use crate::stats;
 use serde::{Deserialize, Serialize};
-
-/// How far a sweep or tune has got, and the shape it runs now (one worker and every item for
-/// the serial baseline).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    pub done: usize,
-    pub total: usize,
-    pub serial: bool,
-    pub workers: usize,
-    pub chunk_size: usize,
-}
-
-impl Progress {
-    /// `done` of `total` runs, running `shape` on `items` items now.
-    pub fn new(done: usize, total: usize, shape: Shape, items: usize) -> Self {
-        Self {
-            done,
-            total,
-            serial: shape.is_serial(),
-            workers: shape.workers(),
-            chunk_size: shape.chunk_size(items),
-        }
-    }
-
-    pub fn fraction(&self) -> f64 {
-        if self.total == 0 {
-            1.0
-        } else {
-            self.done as f64 / self.total as f64
-        }
-    }
-}
 
 /// Repeated timings of one configuration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,7 +40,8 @@ pub struct SweepPoint {
     pub workers: usize,
     pub chunk_size: usize,
     pub time: Measurement,
-    /// The model's time for this point, when the sweep was given a plan to predict with.
+    /// The model's time for this point, once `SweepResult::add_predictions` has been given a
+    /// plan to predict with.
     pub predicted_s: Option<f64>,
 }
 
@@ -93,25 +63,38 @@ impl SweepResult {
             .as_ref()
             .map(|s| s.median_s / self.best.time.median_s)
     }
+
+    /// Sets every point's `predicted_s` from the profile and costs of `plan` (a plan from
+    /// `optimize`); a hand-built plan has none, and leaves them `None`.
+    pub fn add_predictions(&mut self, plan: &Plan) {
+        let predict = |p: &SweepPoint| {
+            plan.with_shape(p.workers, p.chunk_size)
+                .predict()
+                .map(|p| p.time_s)
+        };
+        for point in &mut self.points {
+            point.predicted_s = predict(point);
+        }
+        self.best.predicted_s = predict(&self.best);
+    }
 }
 
-/// What to sweep. `SweepOptions::grid` gives the usual grid for a machine.
-pub struct SweepOptions<'a> {
+/// Which shapes a sweep measures, and how often. `Grid::default_for` gives the usual grid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grid {
     pub workers: Vec<usize>,
+    /// Sizes above the item count run as one chunk of every item.
     pub chunk_sizes: Vec<usize>,
+    /// Rounds over the whole grid; each point's time is the median of its rounds.
     pub repeats: usize,
+    /// Measure serial too, once per round.
     pub include_serial: bool,
-    pub transfer: Transfer,
-    pub cancel: Option<CancelToken>,
-    pub progress: Option<&'a dyn Fn(&Progress)>,
-    /// A plan from `optimize`; its profile and costs give each point a predicted time.
-    pub predict_with: Option<&'a Plan>,
 }
 
-impl<'a> SweepOptions<'a> {
+impl Grid {
     /// Worker counts `1..=max_workers`, chunk sizes on a x4 ladder plus one chunk per worker,
     /// three repeats, and serial.
-    pub fn grid(items: usize, max_workers: usize) -> Self {
+    pub fn default_for(items: usize, max_workers: usize) -> Self {
         let workers: Vec<usize> = (1..=max_workers.max(1)).collect();
         let mut chunk_sizes = chunk_ladder(items, 4);
         chunk_sizes.extend(workers.iter().map(|&k| items.div_ceil(k).max(1)));
@@ -122,10 +105,6 @@ impl<'a> SweepOptions<'a> {
             chunk_sizes,
             repeats: 3,
             include_serial: true,
-            transfer: Transfer::Shared,
-            cancel: None,
-            progress: None,
-            predict_with: None,
         }
     }
 }
@@ -153,29 +132,30 @@ pub(crate) fn run_sweep(
     items: usize,
     threads: usize,
     run: &RunOnce<'_>,
-    options: &SweepOptions<'_>,
+    grid: &Grid,
+    options: &Options<'_>,
 ) -> Result<SweepResult> {
     if items == 0 {
         return Err(Error::EmptyInput);
     }
-    check_shape(&options.workers, &options.chunk_sizes, threads)?;
-    if options.repeats == 0 {
+    check_shape(&grid.workers, &grid.chunk_sizes, threads)?;
+    if grid.repeats == 0 {
         return Err(Error::InvalidParameter {
             name: "repeats".into(),
             message: "must be at least 1".into(),
         });
     }
     let watch = crate::clock::Stopwatch::start();
-    let mut chunk_sizes: Vec<usize> = options.chunk_sizes.iter().map(|&c| c.min(items)).collect();
+    let mut chunk_sizes: Vec<usize> = grid.chunk_sizes.iter().map(|&c| c.min(items)).collect();
     chunk_sizes.sort_unstable();
     chunk_sizes.dedup();
-    let shapes: Vec<(usize, usize)> = options
+    let shapes: Vec<(usize, usize)> = grid
         .workers
         .iter()
         .flat_map(|&k| chunk_sizes.iter().map(move |&c| (k, c)))
         .collect();
-    let per_repeat = shapes.len() + usize::from(options.include_serial);
-    let total = per_repeat * options.repeats;
+    let per_repeat = shapes.len() + usize::from(grid.include_serial);
+    let total = per_repeat * grid.repeats;
     let cancel = options.cancel.as_ref();
     let mut serial_runs = Vec::new();
     let mut point_runs: Vec<Vec<f64>> = vec![Vec::new(); shapes.len()];
@@ -186,8 +166,8 @@ pub(crate) fn run_sweep(
         }
     };
     // Repeats go round the whole grid, so that drift in the machine's speed hits every point.
-    for _ in 0..options.repeats {
-        if options.include_serial {
+    for _ in 0..grid.repeats {
+        if grid.include_serial {
             serial_runs.push(run(&Plan::serial(), cancel)?);
             done += 1;
             report(done, Shape::Serial);
@@ -205,10 +185,7 @@ pub(crate) fn run_sweep(
             workers: k,
             chunk_size: c,
             time: Measurement::from_runs(runs),
-            predicted_s: options
-                .predict_with
-                .and_then(|p| p.with_shape(k, c).predict())
-                .map(|p| p.time_s),
+            predicted_s: None,
         })
         .collect();
     let best = points
@@ -218,7 +195,7 @@ pub(crate) fn run_sweep(
         .expect("a checked grid has points");
     Ok(SweepResult {
         items,
-        serial: options
+        serial: grid
             .include_serial
             .then(|| Measurement::from_runs(serial_runs)),
         points,
@@ -251,10 +228,10 @@ mod tests {
             ran.push((plan.workers, plan.chunk_size));
             Ok(cost * (repeat + 1) as f64)
         };
-        let mut grid = SweepOptions::grid(1000, 2);
+        let mut grid = Grid::default_for(1000, 2);
         grid.workers = vec![1, 2];
         grid.chunk_sizes = vec![10, 5000];
-        let sweep = run_sweep(1000, 4, &run, &grid).unwrap();
+        let sweep = run_sweep(1000, 4, &run, &grid, &Options::default()).unwrap();
         // Chunks above the item count shrink to it; 2 x 2 points and serial, 3 repeats each.
         assert_eq!(sweep.points.len(), 4);
         assert!(sweep.points.iter().any(|p| p.chunk_size == 1000));
@@ -268,21 +245,22 @@ mod tests {
     #[test]
     fn a_sweep_refuses_bad_grids_before_running() {
         let run = |_: &Plan, _: Option<&CancelToken>| -> Result<f64> { panic!("nothing runs") };
-        let mut grid = SweepOptions::grid(100, 2);
+        let options = Options::default();
+        let mut grid = Grid::default_for(100, 2);
         grid.workers = vec![0];
         assert_eq!(
-            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            run_sweep(100, 4, &run, &grid, &options).unwrap_err(),
             Error::ZeroWorkers
         );
         grid.workers = vec![8];
         assert!(matches!(
-            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            run_sweep(100, 4, &run, &grid, &options).unwrap_err(),
             Error::TooManyWorkers { .. }
         ));
         grid.workers = vec![1];
         grid.repeats = 0;
         assert!(matches!(
-            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            run_sweep(100, 4, &run, &grid, &options).unwrap_err(),
             Error::InvalidParameter { .. }
         ));
     }
@@ -297,11 +275,14 @@ mod tests {
             Ok(1.0)
         };
         let cancel_on_first = |_: &Progress| token.cancel();
-        let mut grid = SweepOptions::grid(100, 2);
-        grid.cancel = Some(token.clone());
-        grid.progress = Some(&cancel_on_first);
+        let grid = Grid::default_for(100, 2);
+        let options = Options {
+            cancel: Some(token.clone()),
+            progress: Some(&cancel_on_first),
+            ..Options::default()
+        };
         assert_eq!(
-            run_sweep(100, 4, &run, &grid).unwrap_err(),
+            run_sweep(100, 4, &run, &grid, &options).unwrap_err(),
             Error::Cancelled
         );
     }

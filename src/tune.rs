@@ -4,32 +4,18 @@
 //! halves the field each round on medians of real runs. The winner is what was measured fastest,
 //! not what was predicted.
 
-use crate::cancel::CancelToken;
 use crate::error::Result;
+use crate::options::{Options, Progress};
 use crate::plan::Plan;
 use crate::stats;
-use crate::sweep::{Progress, RunOnce};
+use crate::sweep::RunOnce;
 use serde::{Deserialize, Serialize};
 
-pub struct TuneOptions<'a> {
-    /// How many shapes enter the first round (serial comes on top).
-    pub candidates: usize,
-    /// Runs the winner has at least, for its median.
-    pub final_runs: usize,
-    pub cancel: Option<CancelToken>,
-    pub progress: Option<&'a dyn Fn(&Progress)>,
-}
-
-impl Default for TuneOptions<'_> {
-    fn default() -> Self {
-        Self {
-            candidates: 8,
-            final_runs: 3,
-            cancel: None,
-            progress: None,
-        }
-    }
-}
+/// How many shapes enter the first round (serial comes on top): enough to hold the model's best
+/// chunk for each worker count of a small machine, few enough to stay far below a sweep.
+pub const CANDIDATES: usize = 8;
+/// Runs the winner has at least, for its median.
+pub const FINAL_RUNS: usize = 3;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
@@ -57,11 +43,14 @@ pub struct TuneResult {
     pub elapsed_s: f64,
 }
 
-fn plan_for(model_plan: &Plan, candidate: &Candidate) -> Plan {
-    if candidate.serial {
-        model_plan.as_serial()
-    } else {
-        model_plan.with_shape(candidate.workers, candidate.chunk_size)
+impl Candidate {
+    /// This candidate's shape, predicted with the profile and costs of `model_plan`.
+    fn plan(&self, model_plan: &Plan) -> Plan {
+        if self.serial {
+            model_plan.as_serial()
+        } else {
+            model_plan.with_shape(self.workers, self.chunk_size)
+        }
     }
 }
 
@@ -111,10 +100,10 @@ pub(crate) fn run_tune(
     items: usize,
     model_plan: &Plan,
     run: &RunOnce<'_>,
-    options: &TuneOptions<'_>,
+    options: &Options<'_>,
 ) -> Result<TuneResult> {
     let watch = crate::clock::Stopwatch::start();
-    let mut all = field(model_plan, items, options.candidates);
+    let mut all = field(model_plan, items, CANDIDATES);
     let mut alive: Vec<usize> = (0..all.len()).collect();
     // Rounds until one is left, then top the winner up to `final_runs`.
     let mut total = 0;
@@ -123,12 +112,12 @@ pub(crate) fn run_tune(
         total += field_size;
         field_size = field_size.div_ceil(2);
     }
-    total += options.final_runs.max(1);
+    total += FINAL_RUNS;
     let cancel = options.cancel.as_ref();
     let mut runs = 0;
     let mut rounds = 0;
     let measure = |candidate: &mut Candidate, runs: &mut usize| -> Result<()> {
-        let plan = plan_for(model_plan, candidate);
+        let plan = candidate.plan(model_plan);
         candidate.runs_s.push(run(&plan, cancel)?);
         candidate.median_s = stats::median(&candidate.runs_s);
         *runs += 1;
@@ -150,7 +139,7 @@ pub(crate) fn run_tune(
         alive.truncate(keep);
     }
     let winner = alive[0];
-    while all[winner].runs_s.len() < options.final_runs.max(1) {
+    while all[winner].runs_s.len() < FINAL_RUNS {
         measure(&mut all[winner], &mut runs)?;
     }
     let best = &all[winner];
@@ -159,7 +148,7 @@ pub(crate) fn run_tune(
         .find(|c| c.serial)
         .expect("serial is in the field");
     Ok(TuneResult {
-        plan: plan_for(model_plan, best),
+        plan: best.plan(model_plan),
         best_time_s: best.median_s,
         serial_time_s: serial.median_s,
         candidates: all.clone(),
@@ -172,6 +161,7 @@ pub(crate) fn run_tune(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cancel::CancelToken;
     use crate::model::{Breakdown, Prediction};
     use std::cell::RefCell;
 
@@ -211,7 +201,7 @@ mod tests {
             ran.borrow_mut().push((plan.workers, plan.chunk_size));
             Ok(fake(plan))
         };
-        let tuned = run_tune(400, &model_plan, &run, &TuneOptions::default()).unwrap();
+        let tuned = run_tune(400, &model_plan, &run, &Options::default()).unwrap();
         // The field holds k = 1..3 at chunks 10, 2 and 40; (2, 40) is the fastest of them.
         assert_eq!((tuned.plan.workers, tuned.plan.chunk_size), (2, 40));
         assert_eq!(tuned.best_time_s, 1.0);
@@ -244,7 +234,7 @@ mod tests {
         let run = |plan: &Plan, _: Option<&CancelToken>| {
             Ok(if plan.is_serial() { 0.5 } else { fake(plan) })
         };
-        let tuned = run_tune(400, &model_plan, &run, &TuneOptions::default()).unwrap();
+        let tuned = run_tune(400, &model_plan, &run, &Options::default()).unwrap();
         assert!(tuned.plan.is_serial());
         assert_eq!(tuned.best_time_s, 0.5);
     }

@@ -1,8 +1,8 @@
 //! Every bad input gets a typed error with a clear message, and nothing else is lost.
 
 use amorsize::{
-    execute, execute_with, optimize, optimize_with, sweep, CancelToken, Error, Options, Plan,
-    SweepOptions, Transfer,
+    execute, execute_copied, execute_with, optimize, optimize_with, sweep, CancelToken, Error,
+    Grid, Options, Plan, Transfer,
 };
 
 fn items() -> Vec<u64> {
@@ -21,7 +21,7 @@ fn empty_input_is_refused_everywhere() {
         execute(&empty, |x| x + 1, &Plan::serial()).unwrap_err(),
         Error::EmptyInput
     );
-    let grid = SweepOptions::grid(1, 2);
+    let grid = Grid::default_for(1, 2);
     assert_eq!(
         sweep(&empty, |x| x + 1, &grid).unwrap_err(),
         Error::EmptyInput
@@ -48,7 +48,7 @@ fn zero_workers_and_zero_chunks_are_refused() {
         optimize_with(&items, |x| x + 1, &options).unwrap_err(),
         Error::ZeroWorkers
     );
-    let mut grid = SweepOptions::grid(items.len(), 2);
+    let mut grid = Grid::default_for(items.len(), 2);
     grid.chunk_sizes.push(0);
     assert_eq!(
         sweep(&items, |x| x + 1, &grid).unwrap_err(),
@@ -81,13 +81,14 @@ fn panics_at_4321(x: &u64) -> u64 {
 #[test]
 fn a_panicking_function_is_reported_with_its_item_and_the_next_run_works() {
     let items = items();
+    let options = Options::default();
     for transfer in [Transfer::Shared, Transfer::Copy] {
-        let options = Options {
-            transfer,
-            ..Options::default()
-        };
         for plan in [Plan::serial(), Plan::fixed(1, 100), Plan::fixed(2, 7)] {
-            match execute_with(&items, panics_at_4321, &plan, &options) {
+            let outcome = match transfer {
+                Transfer::Shared => execute_with(&items, panics_at_4321, &plan, &options),
+                Transfer::Copy => execute_copied(&items, panics_at_4321, &plan, &options),
+            };
+            match outcome {
                 Err(Error::Panicked { index, message }) => {
                     assert_eq!(index, 4321, "{transfer:?} {}", plan.label());
                     assert!(message.contains("bad item 4321"));
@@ -163,13 +164,13 @@ fn cancellation_stops_a_run_and_the_next_run_works() {
 #[test]
 fn sweep_refuses_zero_repeats_and_oversized_worker_counts() {
     let items = items();
-    let mut grid = SweepOptions::grid(items.len(), 2);
+    let mut grid = Grid::default_for(items.len(), 2);
     grid.repeats = 0;
     assert!(matches!(
         sweep(&items, |x| x + 1, &grid).unwrap_err(),
         Error::InvalidParameter { .. }
     ));
-    let mut grid = SweepOptions::grid(items.len(), 2);
+    let mut grid = Grid::default_for(items.len(), 2);
     grid.workers = vec![1, 10_000];
     assert!(matches!(
         sweep(&items, |x| x + 1, &grid).unwrap_err(),

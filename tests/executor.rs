@@ -1,6 +1,6 @@
 //! The executor on every small (workers, chunk size): results, order and timeline.
 
-use amorsize::{execute, execute_with, ChunkTiming, Options, Plan, Transfer};
+use amorsize::{execute, execute_copied, execute_with, ChunkTiming, Options, Plan, Transfer};
 
 fn work(x: &u64) -> u64 {
     x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(17) ^ x
@@ -57,11 +57,7 @@ fn every_small_shape_matches_serial_in_order() {
                 let run = execute(&items, work, &plan).unwrap();
                 assert_eq!(run.results, expected, "shared n={n} k={workers} c={chunk}");
                 check_timeline(&run.run.chunks, n, workers, chunk);
-                let copy = Options {
-                    transfer: Transfer::Copy,
-                    ..Options::default()
-                };
-                let run = execute_with(&items, work, &plan, &copy).unwrap();
+                let run = execute_copied(&items, work, &plan, &Options::default()).unwrap();
                 assert_eq!(run.results, expected, "copy n={n} k={workers} c={chunk}");
                 check_timeline(&run.run.chunks, n, workers, chunk);
             }
@@ -91,14 +87,13 @@ fn results_that_own_memory_come_back_intact() {
     let items: Vec<u64> = (0..300).collect();
     let f = |x: &u64| vec![*x as u8; (*x % 17) as usize];
     let expected: Vec<Vec<u8>> = items.iter().map(f).collect();
-    for transfer in [Transfer::Shared, Transfer::Copy] {
-        let options = Options {
-            transfer,
-            ..Options::default()
-        };
-        let run = execute_with(&items, f, &Plan::fixed(2, 7), &options).unwrap();
-        assert_eq!(run.results, expected);
-    }
+    let options = Options::default();
+    let shared = execute_with(&items, f, &Plan::fixed(2, 7), &options).unwrap();
+    assert_eq!(shared.results, expected);
+    assert_eq!(shared.run.transfer, Transfer::Shared);
+    let copied = execute_copied(&items, f, &Plan::fixed(2, 7), &options).unwrap();
+    assert_eq!(copied.results, expected);
+    assert_eq!(copied.run.transfer, Transfer::Copy);
 }
 
 #[test]
@@ -145,4 +140,29 @@ fn no_chunk_starts_before_every_worker_has_arrived() {
             assert!(first >= run.latest_start_s, "{run:?}");
         }
     }
+}
+
+/// Items and results that serde cannot copy (here a type with no serde impls, holding a
+/// reference) work with every plain and `_with` entry point: only copy transfer needs serde.
+#[test]
+fn shared_transfer_needs_no_serde_types() {
+    struct Opaque<'a>(&'a u64);
+    let numbers: Vec<u64> = (0..2_000).collect();
+    let items: Vec<Opaque<'_>> = numbers.iter().map(Opaque).collect();
+    let f = |x: &Opaque<'_>| Opaque(&numbers[(*x.0 as usize + 1) % numbers.len()]);
+    let options = Options::default();
+    let plan = amorsize::optimize_with(&items, f, &options).unwrap();
+    let run = execute_with(&items, f, &plan, &options).unwrap();
+    assert_eq!(*run.results[5].0, 6);
+    let grid = amorsize::Grid {
+        repeats: 1,
+        ..amorsize::Grid::default_for(items.len(), 2)
+    };
+    let sweep = amorsize::sweep_with(&items, f, &grid, &options).unwrap();
+    assert_eq!(
+        sweep.points.len(),
+        grid.workers.len() * grid.chunk_sizes.len()
+    );
+    let tuned = amorsize::tune_with(&items, f, &options).unwrap();
+    assert!(tuned.runs > 0);
 }

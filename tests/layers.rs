@@ -18,6 +18,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("shape", 0),
     ("workload", 0),
     ("tuning", 0),
+    ("script", 0),
     ("runtime", 1),
     ("sample", 2),
     ("calibrate", 2),

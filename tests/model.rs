@@ -2,7 +2,7 @@
 
 use amorsize::calibrate::{Cost, Costs};
 use amorsize::model::Model;
-use amorsize::plan::{choose, Strategy};
+use amorsize::plan::{optimize_profile, Strategy};
 use amorsize::provenance::Source;
 use amorsize::sample::{Profile, TransferProfile};
 use amorsize::{Start, Transfer};
@@ -58,7 +58,7 @@ fn costs(cores: usize, dispatch_s: f64) -> Costs {
 }
 
 fn chosen(profile: Profile, costs: Costs, transfer: Transfer) -> amorsize::Plan {
-    let mut plan = choose(profile, costs, transfer, Start::Warm, None);
+    let mut plan = optimize_profile(profile, costs, transfer, Start::Warm, None);
     amorsize::explain::explain(&mut plan);
     plan
 }

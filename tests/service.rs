@@ -74,6 +74,26 @@ fn sweep_measures_the_grid_it_is_given() {
     for shape in [(1, 10), (1, 200), (2, 10), (2, 200)] {
         assert!(shapes.contains(&shape), "{shape:?} missing from {shapes:?}");
     }
+    // The plan the sweep was optimized with puts the model's time beside every point.
+    for point in sweep["points"].as_array().unwrap() {
+        assert!(point["predicted_s"].as_f64().unwrap() > 0.0, "{point}");
+    }
+}
+
+/// A job's `transfer` reaches the engine: copy transfer is planned and run as copy, and the
+/// same job shares memory when it does not ask for copy.
+#[test]
+fn the_requested_transfer_is_the_one_planned_and_run() {
+    let copy = json!({"workload": "cpu-loop", "params": {"iterations": 200}, "n": 400,
+        "budget_ms": 20, "transfer": "copy"});
+    let plan = ok(json!({"kind": "optimize", "job": copy}));
+    assert_eq!(plan[0]["transfer"], "copy", "{plan}");
+    assert_eq!(plan[0]["profile"]["bytes_serialized"], true, "{plan}");
+    let shape = json!({"type": "fixed", "workers": 2, "chunk_size": 50});
+    let copied = ok(json!({"kind": "execute", "job": copy, "shape": shape}));
+    assert_eq!(copied["run"]["transfer"], "copy", "{copied}");
+    let shared = ok(json!({"kind": "execute", "job": job(), "shape": shape}));
+    assert_eq!(shared["run"]["transfer"], "shared", "{shared}");
 }
 
 #[test]
@@ -387,4 +407,89 @@ fn serial_is_spelled_one_way_on_the_wire() {
         .iter()
         .any(|p| p.serial && p.workers == 1 && p.chunk_size == 400));
     assert!(progress.iter().all(|p| p.workers >= 1));
+}
+
+/// A visitor's own function, as the Lab sends it.
+fn function_job() -> Value {
+    json!({"fn": "x => x * 2", "items": "i => i", "n": 100})
+}
+
+#[test]
+fn a_function_job_is_refused_natively_with_a_clear_kind() {
+    // No script engine is installed natively: every request on a function says so, whichever
+    // way its items are given, before anything runs.
+    for (kind, items) in [
+        ("optimize", json!("i => i")),
+        ("execute", json!([1, 2, {"a": "b"}])),
+        ("sweep", json!("i => i")),
+        ("tune", json!("i => i")),
+        ("compare", json!("i => i")),
+        ("worker_curve", json!("i => i")),
+        ("bench", json!("i => i")),
+    ] {
+        let mut job = function_job();
+        job["items"] = items;
+        let reply = refused(json!({"kind": kind, "job": job, "shape": {"type": "serial"}}));
+        assert_eq!(reply.kind, "script", "{kind}: {reply:?}");
+        assert_eq!(
+            reply.problem,
+            Some(amorsize::script::Problem::Unavailable),
+            "{kind}"
+        );
+        assert_eq!(reply.role.as_deref(), Some("fn"));
+        assert!(reply.message.contains("no script engine"), "{reply:?}");
+        assert_eq!((reply.index, reply.line, reply.column), (None, None, None));
+    }
+}
+
+#[test]
+fn a_function_job_decodes_strictly() {
+    // `items` is an expression or an array; `fn` is text. Anything else names the request.
+    for job in [
+        json!({"fn": "x => x", "items": 7}),
+        json!({"fn": "x => x", "items": {"a": 1}}),
+        json!({"fn": 42}),
+        json!({"fn": "x => x", "n": -1}),
+    ] {
+        let reply = refused(json!({"kind": "optimize", "job": job}));
+        assert_eq!(reply.kind, "invalid_parameter", "{job}: {reply:?}");
+        assert!(reply.message.contains("request"), "{reply:?}");
+        assert_eq!(reply.problem, None);
+    }
+    // A job with neither a workload nor a function says which one it needs.
+    let reply = refused(json!({"kind": "optimize", "job": {"n": 10}}));
+    assert_eq!(reply.kind, "invalid_parameter", "{reply:?}");
+    assert!(
+        reply.message.contains("`workload`") && reply.message.contains("`fn`"),
+        "{reply:?}"
+    );
+}
+
+#[test]
+fn scaling_and_describe_take_catalog_workloads_only() {
+    for request in [
+        json!({"kind": "scaling", "job": function_job(), "axis": {"kind": "items"}, "values": [10.0]}),
+        json!({"kind": "describe", "job": function_job()}),
+    ] {
+        let reply = refused(request.clone());
+        assert_eq!(reply.kind, "invalid_parameter", "{request}");
+        assert!(reply.message.contains("`job.fn`"), "{reply:?}");
+        assert!(
+            reply.message.contains("catalog workloads only"),
+            "{reply:?}"
+        );
+    }
+}
+
+#[test]
+fn a_catalog_execute_has_no_preview_and_plain_errors_no_script_fields() {
+    let value = ok(json!({"kind": "execute", "job": job(), "shape": {"type": "serial"}}));
+    assert!(value["preview"].is_null(), "{value}");
+    let reply = refused(json!({"kind": "optimize", "job": {"workload": "nope"}}));
+    let wire = serde_json::to_value(&reply).unwrap();
+    assert_eq!(
+        wire.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["kind", "message"],
+        "{wire}"
+    );
 }

@@ -1,9 +1,54 @@
 // Cells: one tutorial step each. Title, explanation, editable parameters, Run (or Ctrl/Cmd-
 // Enter inside the cell), a progress bar with Cancel, the result, and the native Rust code.
-import * as engine from './engine-client.js';
+// A page's cells keep their parameters in the address bar (route.js) and their results in
+// session storage (results.js), and a page that is left cancels what it started.
 import { chart } from './charts.js';
+import { cellId } from './cell-id.js';
 import { el, esc, seconds } from './format.js';
 import { renderForm } from './fields.js';
+import { editLink } from './function-presets.js';
+import { requestLabel } from './engine.js';
+import * as results from './results.js';
+import { GLOBAL_KEYS, serializeHash } from './route.js';
+
+/**
+ * Buttons other modules add to every cell's tool row (beside "Copy link"): each is
+ * `(cell) => Node | null`, where cell = {page, id, title, link(), state()}.
+ */
+export const cellTools = [];
+
+let engine = null;
+/** The engine every cell sends its requests to (app.js sets it once it started). */
+export function useEngine(e) {
+  engine = e;
+}
+export const currentEngine = () => engine;
+
+/** The page being shown: {slug, share, cells, leave()}; set by beginPage(), ended by leavePage(). */
+let current = null;
+/** The address the page on screen last wrote: Back to it needs no new rendering. */
+let written = null;
+export const writtenHash = () => written;
+
+/**
+ * Starts rendering page `slug`. `share` is the parsed address (route.js parseHash) or, when the
+ * address carries no parameters, the page's state from earlier in this session.
+ */
+export function beginPage(slug, share) {
+  leavePage();
+  current = { slug, share, cells: [], stopping: false };
+}
+
+/** Leaving a page cancels everything it started: Run all stops, running cells cancel. */
+export function leavePage() {
+  if (!current) return;
+  current.stopping = true;
+  for (const c of current.cells) if (c.dataset.state === 'running') c.cancel();
+  engine?.cancel();
+  current = null;
+  written = null;
+}
+import { embedButton } from './embed-snippet.js';
 
 /**
  * Resolves once the page has drawn two frames and gone idle, or after 300 ms. A hidden page
@@ -23,12 +68,40 @@ function describeError(e) {
   return { kind: 'error', message: String(e?.message ?? e) };
 }
 
+/** The status line of a running request, from the engine's progress message. */
+function describeProgress(kind, p, elapsedS) {
+  const clock = ` · ${Math.round(elapsedS)} s`;
+  if (!p) return `${kind}: preparing the items, sampling and planning; no run finished yet${clock}`;
+  if (p.message) return `${kind}: ${p.message}${clock}`;
+  if (!(p.total > 0)) return `${kind}: working${clock}`;
+  const last = p.serial || !p.workers ? 'serial' : `k=${p.workers}${p.chunk_size ? `, c=${p.chunk_size}` : ''}`;
+  return `${kind}: ${p.done}/${p.total} runs (${Math.round((100 * p.done) / p.total)} %) · last finished: ${last}${clock}`;
+}
+
+/** The part of a title before its subtitle, for status lines: "5. Worker-count sweep". */
+const shortTitle = (title) => title.split(':')[0];
+
+function linkTo(page, id, values) {
+  const globals = {};
+  const hashQuery = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  for (const key of GLOBAL_KEYS) if (hashQuery.has(key)) globals[key] = hashQuery.get(key);
+  return `${location.origin}${location.pathname}${location.search}${serializeHash({ page, cell: id, values: { '': values }, globals })}`;
+}
+
 /**
- * def = {id, title, intro (HTML), fields, code(values) -> string, run(values, ctx)}.
- * ctx = {request(req), out, chart(spec), html(str), info}.
+ * def = {title, intro (HTML), fields, code(values) -> string, run(values, ctx, action), actions,
+ *        workload?, cellId?, state?}.
+ * ctx = {request(req), out, chart(spec), html(str), append(node), info}.
+ * The cell's id (DOM id, anchor, share links) is cellId(def.title), or def.cellId for a cell
+ * whose title is too long for a link (the pages' older `id` properties are not ids). `workload` names the catalog workload the cell runs, for the
+ * link that opens it in the Lab's function cell. `state` keeps what the cell holds outside its
+ * fields (the function cell's code) in the address: {get() -> {key: raw}, apply(key, raw) ->
+ * whether the key was the cell's}; the cell dispatches 'cell-change' when it changes.
  */
 export function cell(def) {
-  let form = renderForm(def.fields ?? [], () => refreshCode());
+  const id = def.cellId ?? cellId(def.title);
+  const page = current?.slug ?? '';
+  let form = renderForm(def.fields ?? [], () => changed());
   const code = el('code', { class: 'language-rust' });
   const actions = def.actions ?? [{ id: 'run', label: 'Run' }];
   const buttons = actions.map((a, i) => el('button', { type: 'button', class: i === 0 ? 'run' : 'run secondary', 'data-action': a.id, title: a.title ?? '', onclick: () => run(a.id) }, a.label));
@@ -40,25 +113,63 @@ export function cell(def) {
   const errorBox = el('div', { class: 'error', role: 'alert', hidden: true });
   const out = el('div', { class: 'out' });
   const fieldsSlot = el('div', { class: 'fields-slot' }, form.form);
-  const root = el('section', { class: 'cell', id: def.id, 'data-cell': def.id, 'data-state': 'idle', tabindex: '-1' },
-    el('h2', {}, el('a', { href: `#${location.hash.split('?')[0].replace(/^#/, '') || '/'}`, class: 'anchor', 'aria-hidden': 'true', tabindex: '-1' }), def.title),
+  const linkStatus = el('span', { class: 'link-status', role: 'status', 'aria-live': 'polite' });
+  const copyButton = el('button', { type: 'button', class: 'small copy-link', title: 'Copy a link to this cell with its parameters', onclick: () => copyLink() }, 'Copy link');
+  const tools = el('div', { class: 'cell-tools' }, copyButton, linkStatus);
+  const root = el('section', { class: 'cell', id, 'data-cell': id, 'data-state': 'idle', tabindex: '-1' },
+    el('div', { class: 'cell-head' },
+      el('h2', {}, el('a', { href: serializeHash({ page, cell: id }), class: 'anchor', 'aria-hidden': 'true', tabindex: '-1' }), def.title),
+      tools),
     el('div', { class: 'intro', html: def.intro ?? '' }),
     def.fields?.length ? fieldsSlot : null,
-    def.run ? el('div', { class: 'actions' }, ...buttons, status) : null,
+    def.run ? el('div', { class: 'actions' }, ...buttons, status,
+      // A catalog workload with a JavaScript preset: open it in the Lab's function cell.
+      def.workload && editLink(def.workload) ? el('a', { class: 'edit-fn', href: editLink(def.workload) }, 'Edit this workload as your own function') : null) : null,
     progress,
     errorBox,
     out,
-    el('details', { class: 'code' }, el('summary', {}, 'The same step in native Rust'), el('pre', {}, code)),
+    def.code ? el('details', { class: 'code' }, el('summary', {}, 'The same step in native Rust'), el('pre', {}, code)) : null,
   );
+  if (def.run) {
+    const embed = embedButton(root);
+    const row = root.querySelector('.actions');
+    row.append(embed.button);
+    row.after(embed.box);
+  }
   let pending = null;
   let cancelled = false;
+  let view = null; // the action whose result is shown
 
-  function values() {
-    return form.read();
+  const share = () => ({ ...def.state?.get(), ...form.changed(), ...(view && actions.length > 1 ? { view } : {}) });
+  // What a saved result was computed from: the fields, and what the cell holds beside them.
+  const valuesOf = (v) => ({ ...v, ...def.state?.get() });
+  const api = { page, id, title: def.title, link: () => linkTo(page, id, share()), state: share };
+  for (const tool of cellTools) {
+    const node = tool(api);
+    if (node) tools.append(node);
+  }
+
+  function changed() {
+    refreshCode();
+    root.dispatchEvent(new CustomEvent('cell-change', { bubbles: true }));
   }
   function refreshCode() {
     const { values: v, errors } = form.read();
     if (def.code) code.textContent = Object.keys(errors).length ? '// fix the parameters above' : def.code(v);
+  }
+  async function copyLink() {
+    const link = api.link();
+    try {
+      await navigator.clipboard.writeText(link);
+      linkStatus.textContent = 'Link copied.';
+    } catch {
+      // No clipboard permission (an embed, an old browser): show the link to copy by hand.
+      const box = el('input', { type: 'text', readonly: true, class: 'link-box', value: link, 'aria-label': 'Link to this cell' });
+      linkStatus.replaceChildren(box);
+      box.select();
+      return;
+    }
+    setTimeout(() => { if (linkStatus.textContent === 'Link copied.') linkStatus.textContent = ''; }, 3000);
   }
   root.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -67,52 +178,11 @@ export function cell(def) {
     }
   });
 
-  async function run(action = actions[0].id) {
-    if (!def.run) return true;
-    if (root.dataset.state === 'running') return root.done;
-    const { values: v, errors } = values();
-    if (Object.keys(errors).length) {
-      showError({ kind: 'invalid_parameter', message: `Fix the highlighted parameters first: ${Object.entries(errors).map(([k, m]) => `${k.replace(/^p\./, '')} ${m}`).join('; ')}` });
-      return false;
-    }
-    errorBox.hidden = true;
-    cancelled = false;
-    root.dataset.state = 'running';
-    buttons.forEach((b) => { b.disabled = true; });
-    cancelButton.hidden = false;
-    progress.hidden = false;
-    bar.removeAttribute('value');
-    barText.textContent = 'sampling and calibrating…';
-    status.textContent = '';
-    out.replaceChildren();
-    const started = performance.now();
-    const ctx = {
-      info: engine.current(),
+  function makeCtx(request) {
+    return {
+      info: engine?.info,
       out,
-      async request(req) {
-        bar.removeAttribute('value');
-        barText.textContent = `${req.kind.replace('_', ' ')}: sampling and calibrating…`;
-        // Measure only once the page has drawn its last results: on a 2-core machine, layout,
-        // chart drawing and raster running beside the engine's sampling made a uniform
-        // workload read as uneven (Run all's step 4: CV 0.9 to 5, "costliest tenth 5.5x the
-        // cheapest", in 3 of 3 runs when waiting one frame; none of 3 with this wait).
-        await untilPageIdle();
-        if (cancelled) throw { kind: 'cancelled', message: 'cancelled' };
-        pending = engine.request(req, (p) => {
-          if (p.total > 0) {
-            bar.max = p.total;
-            bar.value = p.done;
-            root.dataset.progress = String(p.done / p.total);
-            const shape = p.serial ? ' · now serial' : p.workers ? ` · now k=${p.workers}${p.chunk_size ? `, c=${p.chunk_size}` : ''}` : '';
-            barText.textContent = `${req.kind.replace('_', ' ')}: ${p.done}/${p.total} runs (${Math.round((100 * p.done) / p.total)} %)${shape}`;
-          }
-        });
-        try {
-          return await pending;
-        } finally {
-          pending = null;
-        }
-      },
+      request,
       chart: (spec, parent = out) => chart(parent, spec),
       html(str, parent = out) {
         const d = el('div', { class: 'result', html: str });
@@ -124,11 +194,99 @@ export function cell(def) {
         return node;
       },
     };
+  }
+
+  /** Sends `req` to the engine, keeping the progress line true to what the engine does. */
+  async function send(req) {
+    const kind = requestLabel(req);
+    const label = `${shortTitle(def.title)}: ${kind}`;
+    bar.removeAttribute('value');
+    barText.textContent = `${kind}: waiting for the page to settle`;
+    // Measure only once the page has drawn its last results: on a 2-core machine, layout,
+    // chart drawing and raster running beside the engine's sampling made a uniform
+    // workload read as uneven.
+    await untilPageIdle();
+    if (cancelled) throw { kind: 'cancelled', message: 'cancelled' };
+    const startedAt = performance.now();
+    let last = null;
+    const show = () => {
+      const a = engine.activity();
+      if (a.running && a.running.id !== pending?.id && a.waiting.some((w) => w.id === pending?.id)) {
+        barText.textContent = `${kind}: waiting behind “${a.running.label}”`;
+      } else {
+        barText.textContent = describeProgress(kind, last, (performance.now() - startedAt) / 1000);
+      }
+    };
+    pending = engine.request(req, {
+      label,
+      onProgress(p) {
+        last = p;
+        if (p.total > 0) {
+          bar.max = p.total;
+          bar.value = p.done;
+          root.dataset.progress = String(p.done / p.total);
+        }
+        show();
+      },
+    });
+    const unsubscribe = engine.onEvent((e) => { if (e.type === 'activity') show(); });
+    const ticker = setInterval(show, 1000);
+    show();
+    try {
+      return await pending;
+    } finally {
+      clearInterval(ticker);
+      unsubscribe();
+      pending = null;
+    }
+  }
+
+  function begin() {
+    errorBox.hidden = true;
+    root.dataset.state = 'running';
+    delete root.dataset.restored;
+    buttons.forEach((b) => { b.disabled = true; });
+    status.textContent = '';
+    out.replaceChildren();
+  }
+  function finish() {
+    buttons.forEach((b) => { b.disabled = false; });
+    cancelButton.hidden = true;
+    progress.hidden = true;
+  }
+
+  async function run(action = actions[0].id) {
+    if (!def.run) return true;
+    if (root.dataset.state === 'running') return root.done;
+    const { values: v, errors } = form.read();
+    if (Object.keys(errors).length) {
+      showError({ kind: 'invalid_parameter', message: `Fix the highlighted parameters first: ${Object.entries(errors).map(([k, m]) => `${k.replace(/^p\./, '')} ${m}`).join('; ')}` });
+      return false;
+    }
+    if (!engine) {
+      showError({ kind: 'not_ready', message: 'The engine is not running yet.' });
+      return false;
+    }
+    cancelled = false;
+    begin();
+    cancelButton.hidden = false;
+    progress.hidden = false;
+    const started = performance.now();
+    const replies = [];
+    const ctx = makeCtx(async (req) => {
+      const reply = await send(req);
+      replies.push(reply);
+      return reply;
+    });
     root.done = (async () => {
       try {
         await def.run(v, ctx, action);
+        const took = (performance.now() - started) / 1000;
         root.dataset.state = 'done';
-        status.textContent = `done in ${seconds((performance.now() - started) / 1000)}`;
+        status.textContent = `done in ${seconds(took)}`;
+        view = action;
+        results.save(page, id, { values: valuesOf(v), action, replies, took });
+        changed();
         return true;
       } catch (e) {
         const err = describeError(e);
@@ -137,12 +295,44 @@ export function cell(def) {
         if (!(e && 'kind' in e)) console.warn(e);
         return false;
       } finally {
-        buttons.forEach((b) => { b.disabled = false; });
-        cancelButton.hidden = true;
-        progress.hidden = true;
+        finish();
       }
     })();
     return root.done;
+  }
+
+  /**
+   * Draws a result saved earlier in this session, by running the cell's drawing code on the
+   * saved replies (nothing is sent to the engine). Only when the saved result is for exactly
+   * the parameters the form holds now.
+   */
+  async function restore() {
+    const saved = results.load(page, id);
+    if (!saved || !def.run) return false;
+    const { values: v, errors } = form.read();
+    if (Object.keys(errors).length || !results.sameValues(saved.values, valuesOf(v))) return false;
+    begin();
+    let next = 0;
+    const ctx = makeCtx(async () => {
+      if (next >= saved.replies.length) throw { kind: 'stale', message: 'the saved result does not match this cell' };
+      return saved.replies[next++];
+    });
+    try {
+      await def.run(v, ctx, saved.action);
+      root.dataset.state = 'done';
+      root.dataset.restored = 'true';
+      status.textContent = `result from earlier in this session (took ${seconds(saved.took)}); Run to measure again`;
+      view = saved.action;
+      return true;
+    } catch (e) {
+      console.warn('could not restore a saved result', e);
+      out.replaceChildren();
+      root.dataset.state = 'idle';
+      results.forget(page, id);
+      return false;
+    } finally {
+      finish();
+    }
   }
 
   function showError(err) {
@@ -150,54 +340,88 @@ export function cell(def) {
     const title = {
       cancelled: 'Cancelled.',
       crashed: 'The engine crashed and was restarted.',
+      restarted: 'The engine was restarted.',
       invalid_parameter: 'Invalid parameters.',
       too_many_workers: 'Too many workers for this pool.',
-    }[err.kind] ?? `Engine error (${esc(err.kind)}).`;
-    errorBox.innerHTML = `<strong>${title}</strong> ${esc(err.message ?? '')}${err.kind === 'cancelled' ? ' Run again when you are ready.' : ''}`;
+      script: 'Your code failed.',
+    }[err.kind] ?? `Engine error (${err.kind}).`;
+    // A cancellation's message only repeats its title ("Cancelled. cancelled"): say what to do instead.
+    // A cancellation that restarted the engine says so first.
+    const message = err.kind === 'cancelled'
+      ? `${err.restarted ? `${err.message} ` : ''}Run again when you are ready.`
+      : (err.message ?? '');
+    errorBox.replaceChildren(el('strong', {}, title), ` ${message}`);
+  }
+
+  /** Applies share-state values (raw strings from the address); unknown keys get a notice. */
+  function applyShare(values) {
+    const notices = [];
+    for (const [key, raw] of Object.entries(values ?? {})) {
+      if (key === 'view') {
+        if (actions.some((a) => a.id === raw)) view = raw;
+        else notices.push(`"${raw.slice(0, 40)}" is not a view of this cell; ignored.`);
+        continue;
+      }
+      if (def.state?.apply(key, raw)) continue;
+      const name = form.fieldFor(key);
+      if (!name) notices.push(`Link parameter "${key}" is not a parameter of this cell; ignored.`);
+      else form.set(name, raw, 'Link');
+    }
+    if (notices.length) root.querySelector('.intro').append(el('div', { class: 'error notice', role: 'alert' }, notices.join(' ')));
+    refreshCode();
   }
 
   function cancel() {
     cancelled = true;
-    if (pending) engine.cancel(pending.id);
+    if (pending) engine?.cancel(pending);
   }
 
   root.run = run;
   root.cancel = cancel;
+  root.restore = restore;
+  root.applyShare = applyShare;
+  root.share = share;
+  root.savedView = () => results.load(page, id)?.action ?? null;
   root.form = () => form;
   root.replaceFields = (fields) => {
-    form = renderForm(fields, () => refreshCode());
+    form = renderForm(fields, () => changed());
     fieldsSlot.replaceChildren(form.form);
-    refreshCode();
+    changed();
   };
   refreshCode();
+  current?.cells.push(root);
   return root;
 }
 
-/** A page of cells with a "Run all" button. */
-export function page(main, { title, lead, cells }) {
+/**
+ * A page of cells with a "Run all" button; applies the page's share state and saved results.
+ * `owner(values)` names the cell that unprefixed address keys belong to on a page of several.
+ */
+export function page(main, { title, lead, cells, owner }) {
+  const here = current;
   const runAll = el('button', { type: 'button', class: 'run-all' }, 'Run all');
   const stopAll = el('button', { type: 'button', class: 'cancel', hidden: true }, 'Stop');
   const allStatus = el('span', { class: 'status', role: 'status' });
-  let stopping = false;
+  const stopped = () => !here || here.stopping;
   runAll.addEventListener('click', async () => {
-    stopping = false;
+    if (here) here.stopping = false;
     runAll.disabled = true;
     stopAll.hidden = false;
     main.dataset.runAll = 'running';
     let ok = 0;
     for (const [i, c] of cells.entries()) {
-      if (stopping) break;
+      if (stopped()) break;
       allStatus.textContent = `running ${i + 1}/${cells.length}: ${c.querySelector('h2').textContent}`;
       c.scrollIntoView({ block: 'nearest' });
       if (await c.run()) ok++;
     }
-    allStatus.textContent = stopping ? `stopped (${ok} of ${cells.length} cells ran)` : `${ok} of ${cells.length} cells ran`;
+    allStatus.textContent = stopped() ? `stopped (${ok} of ${cells.length} cells ran)` : `${ok} of ${cells.length} cells ran`;
     main.dataset.runAll = 'done';
     runAll.disabled = false;
     stopAll.hidden = true;
   });
   stopAll.addEventListener('click', () => {
-    stopping = true;
+    if (here) here.stopping = true;
     for (const c of cells) if (c.dataset.state === 'running') c.cancel();
   });
   main.replaceChildren(
@@ -207,4 +431,43 @@ export function page(main, { title, lead, cells }) {
       el('div', { class: 'actions sticky' }, runAll, stopAll, allStatus)),
     ...cells,
   );
+  if (!here) return;
+  const { share, slug } = here;
+  // Unprefixed keys belong to the cell the address names, or to a one-cell page's cell.
+  const target = share.cell ?? (cells.length === 1 ? cells[0].id : (owner?.(share.values[''] ?? {}) ?? null));
+  const notices = [...share.problems];
+  for (const [owner, values] of Object.entries(share.values)) {
+    const id = owner || target;
+    const c = cells.find((x) => x.id === id);
+    if (c) c.applyShare(values);
+    else notices.push(owner ? `This page has no cell "${owner}"; its link parameters are ignored.` : `Link parameters ${Object.keys(values).map((k) => `"${k}"`).join(', ')} name no cell; ignored.`);
+  }
+  if (share.cell && !cells.some((c) => c.id === share.cell)) notices.push(`This page has no cell "${share.cell}".`);
+  if (notices.length) main.querySelector('.page-head').append(el('div', { class: 'error notice', role: 'alert' }, notices.join(' ')));
+  const restored = Promise.all(cells.map((c) => c.restore()));
+
+  // Every edit and every result is written back to the address (replaceState: no history
+  // entry per keystroke) and to the session, for reload, Back and page switches.
+  const sync = () => {
+    if (current !== here) return;
+    const values = {};
+    const byCell = {};
+    for (const c of cells) {
+      const s = c.share();
+      if (!Object.keys(s).length) continue;
+      values[c.id === target ? '' : c.id] = s;
+      byCell[c.id] = s;
+    }
+    const hash = serializeHash({ page: slug, cell: share.cell, values, globals: share.globals });
+    results.savePageState(slug, byCell);
+    if (location.hash !== hash) history.replaceState(history.state, '', hash);
+    written = hash;
+  };
+  main.addEventListener('cell-change', sync);
+  if (share.cell) {
+    const c = cells.find((x) => x.id === share.cell);
+    c?.scrollIntoView({ block: 'start' });
+    c?.focus({ preventScroll: true });
+  }
+  restored.then(sync);
 }

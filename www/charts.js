@@ -1,10 +1,12 @@
-// Charts: a thin layer over Apache ECharts (vendor/echarts.min.js, the global `echarts`).
+// Charts: a thin layer over Apache ECharts (vendor/echarts.js: a tree-shaken bundle built by
+// www/build/bundle.mjs, loaded on the first chart so that a first visit does not pay for it).
 // ECharts was chosen over uPlot because heatmaps, custom (timeline) series, stacked bars,
-// tooltips and PNG export come built in: no hand-drawn SVG. Each chart mounted here gets a
-// title, a legend, tooltips, PNG export (toolbox), an SVG button (the same option drawn by
-// ECharts' SVG renderer) and a CSV button that downloads exactly the series the chart draws.
+// tooltips and image export come built in: no hand-drawn SVG. Each chart mounted here gets a
+// title, a legend, tooltips, a text alternative (a summary sentence and the data table behind
+// it), and PNG, SVG and CSV buttons. The images are drawn off-screen with the title and a solid
+// background; the CSV is exactly the series the chart draws.
 // Dark mode follows prefers-color-scheme.
-import { downloadCsv, downloadSvg } from './export.js';
+import { downloadCsv, downloadPng, downloadSvg, exportName } from './export.js';
 import { el } from './format.js';
 
 const dark = matchMedia('(prefers-color-scheme: dark)');
@@ -33,11 +35,6 @@ function base(option) {
     legend: { top: small ? 4 : 4, left: small ? 0 : 'center', right: small ? 40 : 'auto', type: 'scroll', textStyle: { fontSize: small ? 10 : 12 } },
     grid: { left: 8, right: small ? 12 : 28, top: small ? 56 : 48, bottom: 8, containLabel: true },
     tooltip: { trigger: 'axis', confine: true },
-    toolbox: {
-      right: 4,
-      top: small ? 0 : 4,
-      feature: { saveAsImage: { title: 'PNG', pixelRatio: 2, backgroundColor: dark.matches ? '#16181d' : '#fff' } },
-    },
     ...option,
     yAxis: leftAxisNames(option.yAxis),
     legend: { ...legendDefaults(small), ...(option.legend ?? {}) },
@@ -54,39 +51,106 @@ function leftAxisNames(yAxis) {
 const legendDefaults = (small) => ({ top: 4, left: small ? 0 : 'center', right: small ? 40 : 'auto', type: 'scroll', textStyle: { fontSize: small ? 10 : 12 } });
 const gridDefaults = (small) => ({ left: 8, right: small ? 12 : 28, top: small ? 56 : 48, bottom: 8, containLabel: true });
 
-function init(box) {
+let echarts = null;
+const library = () => import('../vendor/echarts.js').then((m) => { echarts = m; return m; });
+let loading = null;
+
+async function init(box) {
+  if (!echarts) await (loading ??= library());
   box.chart?.dispose();
   box.chart = echarts.init(box.canvas, dark.matches ? 'dark' : null, { renderer: 'canvas' });
   box.chart.setOption(base(box.option), true);
 }
 
-/** The chart as an SVG document, drawn off-screen at its on-screen size. */
-function svgOf(box) {
+// Page backgrounds of the two themes (style.css --bg): an export is drawn on a solid one, so a
+// dark-mode SVG stays readable when opened on white.
+const BACKGROUND = { light: '#ffffff', dark: '#16181d' };
+const background = () => (dark.matches ? BACKGROUND.dark : BACKGROUND.light);
+const TITLE_ROOM = 30;
+
+/**
+ * The option an export draws: the on-screen one plus the chart's title and a solid background in
+ * the theme it was made in, with the legend moved below the title.
+ */
+function exportOption(box) {
+  const option = base(box.option);
+  return {
+    ...option,
+    backgroundColor: background(),
+    title: { text: box.title, left: 8, top: 6, textStyle: { fontSize: 14, fontWeight: 600 } },
+    legend: { ...option.legend, top: (option.legend.top ?? 4) + TITLE_ROOM },
+    grid: { ...option.grid, top: (option.grid.top ?? 48) + TITLE_ROOM },
+  };
+}
+
+/** Draws the export off-screen at the chart's on-screen size plus room for the title. */
+function drawExport(box, renderer, use) {
   const { width, height } = box.canvas.getBoundingClientRect();
-  const svg = echarts.init(null, dark.matches ? 'dark' : null, { renderer: 'svg', ssr: true, width: Math.max(320, Math.round(width)), height: Math.max(200, Math.round(height)) });
+  const size = { width: Math.max(480, Math.round(width)), height: Math.max(240, Math.round(height)) + TITLE_ROOM };
+  const host = renderer === 'svg' ? null
+    : el('div', { 'aria-hidden': 'true', style: `position:fixed;left:-10000px;top:0;width:${size.width}px;height:${size.height}px` });
+  if (host) document.body.append(host);
+  const theme = dark.matches ? 'dark' : null;
+  const chart = renderer === 'svg'
+    ? echarts.init(null, theme, { renderer: 'svg', ssr: true, ...size })
+    : echarts.init(host, theme, { renderer: 'canvas', ...size });
   try {
-    svg.setOption({ ...base(box.option), toolbox: { show: false } }, true);
-    return svg.renderToSVGString();
+    chart.setOption(exportOption(box), true);
+    return use(chart);
   } finally {
-    svg.dispose();
+    chart.dispose();
+    host?.remove();
   }
+}
+const svgOf = (box) => drawExport(box, 'svg', (c) => c.renderToSVGString());
+const pngOf = (box) => drawExport(box, 'canvas', (c) => c.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background() }));
+
+const rowCount = (n) => `${n} row${n === 1 ? '' : 's'}`;
+
+/** The table behind a chart: its text alternative, and exactly what the CSV holds. */
+function dataTable(spec) {
+  const { columns, rows } = spec.csv;
+  return el('details', { class: 'chart-data' },
+    el('summary', {}, `Data table (${rowCount(rows.length)})`),
+    el('table', { class: 'data', tabindex: '0' },
+      el('thead', {}, el('tr', {}, columns.map((c) => el('th', { scope: 'col' }, c)))),
+      el('tbody', {}, rows.map((r) => el('tr', {}, r.map((v) => el('td', {}, v === null || v === undefined ? '' : String(v))))))));
 }
 
 /**
- * Mounts a chart into `parent`. `spec` = {title, name, option, csv: {columns, rows}, note, height}.
- * Returns the figure element.
+ * Mounts a chart into `parent`. `spec` = {title, name, option, csv: {columns, rows}, note,
+ * height, summary, instead}. A spec with `instead` (a figure with nothing to draw, such as a
+ * worker sweep on one thread) mounts that sentence rather than a chart. Returns the element.
  */
 export function chart(parent, spec) {
-  const canvas = el('div', { class: 'chart', role: 'img', 'aria-label': spec.title, style: `height:${spec.height ?? 320}px` });
-  const csvButton = el('button', { type: 'button', class: 'small', title: 'Download the data this chart draws', onclick: () => downloadCsv(spec.name, spec.csv) }, 'CSV');
-  const svgButton = el('button', { type: 'button', class: 'small', title: 'Download this chart as SVG', onclick: () => downloadSvg(spec.name, svgOf(box)) }, 'SVG');
-  const figure = el('figure', { class: 'figure' },
-    el('figcaption', {}, el('span', {}, spec.title), el('span', { class: 'exports' }, svgButton, csvButton)),
+  if (spec.instead) {
+    const p = el('p', { class: 'note nothing-to-draw', 'data-no-chart': spec.name, html: spec.instead });
+    // "#banner" is not a route: show the banner that says how to get threads instead.
+    p.querySelector('a[data-show-banner]')?.addEventListener('click', (e) => {
+      e.preventDefault();
+      const banner = document.getElementById('banner');
+      banner?.scrollIntoView({ block: 'start' });
+      banner?.querySelector('button')?.focus();
+    });
+    parent.append(p);
+    return p;
+  }
+  const summary = spec.summary ?? `${spec.title}. The data table under the chart lists its ${rowCount(spec.csv.rows.length)}.`;
+  const canvas = el('div', { class: 'chart', role: 'img', 'aria-label': summary, style: `height:${spec.height ?? 320}px` });
+  const name = () => exportName(figure, spec);
+  // The visible label is the accessible name ("CSV"); the title says what it downloads.
+  const button = (format, title, onclick) => el('button', { type: 'button', class: 'small', 'data-export': format.toLowerCase(), title, onclick }, format);
+  const figure = el('figure', { class: 'figure', 'data-chart': spec.name },
+    el('figcaption', {}, el('span', {}, spec.title), el('span', { class: 'exports' },
+      button('PNG', 'Download this chart as PNG', () => downloadPng(name(), pngOf(box))),
+      button('SVG', 'Download this chart as SVG', () => downloadSvg(name(), svgOf(box))),
+      button('CSV', 'Download the data this chart draws as CSV', () => downloadCsv(name(), spec.csv)))),
     canvas,
-    spec.note ? el('p', { class: 'note' }, spec.note) : null);
+    spec.note ? el('p', { class: 'note' }, spec.note) : null,
+    dataTable(spec));
   parent.append(figure);
-  const box = { canvas, option: spec.option, chart: null };
-  init(box);
+  const box = { canvas, option: spec.option, title: spec.title, chart: null };
+  box.ready = init(box);
   new ResizeObserver(() => box.chart && !box.chart.isDisposed() && box.chart.resize()).observe(canvas);
   mounted.add(box);
   figure.box = box;
@@ -107,7 +171,7 @@ dark.addEventListener('change', () => {
   for (const box of mounted) if (box.canvas.isConnected) init(box);
 });
 matchMedia('(max-width: 600px)').addEventListener('change', () => {
-  for (const box of mounted) if (box.canvas.isConnected) box.chart.setOption(base(box.option), true);
+  for (const box of mounted) if (box.canvas.isConnected) box.chart?.setOption(base(box.option), true);
 });
 
 // Styles that tell predicted from measured at a glance.

@@ -3,7 +3,7 @@
 // region uses from the cell's fields.
 import { SNIPPETS } from './snippets.js';
 
-const USES = 'use amorsize::{Options, Report, Shape, Start, SweepOptions, Transfer, TuneOptions};\n\n';
+const USES = 'use amorsize::{Grid, Options, Report, Shape, Start};\n\n';
 
 function describe(job) {
   const params = Object.entries(job.params ?? {}).map(([k, v]) => `${k} = ${v}`).join(', ');
@@ -12,11 +12,12 @@ function describe(job) {
 
 function options(job) {
   const parts = [];
-  if (job.transfer === 'copy') parts.push('transfer: Transfer::Copy');
   if (job.start === 'cold') parts.push('start: Start::Cold');
-  const note = job.transfer === 'copy' ? ' // T, R: Serialize + Deserialize for copy' : '';
-  return `let options = Options { ${parts.length ? `${parts.join(', ')}, ` : ''}..Options::default() };${note}\n`;
+  return `let options = Options { ${parts.length ? `${parts.join(', ')}, ` : ''}..Options::default() };\n`;
 }
+
+// Copy transfer is its own function (`optimize_copied`, ...), which needs serde items and results.
+const transferred = (job, name) => (job.transfer === 'copy' ? `${name}_copied` : name);
 
 const vec = (values) => `vec![${values.join(', ')}]`;
 
@@ -25,14 +26,14 @@ function snippet(job, name, lets = '') {
 }
 
 export function optimize(job) {
-  return snippet(job, 'optimize', options(job));
+  return snippet(job, transferred(job, 'optimize'), options(job));
 }
 
 export function execute(job, shape) {
   const s = shape?.type === 'fixed' ? `Shape::fixed(${shape.workers}, ${shape.chunk_size})`
     : shape?.type === 'serial' ? 'Shape::Serial' : null;
   const lets = s ? `let shape = ${s};\n` : 'let plan = amorsize::optimize(&items, f)?;\nlet shape = &plan;\n';
-  return snippet(job, 'execute', options(job) + lets);
+  return snippet(job, transferred(job, 'execute'), options(job) + lets);
 }
 
 export function compare(job) {
@@ -46,7 +47,7 @@ export function workerCurve(job, maxWorkers) {
 
 export function sweep(job, workers, chunkSizes, repeats) {
   const lets = (workers ? `let workers = ${vec(workers)};\n` : 'let workers: Vec<usize> = (1..=std::thread::available_parallelism()?.get()).collect();\n')
-    + (chunkSizes ? `let chunk_sizes = ${vec(chunkSizes)};\n` : 'let chunk_sizes = SweepOptions::grid(items.len(), workers.len()).chunk_sizes;\n')
+    + (chunkSizes ? `let chunk_sizes = ${vec(chunkSizes)};\n` : 'let chunk_sizes = Grid::default_for(items.len(), workers.len()).chunk_sizes;\n')
     + `let repeats = ${repeats ?? 3};\n`;
   return snippet(job, 'sweep', lets);
 }

@@ -11,10 +11,11 @@ let engine = null;
 let crashed = false;
 const backlog = [];
 
-// The pool size rule is the engine's (`pool_threads`); `?threads=N` overrides it for tests.
+// The pool size rule is the engine's (`pool_threads`); `?threads=N` overrides it. engine.js
+// validated it (parseThreads); a hand-made URL with anything else gets the engine's size.
 function threadCount(mod, cores) {
-  const asked = Number.parseInt(new URL(self.location.href).searchParams.get('threads') ?? '', 10);
-  if (Number.isInteger(asked) && asked >= 1 && asked <= 64) return asked;
+  const raw = new URL(self.location.href).searchParams.get('threads') ?? '';
+  if (/^\d{1,2}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64) return Number(raw);
   return mod.pool_threads(cores, navigator.deviceMemory ?? 0);
 }
 
@@ -23,7 +24,7 @@ function asError(e) {
     crashed = true;
     return { kind: 'crashed', message: `the engine crashed (${e.message}); it is being restarted` };
   }
-  if (e && typeof e === 'object' && 'kind' in e) return { kind: String(e.kind), message: String(e.message ?? e.kind) };
+  if (e && typeof e === 'object' && 'kind' in e) return { ...e, kind: String(e.kind), message: String(e.message ?? e.kind) };
   return { kind: 'error', message: String(e?.message ?? e) };
 }
 
@@ -31,7 +32,7 @@ async function boot() {
   const cores = navigator.hardwareConcurrency || 1;
   if (self.crossOriginIsolated) {
     const mod = await import('../amorsize.js');
-    await mod.default();
+    await mod.default({ module_or_path: new URL('../amorsize_bg.wasm', import.meta.url) });
     const threads = threadCount(mod, cores);
     const t = performance.now();
     await mod.initThreadPool(threads);
@@ -46,16 +47,24 @@ async function boot() {
     };
   }
   const mod = await import('../st/amorsize.js');
-  await mod.default();
+  await mod.default({ module_or_path: new URL('../st/amorsize_bg.wasm', import.meta.url) });
   const mode = mod.start(1, 0);
   engine = mod;
   return { mode: { ...mode, threaded: false, poolThreads: 1 }, memory: null, cancelAddress: null, poolStartupMs: 0 };
 }
 
-function run({ id, request }) {
+async function run({ id, request }) {
   if (crashed) {
     postMessage({ id, type: 'error', error: { kind: 'crashed', message: 'the engine crashed earlier' } });
     return;
+  }
+  // A user's own function: report a syntax error with its position before the engine runs.
+  if (typeof request?.job?.fn === 'string') {
+    const error = await (await import('./script-syntax.js')).syntaxError(request.job);
+    if (error) {
+      postMessage({ id, type: 'error', error });
+      return;
+    }
   }
   const progress = (p) => postMessage({ id, type: 'progress', ...p });
   try {

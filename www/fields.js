@@ -18,11 +18,14 @@ export const repeatsField = (value = 3) => ({ name: 'repeats', label: 'repeats p
 export const transferField = (value = 'shared') => ({ name: 'transfer', label: 'transfer', type: 'choice', options: ['shared', 'copy'], value, help: 'shared: threads read items in place; copy: items and results are serialized per chunk, like a process pool or postMessage' });
 export const startField = (value = 'warm') => ({ name: 'start', label: 'start', type: 'choice', options: ['warm', 'cold'], value, help: 'cold pays pool start-up in every run, like `with Pool()`' });
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const clip = (s) => (s.length > 24 ? `${s.slice(0, 24)}…` : s);
+
 /** Checks one raw string against a field; returns [value, error]. */
 export function check(field, raw) {
   const text = String(raw ?? '').trim();
   if (field.type === 'choice') {
-    return field.options.includes(text) ? [text, null] : [null, `choose one of: ${field.options.join(', ')}`];
+    return field.options.includes(text) ? [text, null] : [null, `"${clip(text)}" is not one of: ${field.options.join(', ')}`];
   }
   if (field.type === 'list') {
     const parts = text.split(/[\s,;]+/).filter(Boolean);
@@ -37,13 +40,17 @@ export function check(field, raw) {
     return [out, null];
   }
   if (text === '') return [null, 'required'];
+  // Decimal only: Number() would also take hex (0x10), binary, octal, 'Infinity' and '1_000'.
+  if (text.length > 40 || !DECIMAL.test(text)) return [null, `"${clip(text)}" is not a decimal number`];
   const v = Number(text);
-  if (!Number.isFinite(v)) return [null, `"${text}" is not a number`];
+  if (!Number.isFinite(v)) return [null, `"${clip(text)}" is too large`];
   if (field.integer && !Number.isInteger(v)) return [null, 'must be a whole number'];
   if (field.min !== undefined && v < field.min) return [null, `must be at least ${field.min}`];
   if (field.max !== undefined && v > field.max) return [null, `must be at most ${field.max}`];
   return [v, null];
 }
+
+const shareText = (value) => (Array.isArray(value) ? value.join(',') : String(value ?? ''));
 
 function display(field, value) {
   return Array.isArray(value) ? value.join(', ') : String(value ?? '');
@@ -71,16 +78,18 @@ export function renderForm(fields, onChange) {
     const label = el('label', { for: id, title: f.help ?? '' }, `${f.label}${unit}`);
     const wrap = el('div', { class: 'field', 'data-field': f.name }, label, input, error,
       f.help || range ? el('small', {}, [range && `range ${range}`, f.help].filter(Boolean).join('; ')) : null);
-    input.addEventListener('input', () => { validate(f); onChange?.(); });
-    input.addEventListener('change', () => { validate(f); onChange?.(); });
+    // A refused link value stays named (entry.refused) until the visitor edits the field.
+    const edited = () => { inputs.get(f.name).refused = null; validate(f); onChange?.(); };
+    input.addEventListener('input', edited);
+    input.addEventListener('change', edited);
     inputs.set(f.name, { f, input, error, wrap });
     form.append(wrap);
   }
   function validate(f) {
-    const { input, error, wrap } = inputs.get(f.name);
+    const { input, error, wrap, refused } = inputs.get(f.name);
     const [, err] = check(f, input.value);
-    error.textContent = err ?? '';
-    wrap.classList.toggle('invalid', Boolean(err));
+    error.textContent = err ?? refused ?? '';
+    wrap.classList.toggle('invalid', Boolean(err ?? refused));
     input.setAttribute('aria-invalid', err ? 'true' : 'false');
     return err;
   }
@@ -101,17 +110,30 @@ export function renderForm(fields, onChange) {
     set(name, raw, origin = 'URL') {
       const entry = inputs.get(name);
       if (!entry) return false;
-      const [, err] = check(entry.f, raw);
-      if (err) {
-        entry.error.textContent = `${origin} value "${raw}" ignored: ${err}`;
-        entry.wrap.classList.add('invalid');
-        return false;
-      }
-      entry.input.value = String(raw);
+      const [value, err] = check(entry.f, raw);
+      entry.refused = err ? `${origin} value ignored: ${err}` : null;
+      if (!err) entry.input.value = display(entry.f, value);
       validate(entry.f);
-      return true;
+      return !err;
     },
     has: (name) => inputs.has(name),
+    /** The field a share key names: `n` -> `n`, `cost_us` -> `p.cost_us`; null if none. */
+    fieldFor(key) {
+      if (inputs.has(key)) return key;
+      return inputs.has(`p.${key}`) ? `p.${key}` : null;
+    },
+    /** Valid values that differ from the defaults, as share keys and display strings. */
+    changed() {
+      const out = {};
+      for (const { f, input } of inputs.values()) {
+        const [v, err] = check(f, input.value);
+        if (err) continue;
+        // Lists without spaces: addresses encode a space as '+'.
+        const text = shareText(v);
+        if (text !== shareText(f.value)) out[f.name.replace(/^p\./, '')] = text;
+      }
+      return out;
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 // Figures: turn engine results into chart specs ({title, name, option, csv}). Only drawing:
 // every number (times, speedups, predictions, breakdowns) comes from the engine.
 import { COLORS, measuredBar, measuredLine, predictedBar, predictedLine } from './charts.js';
-import { ms, seconds, shapeLabel } from './format.js';
+import { count, ms, seconds, shapeLabel, x } from './format.js';
 
 const num = (v) => (Number.isFinite(v) ? v : null);
 const round = (v, digits = 4) => (Number.isFinite(v) ? +v.toPrecision(digits) : null);
@@ -11,20 +11,57 @@ const oneLine = {
   silent: true, symbol: 'none', lineStyle: { color: COLORS.bad, type: 'solid', width: 1.5 },
   label: { formatter: '1× = serial', position: 'insideEndTop', color: COLORS.bad }, data: [{ yAxis: 1 }],
 };
+/**
+ * What a worker chart says when it has fewer than two worker counts to draw: one thread (the
+ * single-threaded build) leaves nothing to sweep. The link shows the banner that says how to
+ * get threads.
+ */
+export function nothingToSweep(threads) {
+  const why = threads <= 1
+    ? 'This page runs on one thread (it is not cross-origin isolated), so every worker count is the same single thread and there is nothing to sweep.'
+    : 'Only one worker count was asked for, so there is nothing to sweep.';
+  return `${why} <a href="#banner" data-show-banner>Get threads</a> to see how time changes with the number of workers.`;
+}
+
+/** The speedup a plan is shown with: a serial plan is serial, 1.00× by definition. */
+export const shownSpeedup = (plan, measured) => (plan.strategy === 'serial' ? 1 : measured);
+
+/**
+ * The "best measured" run of a `compare` result: the fastest of what was measured (the tuner's
+ * best shape, the recommendation, serial and blind), so that it is never slower than a run shown
+ * beside it. `plan` is what to label it with; `speedup` is serial / time (1 for serial). A serial
+ * plan is the serial run (the tuner's own timing of it is another sample of the same thing).
+ * Ties go to the tuner's shape, then the recommendation.
+ */
+export function bestMeasured(cmp) {
+  const serialPlan = { strategy: 'serial' };
+  const runs = [
+    { plan: cmp.tuned.plan, time_s: cmp.tuned.plan.strategy === 'serial' ? cmp.serial.median_s : cmp.tuned.best_time_s, predicted_s: cmp.tuned.plan.predicted_time_s, predicted_speedup: cmp.tuned.plan.predicted_speedup },
+    { plan: cmp.plan, time_s: cmp.plan.strategy === 'serial' ? cmp.serial.median_s : cmp.recommended.median_s, predicted_s: cmp.plan.predicted_time_s, predicted_speedup: cmp.plan.predicted_speedup },
+    { plan: serialPlan, time_s: cmp.serial.median_s, predicted_s: cmp.plan.predicted_serial_s, predicted_speedup: 1 },
+    { plan: { strategy: 'fixed', workers: cmp.blind_workers, chunk_size: 1, profile: cmp.plan.profile }, time_s: cmp.blind.median_s, predicted_s: null, predicted_speedup: null },
+  ];
+  const best = runs.reduce((a, b) => (b.time_s < a.time_s ? b : a));
+  const serial = best.plan.strategy === 'serial';
+  return { ...best, speedup: serial ? 1 : cmp.serial.median_s / best.time_s, predicted_speedup: serial ? 1 : best.predicted_speedup };
+}
+
 const fmtTip = (unit) => (v) => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${v}${unit}`);
 
 /** Serial / blind / optimized / best measured, from a `compare` result. */
 export function compareBars(cmp, name) {
-  const labels = ['serial', `blind (${cmp.blind_workers} workers × 1)`, `optimized (${cmp.plan.strategy === 'serial' ? 'serial' : shapeLabel(cmp.plan.workers, cmp.plan.chunk_size)})`, `best measured (${shapeLabel(cmp.tuned.plan.workers, cmp.tuned.plan.chunk_size)})`];
+  const best = bestMeasured(cmp);
+  const labels = ['serial', `blind (${shapeLabel(cmp.blind_workers, 1)})`, `optimized (${cmp.plan.strategy === 'serial' ? 'serial' : shapeLabel(cmp.plan.workers, cmp.plan.chunk_size)})`, `best measured (${best.plan.strategy === 'serial' ? 'serial' : shapeLabel(best.plan.workers, best.plan.chunk_size)})`];
   const short = ['serial', 'blind', 'optimized', 'best'];
-  const mt = [cmp.serial.median_s, cmp.blind.median_s, cmp.recommended.median_s, cmp.tuned.best_time_s].map(ms);
-  const pt = [cmp.plan.predicted_serial_s, null, cmp.plan.predicted_time_s, cmp.tuned.plan.predicted_time_s].map(ms);
-  const ms_ = [1, cmp.speedup_blind, cmp.speedup_recommended, cmp.speedup_best].map((v) => round(v, 3));
-  const ps = [1, null, cmp.plan.predicted_speedup, cmp.tuned.plan.predicted_speedup].map((v) => round(v, 3));
+  const mt = [cmp.serial.median_s, cmp.blind.median_s, cmp.plan.strategy === 'serial' ? cmp.serial.median_s : cmp.recommended.median_s, best.time_s].map(ms);
+  const pt = [cmp.plan.predicted_serial_s, null, cmp.plan.predicted_time_s, best.predicted_s].map(ms);
+  const ms_ = [1, cmp.speedup_blind, shownSpeedup(cmp.plan, cmp.speedup_recommended), best.speedup].map((v) => round(v, 3));
+  const ps = [1, null, cmp.plan.predicted_speedup, best.predicted_speedup].map((v) => round(v, 3));
   const cat = { type: 'category', data: short, axisLabel: { interval: 0 } };
   const tip = { trigger: 'axis', confine: true, formatter: (items) => `${labels[items[0].dataIndex]}<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'}`).join('<br>') };
   const time = {
-    title: 'Time: serial, blind, optimized, best measured', name: `${name}-time`,
+    title: 'Time: serial, blind, optimized, best measured', name: `${name}-time`, workload: cmp.plan.profile?.workload,
+    summary: `Measured median time: ${labels.map((l, i) => `${l} ${mt[i] ?? '–'} ms`).join(', ')}.`,
     option: {
       tooltip: { ...tip, valueFormatter: fmtTip(' ms') }, xAxis: cat, yAxis: timeAxis(),
       series: [measuredBar('measured median (ms)', mt), predictedBar('predicted (ms)', pt)],
@@ -33,6 +70,7 @@ export function compareBars(cmp, name) {
   };
   const speed = {
     title: 'Speedup over serial (red line: 1×, below it parallel is slower)', name: `${name}-speedup`,
+    summary: `Measured speedup over serial: ${labels.map((l, i) => `${l} ${x(ms_[i])}`).join(', ')}.`,
     option: {
       tooltip: { ...tip, valueFormatter: fmtTip('×') }, xAxis: cat, yAxis: speedupAxis,
       series: [
@@ -55,8 +93,13 @@ function recommendedMark(plan, axisIsCategory = false) {
 }
 
 /** Time and speedup against the worker count, from a `worker_curve` result. */
-export function workerCurve(curve, name) {
+export function workerCurve(curve, name, threads = Infinity) {
   const pts = curve.points;
+  if (new Set(pts.map((p) => p.workers)).size < 2) {
+    const instead = nothingToSweep(Math.min(threads, Math.max(1, ...pts.map((p) => p.workers))));
+    return [{ name: `${name}-workers`, instead }];
+  }
+  const best = pts.reduce((a, b) => (b.speedup > a.speedup ? b : a));
   const kAxis = { type: 'value', name: 'workers (k)', nameLocation: 'middle', nameGap: 26, minInterval: 1, min: 1, max: Math.max(...pts.map((p) => p.workers)) };
   const mt = pts.map((p) => [p.workers, ms(p.measured.median_s)]);
   const pt = pts.map((p) => [p.workers, ms(p.predicted_s)]);
@@ -66,6 +109,7 @@ export function workerCurve(curve, name) {
   const grid = { bottom: 30 };
   const time = {
     title: 'Time against worker count', name: `${name}-time-vs-k`,
+    summary: `Measured median time for ${count(pts.length, 'worker count')} from k=${pts[0].workers} to k=${pts.at(-1).workers}, against ${seconds(curve.serial.median_s)} serial; fastest at k=${best.workers}.`,
     option: {
       grid, tooltip: { trigger: 'axis', confine: true, valueFormatter: fmtTip(' ms') }, xAxis: kAxis, yAxis: timeAxis(),
       series: [
@@ -85,6 +129,7 @@ export function workerCurve(curve, name) {
   };
   const speed = {
     title: 'Speedup against worker count', name: `${name}-speedup-vs-k`,
+    summary: `Measured speedup from k=${pts[0].workers} to k=${pts.at(-1).workers}: best ${x(best.speedup)} at k=${best.workers} (predicted ${x(best.predicted_speedup)}).`,
     option: {
       grid, tooltip: { trigger: 'axis', confine: true, valueFormatter: fmtTip('×') }, xAxis: kAxis, yAxis: speedupAxis,
       series: [
@@ -103,33 +148,52 @@ export function workerCurve(curve, name) {
 
 const PARTS = [['compute_s', 'compute'], ['startup_s', 'start-up'], ['dispatch_s', 'dispatch'], ['transfer_s', 'transfer'], ['imbalance_s', 'imbalance']];
 
-/** Predicted overhead breakdown per worker count, from plan.per_workers. */
-export function breakdown(plan, name) {
+/**
+ * Predicted time per worker count, split into compute and overheads, on a log axis: overheads
+ * of a few microseconds beside a compute time of milliseconds still show as bars (a linear
+ * stack drew them sub-pixel: two blue bars that said nothing). Absolute figures in the tooltip.
+ */
+export function breakdown(plan, name, threads = Infinity) {
   const rows = plan.per_workers;
+  if (rows.length < 2) return { name: `${name}-breakdown`, instead: nothingToSweep(Math.min(threads, rows[0]?.workers ?? 1)) };
   const cats = rows.map((p) => String(p.workers));
+  // Drawn in nanoseconds: on a log axis ECharts grows bars from 1, so every part must be 1 or
+  // more (nothing here is faster than a nanosecond). A log axis has no zero: a part that costs
+  // nothing is left out of its group and named in the tooltip.
+  const positive = (v) => (Number.isFinite(v) && v > 0 ? Math.max(1, +(v * 1e9).toPrecision(4)) : null);
   const series = PARTS.map(([key, label], i) => ({
-    name: `${label} (predicted)`, type: 'bar', stack: 'time', color: COLORS.parts[i], barMaxWidth: 48,
-    data: rows.map((p) => ms(p.breakdown[key])),
+    name: label, type: 'bar', color: COLORS.parts[i], barMaxWidth: 14, barGap: '10%',
+    data: rows.map((p) => positive(p.breakdown[key])),
   }));
-  series[0].markLine = recommendedMark(plan, true);
+  series.push({
+    name: 'total (predicted)', type: 'line', color: COLORS.predicted, symbol: 'emptyCircle', symbolSize: 7, lineStyle: { type: 'dashed', width: 2 },
+    data: rows.map((p) => positive(p.time_s)), markLine: recommendedMark(plan, true),
+  });
+  const all = rows.flatMap((p) => [p.time_s, ...PARTS.map(([k]) => p.breakdown[k])]).filter((v) => Number.isFinite(v) && v > 0);
+  const lo = Math.max(1, 10 ** Math.floor(Math.log10(Math.min(...all) * 1e9)));
+  const biggest = (p) => PARTS.filter(([k]) => k !== 'compute_s').reduce((a, b) => (p.breakdown[b[0]] > p.breakdown[a[0]] ? b : a), PARTS[1]);
+  const rec = rows.find((p) => p.workers === plan.workers) ?? rows[0];
   return {
-    title: 'Predicted time per worker count, split into compute and overheads', name: `${name}-breakdown`,
-    note: 'Each bar is the model\'s best chunk size for that k (chunk size in the tooltip). Serial is predicted at ' + seconds(plan.predicted_serial_s) + '.',
+    title: 'Predicted time per worker count: compute and each overhead (log scale)', name: `${name}-breakdown`,
+    summary: `Predicted for k=${rows[0].workers} to k=${rows.at(-1).workers}. At k=${rec.workers}: ${seconds(rec.time_s)} in total, compute ${seconds(rec.breakdown.compute_s)}, the largest overhead ${biggest(rec)[1]} at ${seconds(rec.breakdown[biggest(rec)[0]])}. Serial is predicted at ${seconds(plan.predicted_serial_s)}.`,
+    note: `Each group is the model's best chunk size for that k (in the tooltip). The axis is logarithmic, so overheads far smaller than the compute time stay visible; a part missing from a group costs nothing there. Serial is predicted at ${seconds(plan.predicted_serial_s)}.`,
     option: {
       grid: { bottom: 30 },
       tooltip: {
         trigger: 'axis', confine: true,
         formatter: (items) => {
           const p = rows[items[0].dataIndex];
-          return `k=${p.workers}, chunk ${p.chunk_size}: ${seconds(p.time_s)} predicted<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value} ms`).join('<br>');
+          const share = (v) => (p.time_s > 0 ? ` (${(100 * v / p.time_s).toPrecision(2)} % of the total)` : '');
+          return `k=${p.workers}, chunks of ${count(p.chunk_size, 'item')}: ${seconds(p.time_s)} predicted<br>`
+            + PARTS.map(([k, l], i) => `<span style="color:${COLORS.parts[i]}">■</span> ${l}: ${seconds(p.breakdown[k])}${share(p.breakdown[k])}`).join('<br>');
         },
       },
       xAxis: { type: 'category', data: cats, name: 'workers (k)', nameLocation: 'middle', nameGap: 26 },
-      yAxis: timeAxis('predicted time (ms)'),
+      yAxis: { type: 'log', name: 'predicted time (log scale)', min: lo, logBase: 10, axisLabel: { formatter: (ns) => seconds(ns * 1e-9) } },
       series,
     },
     csv: {
-      columns: ['workers', 'chunk_size', 'predicted_total_ms', ...PARTS.map(([, l]) => `${l}_ms`)],
+      columns: ['workers', 'chunk_size_items', 'predicted_total_ms', ...PARTS.map(([, l]) => `${l}_ms`)],
       rows: rows.map((p) => [p.workers, p.chunk_size, ms(p.time_s), ...PARTS.map(([k]) => ms(p.breakdown[k]))]),
     },
   };
@@ -137,10 +201,11 @@ export function breakdown(plan, name) {
 
 /** Speedup against a swept axis (per-item cost or N), from a `scaling` result. */
 export function scaling(points, { name, axisName, log }) {
-  const msu = points.map((p) => [p.x, round(p.speedup, 3)]);
-  const psu = points.map((p) => [p.x, round(p.predicted_speedup, 3)]);
+  const msu = points.map((p) => [p.x, round(shownSpeedup(p.plan, p.speedup), 3)]);
+  const psu = points.map((p) => [p.x, round(shownSpeedup(p.plan, p.predicted_speedup), 3)]);
   return {
     title: `Speedup of the recommended plan against ${axisName}`, name,
+    summary: `Measured speedup of the recommended plan at ${axisName} ${points.map((p, i) => `${p.x}: ${x(msu[i][1])}`).join(', ')}.`,
     option: {
       grid: { bottom: 30 },
       tooltip: {
@@ -157,7 +222,7 @@ export function scaling(points, { name, axisName, log }) {
     },
     csv: {
       columns: ['x', 'items', 'plan_workers', 'plan_chunk_size', 'strategy', 'serial_median_ms', 'plan_median_ms', 'measured_speedup', 'predicted_speedup'],
-      rows: points.map((p) => [p.x, p.items, p.plan.workers, p.plan.strategy === 'serial' ? '' : p.plan.chunk_size, p.plan.strategy, ms(p.serial.median_s), ms(p.recommended.median_s), round(p.speedup, 4), round(p.predicted_speedup, 4)]),
+      rows: points.map((p) => [p.x, p.items, p.plan.workers, p.plan.strategy === 'serial' ? '' : p.plan.chunk_size, p.plan.strategy, ms(p.serial.median_s), ms(p.plan.strategy === 'serial' ? p.serial.median_s : p.recommended.median_s), msu[points.indexOf(p)][1], psu[points.indexOf(p)][1]]),
     },
   };
 }
@@ -169,7 +234,7 @@ export function timeline(run, name) {
   const workers = Math.max(...chunks.map((c) => c.worker)) + 1;
   const data = chunks.map((c) => [c.worker, ms(c.start - t0), ms(c.end - t0), c.first, c.count]);
   return {
-    title: `Chunks per worker over time (${chunks.length} chunks${run.timeline_truncated ? ', truncated' : ''})`, name,
+    title: `Chunks per worker over time (${count(chunks.length, 'chunk')}${run.timeline_truncated ? ', truncated' : ''})`, name,
     height: Math.max(180, 60 + workers * 34),
     option: {
       legend: { show: false },

@@ -1,4 +1,8 @@
-// Number formatting for display only (the engine computes every figure).
+// Number formatting for display only (the engine computes every figure). Counts and shapes
+// are worded by wording.js, re-exported here so pages import one module.
+import { number, shape } from './wording.js';
+
+export { allCores, chunks, count, items, number, poolThreads, runs, shape, workers } from './wording.js';
 export function seconds(s) {
   if (s === null || s === undefined || !Number.isFinite(s)) return '–';
   const a = Math.abs(s);
@@ -8,7 +12,12 @@ export function seconds(s) {
   return `${(s * 1e9).toFixed(0)} ns`;
 }
 export const ms = (s) => (Number.isFinite(s) ? +(s * 1e3).toPrecision(4) : null);
-export const x = (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+/** A speedup: "1.85×", and "120× slower" below 0.01× where two decimals would read 0.00×. */
+export const x = (v) => {
+  if (!Number.isFinite(v) || v <= 0) return '–';
+  if (v < 0.01) return `${number(1 / v)}× slower`;
+  return `${v.toFixed(2)}×`;
+};
 export const pct = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(0)} %` : '–');
 export function bytes(b) {
   if (!Number.isFinite(b)) return '–';
@@ -16,16 +25,17 @@ export function bytes(b) {
   if (b >= 1024) return `${(b / 1024).toFixed(1)} KiB`;
   return `${Math.round(b)} B`;
 }
-export const int = (v) => (Number.isFinite(v) ? v.toLocaleString('en-US') : '–');
+export const int = (v) => number(v);
 // Serial is spelled one way by the engine: `serial: true` on runs, candidates and progress, and
 // `strategy: 'serial'` with `chunk_size: null` on plans.
 export function chunk(c, items) {
   if (c == null || !Number.isFinite(c)) return 'all';
   return items ? `${c} (${Math.ceil(items / c)} chunks)` : String(c);
 }
-export function shapeLabel(workers, chunkSize, serial = false) {
-  if (serial || chunkSize == null) return 'serial';
-  return `${workers} worker${workers === 1 ? '' : 's'} × ${chunkSize} item${chunkSize === 1 ? '' : 's'}`;
+/** `serial` is the engine's flag; a number instead is the job's item count. */
+export function shapeLabel(workers, chunkSize, serialOrItems) {
+  if (serialOrItems === true) return 'serial';
+  return shape(workers, chunkSize, typeof serialOrItems === 'number' ? serialOrItems : undefined);
 }
 export function esc(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);

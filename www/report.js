@@ -1,6 +1,6 @@
 // The explain report (src/report.rs): the page renders the sections the engine built, the same
 // ones its Display prints, and writes none of its own.
-import { esc, seconds } from './format.js';
+import { chunks, esc, seconds, workers, x } from './format.js';
 
 const tag = (source) => (source ? ` <span class="tag ${source}">${source}</span>` : '');
 const rows = (rs) => (rs.length ? `<table>${rs.map((r) => `<tr><th scope="row">${esc(r.label)}</th><td>${esc(r.value)}${tag(r.source)}</td></tr>`).join('')}</table>` : '');
@@ -15,11 +15,11 @@ export function renderReport(r) {
 export function renderPlan(plan) {
   const decision = plan.strategy === 'serial'
     ? '<strong>Stay serial.</strong>'
-    : `<strong>${plan.workers} workers × chunks of ${plan.chunk_size} items</strong>`;
+    : `<strong>${workers(plan.workers)} × ${chunks(plan.chunk_size)}</strong>`;
   const interval = Number.isFinite(plan.speedup_interval?.[0]) ? ` (${plan.speedup_interval[0].toFixed(2)}×–${plan.speedup_interval[1].toFixed(2)}×)` : '';
   return `<div class="plan" data-plan>
     <p class="decision">Recommendation: ${decision} Predicted ${seconds(plan.predicted_time_s)} against ${seconds(plan.predicted_serial_s)} serial:
-      <strong>${Number.isFinite(plan.predicted_speedup) ? plan.predicted_speedup.toFixed(2) : '–'}×</strong>${interval}. Deciding took ${seconds(plan.decision.total_s)}
+      <strong>${plan.strategy === 'serial' ? x(1) : x(plan.predicted_speedup)}</strong>${plan.strategy === 'serial' ? '' : interval}. Deciding took ${seconds(plan.decision.total_s)}
       (sampling ${seconds(plan.decision.sampling_s)}, calibration ${seconds(plan.decision.calibration_s)}).</p>
     <ul class="reasons">${plan.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
     ${plan.warnings.length ? `<ul class="warnings">${plan.warnings.map((w) => `<li>⚠ ${esc(w.message)}</li>`).join('')}</ul>` : ''}

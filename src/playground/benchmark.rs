@@ -9,7 +9,7 @@ use crate::plan::Plan;
 use crate::playground::job::Job;
 use crate::shape::Shape;
 use crate::stats;
-use crate::sweep::{Measurement, Progress, SweepOptions};
+use crate::sweep::{Grid, Measurement, Progress};
 use serde::{Deserialize, Serialize};
 
 /// A shape and its measured time. Serial is `serial: true`, with one worker and one chunk of
@@ -146,14 +146,19 @@ pub fn bench_job(
     }
     let mut chunk_sizes = chunk_ladder(n, 4);
     chunk_sizes.extend(workers.iter().map(|&k| n.div_ceil(k)));
-    let mut grid = SweepOptions::grid(n, costs.cores);
-    grid.workers = workers;
-    grid.chunk_sizes = chunk_sizes;
-    grid.repeats = repeats;
-    grid.include_serial = false;
-    grid.cancel = cancel.cloned();
-    grid.progress = progress;
-    let sweep = job.sweep(&grid)?;
+    let grid = Grid {
+        workers,
+        chunk_sizes,
+        repeats,
+        include_serial: false,
+    };
+    let sweep = job.sweep(
+        &grid,
+        &Options {
+            progress,
+            ..options.clone()
+        },
+    )?;
     let (best_shape, best_s) = if sweep.best.time.median_s < serial.median_s {
         (
             Shape::fixed(sweep.best.workers, sweep.best.chunk_size),
@@ -373,14 +378,19 @@ pub fn bench_small_job(
     chunk_sizes.extend([4, 16].map(|per_worker| n.div_ceil(per_worker * costs.cores).max(1)));
     chunk_sizes.sort_unstable();
     chunk_sizes.dedup();
-    let mut grid = SweepOptions::grid(n, costs.cores);
-    grid.workers = workers;
-    grid.chunk_sizes = chunk_sizes;
-    grid.repeats = SMALL_SWEEP_REPEATS;
-    grid.include_serial = false;
-    grid.cancel = cancel.cloned();
-    grid.progress = progress;
-    let sweep = job.sweep(&grid)?;
+    let grid = Grid {
+        workers,
+        chunk_sizes,
+        repeats: SMALL_SWEEP_REPEATS,
+        include_serial: false,
+    };
+    let sweep = job.sweep(
+        &grid,
+        &Options {
+            progress,
+            ..options.clone()
+        },
+    )?;
     let best_shape = Shape::fixed(sweep.best.workers, sweep.best.chunk_size);
     let best_plan = Plan::fixed(sweep.best.workers, sweep.best.chunk_size);
 

@@ -65,10 +65,8 @@ pub fn with_workload<V: WorkloadVisitor>(
     })
 }
 
-/// Every catalog workload, described with its default parameters.
-///
-/// Touches no clock, so the browser can list the catalog before it installs its clock.
-pub fn catalog() -> Vec<WorkloadInfo> {
+/// Catalog workload `name` described with `params` (its text follows the values: "mean 50 µs").
+pub fn describe(name: &str, params: &Params) -> Result<WorkloadInfo> {
     struct Describe;
     impl WorkloadVisitor for Describe {
         type Output = WorkloadInfo;
@@ -76,10 +74,17 @@ pub fn catalog() -> Vec<WorkloadInfo> {
             workload.info()
         }
     }
+    with_workload(name, params, Describe)
+}
+
+/// Every catalog workload, described with its default parameters.
+///
+/// Touches no clock, so the browser can list the catalog before it installs its clock.
+pub fn catalog() -> Vec<WorkloadInfo> {
     NAMES
         .iter()
         .map(|name| {
-            with_workload(name, &Params::new(), Describe)
+            describe(name, &Params::new())
                 .expect("catalog workloads build with their default parameters")
         })
         .collect()
@@ -187,6 +192,18 @@ mod tests {
             assert!(!info.stands_for.is_empty());
             assert_eq!(info.waits, info.name == "io-wait");
         }
+    }
+
+    #[test]
+    fn descriptions_follow_their_parameters() {
+        let params = Params::from([("cost_us".to_string(), ParamValue::Number(1_000_000.0))]);
+        let info = describe("parametric", &params).unwrap();
+        assert!(
+            info.description.contains("mean 1000000 µs"),
+            "{}",
+            info.description
+        );
+        assert!(!info.description.contains("mean 100 µs"));
     }
 
     #[test]

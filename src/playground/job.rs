@@ -4,12 +4,14 @@
 use crate::clock::Stopwatch;
 use crate::error::{Error, Result};
 use crate::executor::RunSummary;
-use crate::options::Options;
+use crate::options::{Options, Transfer};
 use crate::plan::Plan;
 use crate::playground::catalog::{with_workload, WorkloadVisitor};
-use crate::sweep::{Measurement, SweepOptions, SweepResult};
-use crate::tune::{TuneOptions, TuneResult};
+use crate::script::Value;
+use crate::sweep::{Grid, Measurement, SweepResult};
+use crate::tune::TuneResult;
 use crate::workload::{Params, Workload, WorkloadInfo};
+use serde::Serialize;
 
 /// A warm-up round (one serial and one parallel run of a prefix) grows to about this long.
 const WARM_UP_ROUND_S: f64 = 0.004;
@@ -17,18 +19,34 @@ const WARM_UP_ROUND_S: f64 = 0.004;
 /// Most items a prepared job may hold; beyond it the items alone would not fit in memory here.
 pub const MAX_ITEMS: usize = 100_000_000;
 
+/// The first items of a job and what its function made of them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Preview {
+    pub items: Vec<Value>,
+    pub results: Vec<Value>,
+}
+
+/// A prepared job, moving items and results as `transferring` says (shared memory unless told).
 pub trait Job: Send + Sync {
     fn info(&self) -> &WorkloadInfo;
     fn items(&self) -> usize;
+    /// The same job and items, moved to and from workers by `transfer`.
+    fn transferring(&self, transfer: Transfer) -> Box<dyn Job + '_>;
     /// Runs `plan` over the first `len` items (all of them if there are fewer).
     fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary>;
     /// Recommends a plan for the first `len` items.
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan>;
-    fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult>;
-    fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult>;
+    fn sweep(&self, grid: &Grid, options: &Options) -> Result<SweepResult>;
+    /// Tunes around `plan`, optimized with `options` before.
+    fn tune(&self, plan: &Plan, options: &Options) -> Result<TuneResult>;
     /// One run of the map shared out as rayon's `par_iter().map(f).collect()` does, on rayon's
     /// global pool; returns the seconds it took.
     fn run_rayon_default(&self) -> Result<f64>;
+    /// The first `count` items and their results, for jobs whose values a person wrote (a
+    /// user's own function); catalog workloads have none to show.
+    fn preview(&self, _count: usize) -> Result<Option<Preview>> {
+        Ok(None)
+    }
 }
 
 // Built on the trait's methods, so that they are compiled once rather than per workload.
@@ -125,25 +143,85 @@ impl<W: Workload> Job for Prepared<W> {
         self.items.len()
     }
 
+    fn transferring(&self, transfer: Transfer) -> Box<dyn Job + '_> {
+        Box::new(Transferring {
+            job: self,
+            transfer,
+        })
+    }
+
     fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
-        crate::api::execute_with(self.prefix(len), self.f(), plan, options).map(|e| e.run)
+        self.shared().execute_prefix(len, plan, options)
     }
 
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
-        crate::api::optimize_with(self.prefix(len), self.f(), options)
+        self.shared().optimize_prefix(len, options)
     }
 
-    fn sweep(&self, options: &SweepOptions<'_>) -> Result<SweepResult> {
-        crate::api::sweep_with(&self.items, self.f(), options)
+    fn sweep(&self, grid: &Grid, options: &Options) -> Result<SweepResult> {
+        self.shared().sweep(grid, options)
     }
 
-    fn tune(&self, plan: &Plan, options: &TuneOptions<'_>) -> Result<TuneResult> {
-        crate::api::tune_with(&self.items, self.f(), plan, options)
+    fn tune(&self, plan: &Plan, options: &Options) -> Result<TuneResult> {
+        self.shared().tune(plan, options)
+    }
+
+    fn run_rayon_default(&self) -> Result<f64> {
+        self.shared().run_rayon_default()
+    }
+}
+
+impl<W: Workload> Prepared<W> {
+    fn shared(&self) -> Transferring<'_, W> {
+        Transferring {
+            job: self,
+            transfer: Transfer::Shared,
+        }
+    }
+}
+
+/// A prepared job with a transfer mode, run through the engine's serde forms, which take the
+/// mode at run time: one instantiation per workload serves both modes (it keeps the wasm small).
+struct Transferring<'a, W: Workload> {
+    job: &'a Prepared<W>,
+    transfer: Transfer,
+}
+
+impl<W: Workload> Job for Transferring<'_, W> {
+    fn info(&self) -> &WorkloadInfo {
+        &self.job.info
+    }
+
+    fn items(&self) -> usize {
+        self.job.items.len()
+    }
+
+    fn transferring(&self, transfer: Transfer) -> Box<dyn Job + '_> {
+        self.job.transferring(transfer)
+    }
+
+    fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
+        let (items, f) = (self.job.prefix(len), self.job.f());
+        crate::api::execute_in(items, f, plan, options, self.transfer).map(|e| e.run)
+    }
+
+    fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
+        let (items, f) = (self.job.prefix(len), self.job.f());
+        crate::api::optimize_in(items, f, options, self.transfer)
+    }
+
+    fn sweep(&self, grid: &Grid, options: &Options) -> Result<SweepResult> {
+        crate::api::sweep_in(&self.job.items, self.job.f(), grid, options, self.transfer)
+    }
+
+    fn tune(&self, plan: &Plan, options: &Options) -> Result<TuneResult> {
+        let (items, f) = (&self.job.items, self.job.f());
+        crate::api::tune_around_in(items, f, plan, options, self.transfer)
     }
 
     fn run_rayon_default(&self) -> Result<f64> {
         let watch = crate::clock::Stopwatch::start();
-        let results = crate::playground::baseline::map_rayon(&self.items, &self.f())?;
+        let results = crate::playground::baseline::map_rayon(&self.job.items, &self.job.f())?;
         let elapsed = watch.elapsed();
         drop(results);
         Ok(elapsed)

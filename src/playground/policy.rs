@@ -2,7 +2,7 @@
 //! measures by default, and how a speedup reads ("1.85x faster", "no gain", "120x slower").
 //! The service hands them to the page, so that the page computes no figure of its own.
 
-use crate::sweep::SweepOptions;
+use crate::sweep::Grid;
 use serde::{Deserialize, Serialize};
 
 /// Pool threads per core: workloads that wait (I/O) gain from more workers than cores.
@@ -101,7 +101,7 @@ pub struct SweepGrid {
 }
 
 pub fn sweep_grid(items: usize, cores: usize) -> SweepGrid {
-    let grid = SweepOptions::grid(items, cores);
+    let grid = Grid::default_for(items, cores);
     SweepGrid {
         workers: grid.workers,
         chunk_sizes: grid.chunk_sizes,

@@ -12,6 +12,7 @@
 //!
 //! JobSpec = {workload, params?: {name: number|string}, n?, transfer?: "shared"|"copy",
 //!            start?: "warm"|"cold", max_workers?, budget_ms?}
+//!         | {fn: "x => ...", items?: "i => ..." | [item, ...], n?, transfer?, ...}
 //! shape   = {type: "serial"|"fixed"|"recommended", workers?, chunk_size?}   (fixed needs both)
 //! axis    = {kind: "items"} | {kind: "param", name}
 //! ```
@@ -19,7 +20,7 @@
 //! | kind           | needs                  | response                                   |
 //! |----------------|------------------------|--------------------------------------------|
 //! | `optimize`     | job                    | `[plan, report]`                           |
-//! | `execute`      | job, shape             | `{plan, run, report}`                      |
+//! | `execute`      | job, shape             | `{plan, run, report, preview}`             |
 //! | `sweep`        | job (workers, chunk_sizes: default grid) | `[plan, sweep]`          |
 //! | `tune`         | job                    | `[plan, tuned]`                            |
 //! | `compare`      | job                    | `Comparison` with `verdicts`               |
@@ -41,6 +42,14 @@
 //! does not decode (unknown kind, a field of the wrong type, a missing field) is an
 //! `invalid_parameter` error naming `request`.
 //!
+//! A job with `fn` runs the caller's own function (see [`function_job`]) on the platform's
+//! script engine: `items` is an expression of the index `i` (default `i => i`, `n` items,
+//! default 1000) or the items themselves. Its failures are `script` errors, which add
+//! `problem` (`syntax`, `shape`, `threw`, `not_serializable`, `too_large`, `unavailable`),
+//! `role` (`fn` or `items`) and, when known, `index`, `line` and `column`. Natively no script
+//! engine is installed, so such a job is refused with problem `unavailable`. An `execute` on
+//! it answers with `preview`: its first items and their results (`null` for catalog jobs).
+//!
 //! Serial is spelled one way: `serial: true` with one worker and one chunk of every item on
 //! runs, tune candidates, bench shapes and progress; plans say `strategy: "serial"` and their
 //! `chunk_size` is `null`. Speedups come with verdicts (`{speedup, class: "faster" | "no_gain" |
@@ -59,14 +68,16 @@ use crate::playground::benchmark::{
     bench_job, bench_small_job, small_jobs, summarize, summarize_small, BenchRow, BenchSummary,
     SmallJob, SmallRow, SmallSummary,
 };
-use crate::playground::catalog::catalog;
-use crate::playground::job::{prepare, Job};
+use crate::playground::catalog::{catalog, describe};
+use crate::playground::function_job::{self, FunctionSpec, ItemsSpec};
+use crate::playground::job::{prepare, Job, Preview};
 use crate::playground::policy::{self, Policy, SweepGrid, Verdict};
 use crate::playground::study::{self, Axis, Comparison, ScalingPoint, StudyControl, WorkerCurve};
 use crate::pool;
 use crate::report::Report;
-use crate::sweep::{Progress, SweepOptions, SweepResult};
-use crate::tune::{TuneOptions, TuneResult};
+use crate::script::{Problem, ScriptError};
+use crate::sweep::{Grid, Progress, SweepResult};
+use crate::tune::TuneResult;
 use crate::workload::{ParamValue, Params, WorkloadInfo};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -76,7 +87,15 @@ use std::time::Duration;
 /// Which workload, how many items, and how to transfer and start.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct JobSpec {
+    /// A catalog workload, or empty when `function` is given.
+    #[serde(default)]
     pub workload: String,
+    /// A caller's own function (`{fn, items, n}` in place of `{workload, params, n}`).
+    #[serde(default, rename = "fn", skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// The function's items: an expression of the index, or the items themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<ItemsSpec>,
     #[serde(default)]
     pub params: Params,
     #[serde(default)]
@@ -101,7 +120,33 @@ impl JobSpec {
         }
     }
 
-    fn options(&self, cancel: &CancelToken) -> Options {
+    /// This spec, if it names a catalog workload: a request of `kind` needs one.
+    fn catalog_only(&self, kind: Kind) -> Result<&Self> {
+        match self.function {
+            None => Ok(self),
+            Some(_) => Err(Error::InvalidParameter {
+                name: "job.fn".into(),
+                message: format!(
+                    "a `{}` request runs catalog workloads only, not your own function",
+                    kind.name()
+                ),
+            }),
+        }
+    }
+
+    /// Builds the catalog workload, or the caller's own function.
+    fn prepare(&self) -> Result<Box<dyn Job>> {
+        match &self.function {
+            Some(source) => Ok(Box::new(function_job::prepare(&FunctionSpec {
+                source: source.clone(),
+                items: self.items.clone().unwrap_or_default(),
+                n: self.n,
+            })?)),
+            None => prepare(&self.workload, &self.params, self.n),
+        }
+    }
+
+    fn options(&self, cancel: &CancelToken) -> Options<'static> {
         Options {
             max_workers: self.max_workers,
             time_budget: self
@@ -110,7 +155,6 @@ impl JobSpec {
                 .map_or(Options::default().time_budget, |ms| {
                     Duration::from_secs_f64(ms / 1000.0)
                 }),
-            transfer: self.transfer,
             start: self.start,
             cancel: Some(cancel.clone()),
             ..Options::default()
@@ -227,6 +271,8 @@ pub enum Kind {
     Policy,
     SweepGrid,
     Verdict,
+    /// The workload's catalog entry with the job's parameters: text that follows the values.
+    Describe,
 }
 
 impl Kind {
@@ -249,6 +295,7 @@ impl Kind {
             Kind::Policy => "policy",
             Kind::SweepGrid => "sweep_grid",
             Kind::Verdict => "verdict",
+            Kind::Describe => "describe",
         }
     }
 }
@@ -325,7 +372,14 @@ impl Request {
     }
 
     fn job(&self) -> Result<&JobSpec> {
-        needs(self.job.as_ref(), "job", self.kind)
+        let spec = needs(self.job.as_ref(), "job", self.kind)?;
+        if spec.workload.is_empty() && spec.function.is_none() {
+            // Both are optional in the decoder, so that a job may give either one.
+            return Err(undecodable(
+                "missing field `workload` (a catalog workload) or `fn` (your own function) in `job`",
+            ));
+        }
+        Ok(spec)
     }
 }
 
@@ -335,7 +389,12 @@ pub struct Executed {
     pub plan: Plan,
     pub run: RunSummary,
     pub report: Option<Report>,
+    /// A caller's own function: its first items and their results.
+    pub preview: Option<Preview>,
 }
+
+/// Items whose results an `execute` request on a caller's own function shows.
+pub const PREVIEW_ITEMS: usize = 5;
 
 /// A `compare` response: the comparison and how each speedup reads.
 #[derive(Clone, Debug, Serialize)]
@@ -382,6 +441,7 @@ pub enum Response {
     BenchSmallSummary(SmallSummary),
     BenchSmallJobs(Vec<SmallJob>),
     Catalog(Vec<WorkloadInfo>),
+    Described(WorkloadInfo),
     Info(Info),
     Policy(Policy),
     SweepGrid(SweepGrid),
@@ -393,13 +453,54 @@ pub enum Response {
 pub struct ErrorReply {
     pub kind: String,
     pub message: String,
+    /// A `script` error: what went wrong, in which script, on which item, where in the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+impl ErrorReply {
+    /// An error of `kind` with nothing but its message.
+    pub fn plain(kind: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            message: message.into(),
+            problem: None,
+            role: None,
+            index: None,
+            line: None,
+            column: None,
+        }
+    }
 }
 
 impl From<&Error> for ErrorReply {
     fn from(error: &Error) -> Self {
-        Self {
-            kind: error.kind().into(),
-            message: error.to_string(),
+        let reply = Self::plain(error.kind(), error.to_string());
+        match error {
+            Error::Script(ScriptError {
+                problem,
+                role,
+                index,
+                line,
+                column,
+                ..
+            }) => Self {
+                problem: Some(problem.clone()),
+                role: Some(role.clone()),
+                index: *index,
+                line: *line,
+                column: *column,
+                ..reply
+            },
+            _ => reply,
         }
     }
 }
@@ -435,6 +536,8 @@ impl Prepared {
         self.spec.workload == spec.workload
             && self.spec.n == spec.n
             && self.spec.params == spec.params
+            && self.spec.function == spec.function
+            && self.spec.items == spec.items
     }
 }
 
@@ -490,7 +593,7 @@ impl Service {
         }
         // Free the old items before building new ones: both may not fit in wasm memory.
         *self.prepared.borrow_mut() = None;
-        let job: Rc<dyn Job> = Rc::from(prepare(&spec.workload, &spec.params, spec.n)?);
+        let job: Rc<dyn Job> = Rc::from(spec.prepare()?);
         if self.warm_up_s > 0.0 {
             job.warm_up(self.warm_up_s)?;
         }
@@ -523,9 +626,15 @@ impl Service {
         let spec = || request.job();
         let options = || spec().map(|s| s.options(&self.cancel));
         let job = || self.job(spec()?);
+        // Every kind below moves items and results as the request's `transfer` says.
+        let transfer = || spec().map(|s| s.transfer);
         Ok(match request.kind {
             Kind::Catalog => Response::Catalog(catalog()),
             Kind::Info => Response::Info(self.info()),
+            Kind::Describe => {
+                let spec = spec()?.catalog_only(request.kind)?;
+                Response::Described(describe(&spec.workload, &spec.params)?)
+            }
             Kind::Policy => {
                 let cores = request
                     .hardware_concurrency
@@ -559,13 +668,14 @@ impl Service {
             }
             // Scaling prepares a job per value; every other kind runs on the request's job.
             Kind::Scaling => {
-                let spec = spec()?;
+                let spec = spec()?.catalog_only(request.kind)?;
                 let axis = needs(request.axis.as_ref(), "axis", request.kind)?;
                 let values = needs(request.values.as_ref(), "values", request.kind)?;
                 Response::Scaling(study::scaling(
                     &spec.workload,
                     &spec.params,
                     spec.n,
+                    spec.transfer,
                     &axis.axis()?,
                     values,
                     &options()?,
@@ -573,17 +683,19 @@ impl Service {
                 )?)
             }
             Kind::Optimize => {
-                let plan = job()?.optimize(&options()?)?;
+                let plan = job()?.transferring(transfer()?).optimize(&options()?)?;
                 let report = Report::new(&plan, None);
                 Response::Optimized(plan, report)
             }
             Kind::Execute => {
                 let shape = needs(request.shape.as_ref(), "shape", request.kind)?;
                 let (job, options) = (job()?, options()?);
+                let job = job.transferring(transfer()?);
                 let plan = shape.plan(job.as_ref(), &options)?;
                 let run = job.execute(&plan, &options)?;
                 Response::Executed(Executed {
                     report: Report::new(&plan, None),
+                    preview: job.preview(PREVIEW_ITEMS)?,
                     plan,
                     run,
                 })
@@ -594,9 +706,10 @@ impl Service {
             }
             Kind::Sweep => {
                 let (job, options) = (job()?, options()?);
+                let job = job.transferring(transfer()?);
                 let plan = job.optimize(&options)?;
                 let cores = plan.costs.as_ref().map_or(1, |c| c.cores);
-                let mut grid = SweepOptions::grid(job.items(), cores);
+                let mut grid = Grid::default_for(job.items(), cores);
                 if let Some(w) = &request.workers {
                     grid.workers = w.clone();
                 }
@@ -604,29 +717,30 @@ impl Service {
                     grid.chunk_sizes = c.clone();
                 }
                 grid.repeats = request.repeats;
-                grid.transfer = options.transfer;
-                grid.cancel = options.cancel.clone();
-                grid.progress = Some(progress);
-                grid.predict_with = Some(&plan);
-                let sweep = job.sweep(&grid)?;
-                Response::Swept(plan.clone(), sweep)
+                let options = Options {
+                    progress: Some(progress),
+                    ..options
+                };
+                let mut sweep = job.sweep(&grid, &options)?;
+                sweep.add_predictions(&plan);
+                Response::Swept(plan, sweep)
             }
             Kind::Tune => {
                 let (job, options) = (job()?, options()?);
+                let job = job.transferring(transfer()?);
                 let plan = job.optimize(&options)?;
-                let tuned = job.tune(
-                    &plan,
-                    &TuneOptions {
-                        cancel: options.cancel.clone(),
-                        progress: Some(progress),
-                        ..TuneOptions::default()
-                    },
-                )?;
+                let options = Options {
+                    progress: Some(progress),
+                    ..options
+                };
+                let tuned = job.tune(&plan, &options)?;
                 Response::Tuned(plan, tuned)
             }
             Kind::Compare => {
+                let job = job()?;
+                let job = job.transferring(transfer()?);
                 let comparison =
-                    study::compare(job()?.as_ref(), &options()?, control(request.repeats))?;
+                    study::compare(job.as_ref(), &options()?, control(request.repeats))?;
                 let verdicts = CompareVerdicts {
                     blind: policy::verdict(comparison.speedup_blind),
                     recommended: policy::verdict(comparison.speedup_recommended),
@@ -639,8 +753,10 @@ impl Service {
             }
             Kind::WorkerCurve => {
                 let threads = pool::current().threads();
+                let job = job()?;
+                let job = job.transferring(transfer()?);
                 Response::WorkerCurve(study::worker_curve(
-                    job()?.as_ref(),
+                    job.as_ref(),
                     &options()?,
                     request.max_workers.unwrap_or(threads),
                     control(request.repeats),
@@ -680,9 +796,7 @@ impl Service {
         let response = self
             .handle(&request, progress)
             .map_err(|e| ErrorReply::from(&e))?;
-        serde_json::to_value(&response).map_err(|e| ErrorReply {
-            kind: "error".into(),
-            message: format!("unserializable response: {e}"),
-        })
+        serde_json::to_value(&response)
+            .map_err(|e| ErrorReply::plain("error", format!("unserializable response: {e}")))
     }
 }

@@ -6,13 +6,13 @@
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::options::Options;
+use crate::options::{Options, Transfer};
 use crate::plan::Plan;
 use crate::playground::job::{prepare, Job};
 use crate::report::{Measured, Report};
 use crate::shape::Shape;
 use crate::sweep::{Measurement, Progress};
-use crate::tune::{TuneOptions, TuneResult};
+use crate::tune::TuneResult;
 use crate::workload::{ParamValue, Params};
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +35,7 @@ impl StudyControl<'_> {
         }
     }
 
-    fn options(&self, base: &Options) -> Options {
+    fn options<'b>(&self, base: &Options<'b>) -> Options<'b> {
         Options {
             cancel: self.cancel.cloned(),
             ..base.clone()
@@ -77,10 +77,9 @@ pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Resu
     control.report(total, total, plan.shape(), job.items());
     let tuned = job.tune(
         &plan,
-        &TuneOptions {
-            cancel: control.cancel.cloned(),
+        &Options {
             progress: control.progress,
-            ..TuneOptions::default()
+            ..options.clone()
         },
     )?;
     let best_s = tuned
@@ -207,10 +206,12 @@ pub struct ScalingPoint {
 }
 
 /// For each value of `axis`, optimizes, then measures serial and the recommendation.
+#[allow(clippy::too_many_arguments)] // the job's four parts, the axis, and the study's three
 pub fn scaling(
     name: &str,
     params: &Params,
     items: Option<usize>,
+    transfer: Transfer,
     axis: &Axis,
     values: &[f64],
     base: &Options,
@@ -242,7 +243,8 @@ pub fn scaling(
                 (p, items)
             }
         };
-        let job = prepare(name, &point_params, point_items)?;
+        let prepared = prepare(name, &point_params, point_items)?;
+        let job = prepared.transferring(transfer);
         let plan = job.optimize(&options)?;
         let serial = job.measure(&Plan::serial(), repeats, &options)?;
         let recommended = job.measure(&plan, repeats, &options)?;

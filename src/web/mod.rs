@@ -3,6 +3,7 @@
 //! requests from the page's worker host into engine calls. No optimizer logic lives here.
 
 mod request;
+mod script_js;
 
 use crate::calibrate::{self, Cost};
 use crate::clock::{self, Clock};
@@ -56,6 +57,7 @@ pub fn start(cores: usize, pool_startup_s: f64) -> Result<JsValue, JsValue> {
         now: performance_now,
         sleep: wait,
     });
+    crate::script::install(Box::new(script_js::JsEngine));
     let threaded = cfg!(target_feature = "atomics");
     let installed = if threaded {
         pool::install(Box::new(pool::GlobalPool {

@@ -4,12 +4,19 @@
 // (ratio to native when NATIVE_BENCH_JSON names the native bench JSON), the 2-thread speedup on
 // cpu-loop, the size of dist/amorsize_bg.wasm, and the time from navigation to pool ready.
 // Prints one JSON object.
-// BENCH_WORKLOADS=a,b limits the catalog; BENCH_REPEATS sets the repeats.
+// BENCH_WORKLOADS=a,b limits the catalog (`functions` names the two JavaScript functions run
+// through the Lab's function job after it); BENCH_REPEATS sets the repeats.
 // With --small, runs the small-job benchmark instead (the engine's `bench_small_jobs` grid).
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { launch, open, urls } from './browser.mjs';
+import { PRESETS } from '../../www/function-presets.js';
 
+const IS_PRIME = `function is_prime(x) {
+  if (x < 2) return false;
+  for (let d = 2; d * d <= x; d++) if (x % d === 0) return false;
+  return true;
+}`;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 // Comma-separated workload names; empty runs the whole catalog.
 const ONLY = (process.env.BENCH_WORKLOADS ?? '').split(',').filter(Boolean);
@@ -81,7 +88,7 @@ const out = { when: new Date().toISOString(), url: base.isolated, repeats: REPEA
 try {
   const navStart = Date.now();
   const page = await open(browser, base.isolated);
-  const ready = await page.evaluate(() => window.amorsize.engine.ready().then((i) => ({ mode: i.mode, poolReadyMs: i.poolReadyMs, poolStartupMs: i.poolStartupMs, readyAt: i.navToReadyMs })));
+  const ready = await page.evaluate(() => window.amorsize.engine.ready().then(({ info: i }) => ({ mode: i.mode, poolReadyMs: i.poolReadyMs, poolStartupMs: i.poolStartupMs, readyAt: i.navToReadyMs })));
   out.mode = { threaded: ready.mode.threaded, threads: ready.mode.threads, cores: ready.mode.cores };
   out.navigation_to_pool_ready_ms = ready.readyAt; // performance.now() at ready = ms since navigation start
   out.worker_start_to_ready_ms = ready.poolReadyMs;
@@ -94,11 +101,22 @@ try {
     const res = await fetch(new URL('amorsize_bg.wasm', base.isolated));
     out.wasm_bytes = (await res.arrayBuffer()).byteLength;
   }
-  const catalog = await page.evaluate(() => window.amorsize.engine.current().catalog.map((w) => ({ name: w.name, bench_n: w.bench_n })));
+  const catalog = await page.evaluate(() => window.amorsize.engine.catalog.map((w) => ({ name: w.name, bench_n: w.bench_n })));
   const native = nativeRows();
   out.workloads = [];
   const problems = [];
-  for (const w of catalog.filter((c) => ONLY.length === 0 || ONLY.includes(c.name))) {
+  // The catalog, then two of a visitor's own functions (the Lab's function cell): the
+  // getting-started preset and a prime test, whose cost grows with the item and varies a lot.
+  const entries = catalog.filter((c) => ONLY.length === 0 || ONLY.includes(c.name))
+    .map((c) => ({ name: c.name, bench_n: c.bench_n, job: { workload: c.name, n: c.bench_n } }));
+  if (ONLY.length === 0 || ONLY.includes('functions')) {
+    const loop = PRESETS.find((p) => p.id === 'cpu-loop');
+    entries.push(
+      { name: 'fn:cpu_intensive_function', bench_n: 40000, job: { fn: loop.js, items: loop.items, n: 40000 } },
+      { name: 'fn:is_prime', bench_n: 100000, job: { fn: IS_PRIME, items: 'i => 1e9 + i', n: 100000 } },
+    );
+  }
+  for (const w of entries) {
     // Each workload on a fresh page, as native runs start from a fresh heap: after mandelbrot
     // and collatz, inference's 500,000 separately allocated items ran 8% slower than on a new
     // page (0.430 against 0.397 s serial), from where the allocator put them.
@@ -107,9 +125,9 @@ try {
     // The first decision on a fresh page also pays for V8 compiling the sampler's and the
     // probe's code and for waking the pool (mandelbrot: 50-56 ms, then 34-39 ms). It is kept as
     // first_decision_s; the bench's own decision is the next one, warm as the native one is.
-    const first = await wPage.evaluate(({ name, n }) => window.amorsize.engine.request({ kind: 'optimize', job: { workload: name, n } }).then(([plan]) => plan.decision.total_s), { name: w.name, n: w.bench_n });
+    const first = await wPage.evaluate((job) => window.amorsize.engine.request({ kind: 'optimize', job }).then(([plan]) => plan.decision.total_s), w.job);
     const started = Date.now();
-    const result = await wPage.evaluate(({ name, n, repeats }) => window.amorsize.engine.request({ kind: 'bench', job: { workload: name, n }, repeats }).then((v) => ({ ok: v }), (e) => ({ err: e })), { name: w.name, n: w.bench_n, repeats: REPEATS });
+    const result = await wPage.evaluate(({ job, repeats }) => window.amorsize.engine.request({ kind: 'bench', job, repeats }).then((v) => ({ ok: v }), (e) => ({ err: e })), { job: w.job, repeats: REPEATS });
     const row = { workload: w.name, bench_n: w.bench_n, wall_s: (Date.now() - started) / 1000, first_decision_s: first };
     if (result.err) row.error = result.err;
     else {
@@ -140,6 +158,15 @@ try {
     max_decision_s: max(rows.map((r) => r.decision_s)),
     max_first_decision_s: max(out.workloads.map((r) => r.first_decision_s)),
   };
+  const own = out.workloads.filter((r) => r.bench && r.workload.startsWith('fn:')).map((r) => r.bench);
+  if (own.length) {
+    out.summary_functions = {
+      regret: own.map((r) => r.regret),
+      prediction_error: own.map((r) => r.prediction_error),
+      max_regret: max(own.map((r) => r.regret)),
+      max_prediction_error: max(own.map((r) => r.prediction_error)),
+    };
+  }
 } finally {
   await browser.close();
   base.close();

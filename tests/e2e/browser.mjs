@@ -29,9 +29,12 @@ export function artifact(name) {
   return join(dir, name);
 }
 
-/** Opens `url`, collecting console errors and page errors into page.problems. */
-export async function open(browser, url, viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+/**
+ * Opens `url`, collecting console errors and page errors into page.problems. `options` go to
+ * the browser context (e.g. bypassCSP, for a test that injects a script under the app's CSP).
+ */
+export async function open(browser, url, viewport = { width: 1280, height: 900 }, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });
@@ -49,9 +52,14 @@ export async function setField(page, cellId, name, value) {
 
 /** Series data lengths of every chart in `scope` (via the ECharts instances). */
 export function chartData(page, scope = 'main') {
-  return page.evaluate((sel) => [...document.querySelectorAll(`${sel} .chart`)].map((el) => {
+  return page.evaluate(async (sel) => {
+    // Charts load their library on the first chart: wait for every chart to be drawn.
+    await Promise.all([...document.querySelectorAll(`${sel} .figure`)].map((f) => f.box?.ready));
+    const echarts = await import(new URL('vendor/echarts.js', document.baseURI).href);
+    return [...document.querySelectorAll(`${sel} .chart`)].map((el) => {
     const chart = echarts.getInstanceByDom(el);
     const series = chart?.getOption().series ?? [];
     return { title: el.getAttribute('aria-label'), lengths: series.map((s) => (s.data ?? []).filter((d) => d !== null && d !== undefined).length) };
-  }), scope);
+  });
+  }, scope);
 }

@@ -18,6 +18,12 @@ export function startServer({ root, port = 0, isolated = true, www = process.env
   const server = createServer(async (req, res) => {
     try {
       let path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      // As `cargo xtask serve`'s plain port: no service worker, which would isolate the page.
+      if (!isolated && path === '/coi-sw.js') {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' });
+        res.end('// amorsize-service-worker: off\n');
+        return;
+      }
       let dir = base;
       if (www && path.startsWith('/www/')) {
         dir = resolve(www);

@@ -3,7 +3,7 @@ import { cell } from '../cells.js';
 import * as code from '../code.js';
 import { jobFrom, nField, paramFields, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
-import { el, int, seconds, shapeLabel, x } from '../format.js';
+import { el, int, runs, seconds, shapeLabel, x } from '../format.js';
 import { renderPlan } from '../report.js';
 
 export function workload(catalog, name) {
@@ -18,34 +18,41 @@ export function maxWorkers(info, cap = 16) {
 }
 
 export function planShape(plan) {
-  return plan.strategy === 'serial' ? 'serial' : shapeLabel(plan.workers, plan.chunk_size);
+  return plan.strategy === 'serial' ? 'serial' : shapeLabel(plan.workers, plan.chunk_size, plan.profile?.items);
 }
 
-/** A compact table of a `compare` result. */
+export { shownSpeedup } from '../figures.js';
+
+/**
+ * A compact table of a `compare` result. The speedup comes second, so that it stays in view on
+ * a phone while the rest scrolls. A serial plan is the serial run: 1.00× and the serial time.
+ */
 export function compareTable(cmp) {
+  const serialPlan = (plan, measured) => (plan.strategy === 'serial' ? cmp.serial : measured);
+  const best = fig.bestMeasured(cmp);
   const rows = [
     ['serial', 'serial', cmp.serial, cmp.plan.predicted_serial_s, 1, 1],
     ['blind', shapeLabel(cmp.blind_workers, 1), cmp.blind, null, cmp.speedup_blind, null],
-    ['optimized', planShape(cmp.plan), cmp.recommended, cmp.plan.predicted_time_s, cmp.speedup_recommended, cmp.plan.predicted_speedup],
-    ['best measured', planShape(cmp.tuned.plan), { median_s: cmp.tuned.best_time_s }, cmp.tuned.plan.predicted_time_s, cmp.speedup_best, cmp.tuned.plan.predicted_speedup],
+    ['optimized', planShape(cmp.plan), serialPlan(cmp.plan, cmp.recommended), cmp.plan.predicted_time_s, fig.shownSpeedup(cmp.plan, cmp.speedup_recommended), fig.shownSpeedup(cmp.plan, cmp.plan.predicted_speedup)],
+    ['best measured', planShape(best.plan), { median_s: best.time_s }, best.predicted_s, best.speedup, best.predicted_speedup],
   ];
-  return `<table class="data"><thead><tr><th>run</th><th>shape</th><th>measured (median)</th><th>predicted</th><th>speedup measured</th><th>predicted</th></tr></thead><tbody>${
-    rows.map(([n, shape, m, p, s, ps]) => `<tr class="${Number.isFinite(s) && s < 1 ? 'slower' : ''}"><th scope="row">${n}</th><td>${shape}</td><td>${seconds(m.median_s)}${m.min_s !== undefined ? ` <small>(${seconds(m.min_s)}–${seconds(m.max_s)})</small>` : ''}</td><td>${seconds(p)}</td><td><strong>${x(s)}</strong></td><td>${x(ps)}</td></tr>`).join('')
-  }</tbody></table><p class="note">${int(cmp.plan.profile?.items)} items; medians of ${cmp.serial.runs_s.length} runs. The adaptive tuner measured ${cmp.tuned.runs} runs in ${seconds(cmp.tuned.elapsed_s)} to find the best shape.</p>`;
+  return `<table class="data" tabindex="0" data-consistency="compare" data-serial="${cmp.serial.median_s}"><thead><tr><th scope="col">run</th><th scope="col">speedup</th><th scope="col">predicted speedup</th><th scope="col">shape</th><th scope="col">time (median)</th><th scope="col">predicted time</th></tr></thead><tbody>${
+    rows.map(([n, shape, m, p, s, ps]) => `<tr class="${Number.isFinite(s) && s < 1 ? 'slower' : ''}" data-row="${n}" data-time="${m.median_s}" data-speedup="${s}"><th scope="row">${n}</th><td><strong>${x(s)}</strong></td><td>${x(ps)}</td><td>${shape}</td><td>${seconds(m.median_s)}${m.min_s !== undefined ? ` <small>(${seconds(m.min_s)}–${seconds(m.max_s)})</small>` : ''}</td><td>${seconds(p)}</td></tr>`).join('')
+  }</tbody></table><p class="note">${int(cmp.plan.profile?.items)} items; medians of ${runs(cmp.serial.runs_s.length)}. The adaptive tuner measured ${runs(cmp.tuned.runs)} in ${seconds(cmp.tuned.elapsed_s)} to find the best shape.</p>`;
 }
 
 /** A cell that runs `compare` on catalog workload `w`: the plan, the bars and the table. */
-export function compareCell(w, { id, title, intro }) {
+export function compareCell(w, { title, intro }) {
   return cell({
-    id,
     title,
     intro,
+    workload: w.name,
     fields: [...paramFields(w), nField(w.default_n), repeatsField(3)],
     code: (v) => code.compare(jobFrom(v, w.name)),
     async run(v, ctx) {
       const cmp = await ctx.request({ kind: 'compare', job: jobFrom(v, w.name), repeats: v.repeats });
       ctx.html(renderPlan(cmp.plan));
-      for (const spec of fig.compareBars(cmp, w.name)) ctx.chart(spec);
+      for (const spec of fig.compareBars(cmp, w.name)) ctx.chart({ ...spec, workload: w.name });
       ctx.html(compareTable(cmp));
     },
   });

@@ -5,9 +5,9 @@ import * as code from '../code.js';
 import { nField, paramFields, jobFrom, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
 import { COLORS } from '../charts.js';
-import { seconds, x } from '../format.js';
+import { allCores, count, seconds, shape, x } from '../format.js';
 import { renderPlan, renderReport } from '../report.js';
-import { compareCell, compareTable, maxWorkers, singleThreadNote, verdict, workload } from './common.js';
+import { compareCell, compareTable, maxWorkers, planShape, shownSpeedup, singleThreadNote, verdict, workload } from './common.js';
 
 export function render(main, { info, catalog }) {
   const tiny = workload(catalog, 'tiny');
@@ -16,10 +16,9 @@ export function render(main, { info, catalog }) {
   const cpuFields = () => [...paramFields(cpu), nField(cpu.default_n)];
 
   const problem = cell({
-    id: 'problem',
     title: '1. The problem: blind parallelism',
     intro: `<p>"Use every core, hand out one item at a time" sounds safe. It is not. Below, each job runs serially and then <em>blind</em>:
-      all ${info.mode.cores} cores, chunks of one item. On <strong>${tiny.title}</strong> (${tiny.description}) the per-item work is
+      ${allCores(info.mode.cores)}, chunks of one item. On <strong>${tiny.title}</strong> (${tiny.description}) the per-item work is
       far smaller than what it costs to hand an item to a worker, so the blind run is <em>slower</em> than the plain loop: negative scaling.
       On <strong>${cpu.title}</strong> (${cpu.description}) each item is heavy enough that the overhead hides.</p>${singleThreadNote(info)}`,
     fields: [
@@ -34,11 +33,12 @@ export function render(main, { info, catalog }) {
         const cmp = await ctx.request({ kind: 'compare', job: { workload: name, n }, repeats: v.repeats });
         rows.push({ name, cmp });
       }
-      ctx.html(`<table class="data"><thead><tr><th>workload</th><th>serial</th><th>blind (${rows[0].cmp.blind_workers} workers × 1 item)</th><th>blind speedup</th><th>recommendation</th></tr></thead><tbody>${rows.map(({ name, cmp }) =>
-        `<tr><th scope="row">${name}</th><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td><td>${verdict(cmp.verdicts.blind)}</td><td>${cmp.plan.strategy === 'serial' ? 'stay serial' : `${cmp.plan.workers} workers × ${cmp.plan.chunk_size}`} (${x(cmp.speedup_recommended)} measured)</td></tr>`).join('')}</tbody></table>`);
-      const data = rows.map(({ name, cmp }) => ({ name, serial: cmp.serial.median_s, blind: cmp.blind.median_s, s: cmp.speedup_blind, opt: cmp.speedup_recommended }));
+      ctx.html(`<table class="data" tabindex="0" data-consistency="blind"><thead><tr><th scope="col">workload</th><th scope="col">blind speedup</th><th scope="col">recommendation</th><th scope="col">serial</th><th scope="col">blind (${shape(rows[0].cmp.blind_workers, 1)})</th></tr></thead><tbody>${rows.map(({ name, cmp }) =>
+        `<tr data-speedup="${cmp.speedup_blind}" data-time="${cmp.blind.median_s}" data-serial="${cmp.serial.median_s}"><th scope="row">${name}</th><td>${verdict(cmp.verdicts.blind)}</td><td>${cmp.plan.strategy === 'serial' ? `serial (${x(1)})` : `${planShape(cmp.plan)} (${x(cmp.speedup_recommended)} measured)`}</td><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td></tr>`).join('')}</tbody></table>`);
+      const data = rows.map(({ name, cmp }) => ({ name, serial: cmp.serial.median_s, blind: cmp.blind.median_s, s: cmp.speedup_blind, opt: shownSpeedup(cmp.plan, cmp.speedup_recommended) }));
       ctx.chart({
         title: 'Blind parallelism against serial (red line: 1×)', name: 'blind-vs-serial',
+        summary: `Speedup over serial, blind and optimized: ${data.map((d) => `${d.name} blind ${x(d.s)}, optimized ${x(d.opt)}`).join('; ')}.`,
         option: {
           tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => (v === null ? '–' : `${v}×`) },
           xAxis: { type: 'category', data: data.map((d) => d.name) },
@@ -49,14 +49,14 @@ export function render(main, { info, catalog }) {
             { name: 'optimized, measured', type: 'bar', barMaxWidth: 48, color: COLORS.good, data: data.map((d) => +d.opt.toPrecision(3)) },
           ],
         },
-        csv: { columns: ['workload', 'serial_ms', 'blind_ms', 'blind_speedup', 'optimized_speedup'], rows: data.map((d) => [d.name, d.serial * 1e3, d.blind * 1e3, d.s, d.opt]) },
+        csv: { columns: ['workload', 'serial_ms', 'blind_ms', 'blind_speedup_x', 'optimized_speedup_x'], rows: data.map((d) => [d.name, +(d.serial * 1e3).toPrecision(4), +(d.blind * 1e3).toPrecision(4), +d.s.toPrecision(4), +d.opt.toPrecision(4)]) },
       });
     },
   });
 
   const optimize = cell({
-    id: 'optimize',
     title: '2. One-click optimize',
+    workload: 'cpu-loop',
     intro: `<p>Instead of guessing, let the engine measure. <code>optimize</code> times the function on a stratified sample of the items
       (warm-up dropped), uses this browser's measured costs of starting a run, waking workers and handing out chunks, predicts the time of every
       (workers, chunk size), and recommends the fastest, or serial when parallelism does not pay. Its reasons are printed with it.</p>`,
@@ -69,7 +69,6 @@ export function render(main, { info, catalog }) {
   });
 
   const bars = cell({
-    id: 'bars',
     title: '3. Time and speedup: serial, blind, optimized, best measured',
     intro: `<p>Four ways to run the same job, each measured here (medians of several runs): serial; blind (all cores, chunks of 1);
       the optimizer's recommendation; and the best shape an adaptive search over real runs found. Solid bars are measured, dashed hollow bars are the
@@ -78,13 +77,12 @@ export function render(main, { info, catalog }) {
     code: (v) => code.compare(jobFrom(v, 'cpu-loop')),
     async run(v, ctx) {
       const cmp = await ctx.request({ kind: 'compare', job: jobFrom(v, 'cpu-loop'), repeats: v.repeats });
-      for (const spec of fig.compareBars(cmp, 'getting-started')) ctx.chart(spec);
+      for (const spec of fig.compareBars(cmp, 'cpu-loop')) ctx.chart({ ...spec, workload: 'cpu-loop' });
       ctx.html(compareTable(cmp));
     },
   });
 
   const diagnostics = cell({
-    id: 'diagnostics',
     title: '4. Diagnostics: the explain report',
     intro: `<p>Why this decision? The report shows what was measured about the workload (per-item time and its spread, how much slower items run with every core busy, the CPU share, bytes in and out),
       what the platform charges (each figure tagged <span class="tag measured">measured</span> or <span class="tag assumed">assumed</span>),
@@ -94,20 +92,23 @@ export function render(main, { info, catalog }) {
     async run(v, ctx) {
       const [plan, report] = await ctx.request({ kind: 'optimize', job: jobFrom(v, 'cpu-loop') });
       ctx.html(renderReport(report));
-      ctx.chart(fig.breakdown(plan, 'diagnostics'));
+      ctx.chart({ ...fig.breakdown(plan, 'cpu-loop', info.mode.threads), workload: 'cpu-loop' });
     },
   });
 
   const curve = cell({
-    id: 'curve',
     title: '5. Worker-count sweep: more workers ≠ faster',
     intro: `<p>Run the job at every worker count k (each at the model's best chunk size for that k) and compare with the linear ideal (k×) and the model's
-      prediction (dashed). The green line marks the recommended k. On a machine with ${info.mode.cores} cores, compute-bound work cannot scale past ${info.mode.cores}×.</p>`,
+      prediction (dashed). The green line marks the recommended k. On a machine with ${count(info.mode.cores, 'core')}, compute-bound work cannot scale past ${info.mode.cores}×.</p>`,
     fields: [...cpuFields(), { name: 'max_workers', label: 'largest k', type: 'number', min: 1, max: info.mode.threads, integer: true, value: Math.min(maxWorkers(info), Math.max(4, info.mode.cores * 2)) }, repeatsField(3)],
     code: (v) => code.workerCurve(jobFrom(v, 'cpu-loop'), v.max_workers),
     async run(v, ctx) {
+      if (info.mode.threads < 2) {
+        ctx.chart({ name: 'worker-sweep', instead: fig.nothingToSweep(info.mode.threads) });
+        return;
+      }
       const result = await ctx.request({ kind: 'worker_curve', job: jobFrom(v, 'cpu-loop'), max_workers: v.max_workers, repeats: v.repeats });
-      for (const spec of fig.workerCurve(result, 'getting-started')) ctx.chart(spec);
+      for (const spec of fig.workerCurve(result, 'worker-sweep', info.mode.threads)) ctx.chart({ ...spec, workload: 'cpu-loop' });
       const best = result.fastest;
       ctx.html(`<p data-curve>Fastest measured: k=${best.workers} at ${x(best.speedup)} (predicted ${x(best.predicted_speedup)}). Serial: ${seconds(result.serial.median_s)}.</p>`);
       ctx.out.dataset.curve = JSON.stringify(result.points.map((p) => ({ k: p.workers, speedup: p.speedup })));
@@ -115,14 +116,12 @@ export function render(main, { info, catalog }) {
   });
 
   const real = compareCell(tx, {
-    id: 'transactions',
     title: '6. Real-world example: transaction processing',
     intro: `<p><strong>${tx.title}</strong>: ${tx.description} It stands for ${tx.stands_for} Each item is cheap, so whether parallelism pays depends on N and on
       this machine's overheads: the optimizer decides from measurements, and the bars show whether it was right.</p>`,
   });
 
   const takeaways = cell({
-    id: 'takeaways',
     title: '7. Key takeaways and troubleshooting',
     intro: TAKEAWAYS,
   });

@@ -5,8 +5,8 @@ import * as code from '../code.js';
 import { jobFrom, nField, paramFields, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
 import { renderPlan } from '../report.js';
-import { seconds, x } from '../format.js';
-import { planShape, singleThreadNote, workload } from './common.js';
+import { count, seconds, x } from '../format.js';
+import { planShape, shownSpeedup, singleThreadNote, workload } from './common.js';
 
 const listField = (name, label, value, extra = {}) => ({ name, label, type: 'list', value, min: 1, maxItems: 12, ...extra });
 
@@ -15,7 +15,6 @@ export function render(main, { info, catalog }) {
   const par = workload(catalog, 'parametric');
 
   const breakdown = cell({
-    id: 'breakdown',
     title: '1. Where the time goes: the overhead breakdown',
     intro: `<p>For every worker count the model predicts the parallel time as compute (the work divided among the workers) plus start-up, dispatch
       (handing out chunks), transfer (copying, for copy transfer only) and imbalance (idle workers at the end). These are the engine's predictions from
@@ -24,13 +23,12 @@ export function render(main, { info, catalog }) {
     code: (v) => code.optimize(jobFrom(v, 'parametric')),
     async run(v, ctx) {
       const [plan] = await ctx.request({ kind: 'optimize', job: jobFrom(v, 'parametric') });
-      ctx.chart(fig.breakdown(plan, 'breakdown'));
+      ctx.chart({ ...fig.breakdown(plan, 'parametric', info.mode.threads), workload: 'parametric' });
       ctx.html(renderPlan(plan));
     },
   });
 
   const cost = cell({
-    id: 'cost',
     title: '2. Speedup against per-item cost',
     intro: `<p>The same number of items, each costing more: the fixed overheads are amortized over more work, so the speedup climbs toward the number of
       cores. At each cost the engine re-optimizes, then measures serial and the recommended plan.</p>${singleThreadNote(info)}`,
@@ -38,26 +36,24 @@ export function render(main, { info, catalog }) {
     code: (v) => code.scaling(jobFrom(v, 'parametric'), { kind: 'param', name: 'cost_us' }, v.values),
     async run(v, ctx) {
       const points = await ctx.request({ kind: 'scaling', job: jobFrom(v, 'parametric'), axis: { kind: 'param', name: 'cost_us' }, values: v.values, repeats: v.repeats });
-      ctx.chart(fig.scaling(points, { name: 'speedup-vs-cost', axisName: 'per-item cost (µs)', log: true }));
+      ctx.chart({ ...fig.scaling(points, { name: 'speedup-vs-cost', axisName: 'per-item cost (µs)', log: true }), workload: 'parametric' });
       ctx.html(pointsTable(points, 'cost (µs)'));
     },
   });
 
   const size = cell({
-    id: 'size',
     title: '3. Speedup against N',
     intro: `<p>The same per-item cost, more items: a larger job amortizes start-up better. Small N often stays serial.</p>`,
     fields: [...paramFields(cpu), listField('values', 'N values', [50, 200, 1000, 4000].map((f) => Math.max(1, Math.round((f * cpu.default_n) / 1000))), { integer: true, max: 1e7 }), repeatsField(3)],
     code: (v) => code.scaling(jobFrom(v, 'cpu-loop'), { kind: 'items' }, v.values),
     async run(v, ctx) {
       const points = await ctx.request({ kind: 'scaling', job: jobFrom(v, 'cpu-loop'), axis: { kind: 'items' }, values: v.values, repeats: v.repeats });
-      ctx.chart(fig.scaling(points, { name: 'speedup-vs-n', axisName: 'items (N)', log: true }));
+      ctx.chart({ ...fig.scaling(points, { name: 'speedup-vs-n', axisName: 'items (N)', log: true }), workload: 'cpu-loop' });
       ctx.html(pointsTable(points, 'N'));
     },
   });
 
   const timeline = cell({
-    id: 'timeline',
     title: '4. Per-worker chunk timeline',
     intro: `<p>One real run, drawn as the chunks each worker took over time. Gaps between chunks are dispatch; a ragged right edge is imbalance.
       With <em>lognormal</em> item costs (high CV) big chunks end unevenly; try a small fixed chunk size to see the tail shrink.</p>`,
@@ -70,8 +66,8 @@ export function render(main, { info, catalog }) {
     code: (v) => code.execute(jobFrom(v, 'parametric'), shapeOf(v)),
     async run(v, ctx) {
       const r = await ctx.request({ kind: 'execute', job: jobFrom(v, 'parametric'), shape: shapeOf(v) });
-      ctx.html(`<p>Ran <strong>${planShape(r.plan)}</strong> in <strong>${seconds(r.run.elapsed_s)}</strong>${Number.isFinite(r.plan.predicted_time_s) ? ` (predicted ${seconds(r.plan.predicted_time_s)})` : ''}, ${r.run.chunks.length} chunks.</p>`);
-      if (r.run.chunks.length) ctx.chart(fig.timeline(r.run, 'timeline'));
+      ctx.html(`<p>Ran <strong>${planShape(r.plan)}</strong> in <strong>${seconds(r.run.elapsed_s)}</strong>${Number.isFinite(r.plan.predicted_time_s) ? ` (predicted ${seconds(r.plan.predicted_time_s)})` : ''}, ${count(r.run.chunks.length, 'chunk')}.</p>`);
+      if (r.run.chunks.length) ctx.chart({ ...fig.timeline(r.run, 'chunks'), workload: 'parametric' });
       else ctx.html('<p class="note">A serial run has no chunks to draw: choose a fixed shape to see workers.</p>');
     },
   });
@@ -88,9 +84,14 @@ function shapeOf(v) {
 }
 
 function pointsTable(points, label) {
-  // When N itself is what varies, one N column says it all.
+  // When N itself is what varies, one N column says it all. The speedup comes second so that it
+  // stays in view on a phone; a serial plan is the serial run, 1.00×.
   const itemsColumn = label !== 'N';
-  return `<table class="data"><thead><tr><th>${label}</th>${itemsColumn ? '<th>N</th>' : ''}<th>plan</th><th>serial</th><th>plan time</th><th>speedup</th><th>predicted</th></tr></thead><tbody>${
-    points.map((p) => `<tr><td>${p.x}</td>${itemsColumn ? `<td>${p.items}</td>` : ''}<td>${planShape(p.plan)}</td><td>${seconds(p.serial.median_s)}</td><td>${seconds(p.recommended.median_s)}</td><td><strong>${x(p.speedup)}</strong></td><td>${x(p.predicted_speedup)}</td></tr>`).join('')
+  return `<table class="data" tabindex="0" data-consistency="points"><thead><tr><th scope="col">${label}</th><th scope="col">speedup</th><th scope="col">predicted</th>${itemsColumn ? '<th scope="col">N</th>' : ''}<th scope="col">plan</th><th scope="col">serial</th><th scope="col">plan time</th></tr></thead><tbody>${
+    points.map((p) => {
+      const time = p.plan.strategy === 'serial' ? p.serial.median_s : p.recommended.median_s;
+      const speedup = shownSpeedup(p.plan, p.speedup);
+      return `<tr data-time="${time}" data-serial="${p.serial.median_s}" data-speedup="${speedup}" data-serial-plan="${p.plan.strategy === 'serial'}"><th scope="row">${p.x}</th><td><strong>${x(speedup)}</strong></td><td>${x(shownSpeedup(p.plan, p.predicted_speedup))}</td>${itemsColumn ? `<td>${p.items}</td>` : ''}<td>${planShape(p.plan)}</td><td>${seconds(p.serial.median_s)}</td><td>${seconds(time)}</td></tr>`;
+    }).join('')
   }</tbody></table>`;
 }

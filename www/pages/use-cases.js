@@ -4,7 +4,7 @@ import { cell, page } from '../cells.js';
 import * as code from '../code.js';
 import { jobFrom, nField, paramFields, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
-import { x } from '../format.js';
+import { count, poolThreads, x } from '../format.js';
 import { renderPlan } from '../report.js';
 import { compareCell, compareTable, maxWorkers, planShape, workload } from './common.js';
 
@@ -15,21 +15,24 @@ export function render(main, { info, catalog }) {
   const inf = workload(catalog, 'inference');
 
   const web = cell({
-    id: 'web',
     title: '1. Web services: waiting work',
+    workload: 'io-wait',
     intro: `<p><strong>${io.title}</strong>: ${io.description} It stands for ${io.stands_for} A waiting worker holds no core, so more workers than cores
-      (${info.mode.cores} here) keep paying, up to the pool's ${info.mode.threads} threads. The engine sees the low CPU share in its sample and plans for it.</p>`,
+      (${count(info.mode.cores, 'core')} here) keep paying, up to ${poolThreads(info.mode.threads)}. The engine sees the low CPU share in its sample and plans for it.</p>`,
     fields: [...paramFields(io), nField(io.default_n), { name: 'max_workers', label: 'largest k', type: 'number', min: 1, max: info.mode.threads, integer: true, value: maxWorkers(info) }, repeatsField(3)],
     code: (v) => code.workerCurve(jobFrom(v, 'io-wait'), v.max_workers),
     async run(v, ctx) {
+      if (info.mode.threads < 2) {
+        ctx.chart({ name: 'worker-sweep', instead: fig.nothingToSweep(info.mode.threads) });
+        return;
+      }
       const curve = await ctx.request({ kind: 'worker_curve', job: jobFrom(v, 'io-wait'), max_workers: v.max_workers, repeats: v.repeats });
       ctx.html(renderPlan(curve.plan));
-      for (const spec of fig.workerCurve(curve, 'io-wait')) ctx.chart(spec);
+      for (const spec of fig.workerCurve(curve, 'worker-sweep', info.mode.threads)) ctx.chart({ ...spec, workload: 'io-wait' });
     },
   });
 
   const data = cell({
-    id: 'data',
     title: '2. Data processing: transactions, and copying vs sharing',
     intro: `<p><strong>${tx.title}</strong> (${tx.description}) shows whether cheap per-row work is worth splitting. <strong>${pay.title}</strong>
       (${pay.description}) moves real bytes: with <em>copy</em> transfer, every chunk's items and results are serialized and decoded, as a process pool or
@@ -38,7 +41,7 @@ export function render(main, { info, catalog }) {
     code: (v) => code.compare({ workload: 'transactions', n: v.n_tx }) + '\n' + code.optimize({ ...jobFrom(v, 'payload'), transfer: 'copy' }),
     async run(v, ctx) {
       const cmp = await ctx.request({ kind: 'compare', job: { workload: 'transactions', n: v.n_tx }, repeats: v.repeats });
-      for (const spec of fig.compareBars(cmp, 'transactions')) ctx.chart(spec);
+      for (const spec of fig.compareBars(cmp, 'transactions')) ctx.chart({ ...spec, workload: 'transactions' });
       ctx.html(compareTable(cmp));
       const rows = [];
       const plans = [];
@@ -47,14 +50,16 @@ export function render(main, { info, catalog }) {
         rows.push({ label: transfer, shape: planShape(c.plan), serial_s: c.serial.median_s, plan_s: c.recommended.median_s, predicted_s: c.plan.predicted_time_s, speedup: c.speedup_recommended });
         plans.push([transfer, c.plan]);
       }
-      ctx.chart(fig.variants(rows, 'payload-transfer', 'Payload: shared memory against copying, serial and recommended'));
-      ctx.html(`<p>${rows.map((r) => `<strong>${r.label}</strong>: ${r.shape}, ${x(r.speedup)} measured`).join('; ')}.</p>`);
-      for (const [transfer, plan] of plans) ctx.chart({ ...fig.breakdown(plan, `payload-${transfer}-breakdown`), title: `Payload, ${transfer} transfer: predicted breakdown per worker count` });
+      ctx.chart({ ...fig.variants(rows, 'payload-transfer', 'Payload: shared memory against copying, serial and recommended'), workload: 'payload' });
+      ctx.html(`<p>${rows.map((r) => `<strong>${r.label}</strong>: ${r.shape}, ${r.shape === 'serial' ? `${x(1)} (serial)` : `${x(r.speedup)} measured`}`).join('; ')}.</p>`);
+      for (const [transfer, plan] of plans) {
+        const spec = fig.breakdown(plan, `payload-${transfer}`, info.mode.threads);
+        ctx.chart(spec.instead ? spec : { ...spec, title: `Payload, ${transfer} transfer: predicted time per worker count, compute and each overhead (log scale)` });
+      }
     },
   });
 
   const ml = compareCell(inf, {
-    id: 'ml',
     title: '3. ML pipelines: batch inference',
     intro: `<p><strong>${inf.title}</strong>: ${inf.description} It stands for ${inf.stands_for}</p>`,
   });

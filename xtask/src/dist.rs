@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::util::{self, cargo, cmd, heading, human, run, secs, size, timed, Result};
-use crate::{bail, err, setup, wasm};
+use crate::{bail, err, headers, setup, wasm};
 
 /// The engine crate's library name: the threaded build's `data-target-name` and the
 /// single-threaded build's `--out-name`.
@@ -66,6 +66,14 @@ pub fn dist() -> Result {
     });
     res?;
 
+    heading("dist: chart library (esbuild: www/build/bundle.mjs -> target/web-vendor)");
+    let (res, t_bundle) = timed(|| {
+        run(cmd("node")
+            .arg("www/build/bundle.mjs")
+            .arg(root.join("target").join("web-vendor")))
+    });
+    res?;
+
     heading("dist: threaded build (trunk build --release --offline, build-std)");
     let (res, t_threaded) = timed(|| {
         run(with_build_std(&mut cmd("trunk"))
@@ -96,13 +104,23 @@ pub fn dist() -> Result {
         );
     }
 
+    heading("dist: the Lab's editor and syntax locator (www/build/bundle-editor.mjs, esbuild)");
+    run(cmd("node")
+        .arg(root.join("www/build/bundle-editor.mjs"))
+        .arg(root.join("dist")))?;
+
     heading("dist: single-threaded build (no atomics, build-std)");
     let (res, t_st) = timed(|| single_threaded(&root));
     let st_wasm = res?;
 
+    std::fs::write(root.join("dist").join("_headers"), headers::file())?;
+    write_offline_list(&root.join("dist"))?;
+    check_relative(&root.join("dist").join("index.html"))?;
+
     println!(
-        "\ndist: fetch {}, threaded {}, single-threaded {}, total {}",
+        "\ndist: fetch {}, bundle {}, threaded {}, single-threaded {}, total {}",
         secs(t_fetch),
+        secs(t_bundle),
         secs(t_threaded),
         secs(t_st),
         secs(start.elapsed())
@@ -118,8 +136,60 @@ pub fn dist() -> Result {
     Ok(())
 }
 
+/// The files the service worker caches for offline use once the app has loaded (`offline.json`,
+/// paths relative to dist/): everything but the single-threaded build (an isolated page never
+/// loads it), the host's files and the worker itself.
+fn write_offline_list(dist: &Path) -> Result {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) -> Result {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, base, out)?;
+            } else if let Ok(rel) = path.strip_prefix(base) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(dist, dist, &mut files)?;
+    files.retain(|f| {
+        !f.starts_with("st/")
+            && !f.starts_with("www/build/")
+            && !f.starts_with('.')
+            && !f.ends_with(".md")
+            && !["_headers", "offline.json", "coi-sw.js"].contains(&f.as_str())
+    });
+    files.sort();
+    let json = serde_json::to_string_pretty(&files)?;
+    std::fs::write(dist.join("offline.json"), json + "\n")?;
+    Ok(())
+}
+
+/// Fails when index.html names a file by an absolute path: dist/ must work under any sub-path
+/// (`https://user.example.io/amorsize/`), so every URL in it is relative.
+fn check_relative(index: &Path) -> Result {
+    let html = std::fs::read_to_string(index)?;
+    for attr in ["src=\"/", "href=\"/"] {
+        if let Some(at) = html.find(attr) {
+            let line = html[at..].lines().next().unwrap_or("");
+            bail!(
+                "{} has an absolute URL ({line}); dist/ must work under any sub-path \
+                 (Trunk.toml: public_url = \"./\")",
+                index.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn single_threaded(root: &Path) -> Result<PathBuf> {
-    let target_dir = root.join("target").join("st");
+    // CARGO_TARGET_DIR is honoured as cargo and trunk honour it (a fresh clone in the tests
+    // shares the repo's target/ that way).
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("st");
     // std is rebuilt as for the threaded build: 48 kB less (414 to 366 kB), for 35 s more on a
     // clean build. Pages that are not cross-origin isolated (most embeds) load this module.
     run(with_build_std(&mut cargo())

@@ -4,6 +4,7 @@
 //! the pinned nightly exists (RUSTUP_AUTO_INSTALL=0) and then calls `cargo xtask`.
 
 mod dist;
+mod headers;
 mod serve;
 mod setup;
 mod util;
@@ -35,12 +36,12 @@ enum Command {
     Setup,
     /// Build the threaded (trunk) and single-threaded (dist/st) web outputs into dist/.
     Dist,
-    /// Build dist/ and serve it on 127.0.0.1, isolated and not isolated.
+    /// Set up (as `setup`), build dist/ and serve it on 127.0.0.1, isolated and not isolated.
     Serve {
-        /// Port with COOP/COEP/CORP headers (cross-origin isolated: threads).
+        /// Port with the headers of dist/_headers (cross-origin isolated: threads).
         #[arg(long, default_value_t = 8080)]
         port: u16,
-        /// Port without them (the single-threaded fallback runs).
+        /// Port without them and without the service worker (the single-threaded fallback).
         #[arg(long, default_value_t = 8081)]
         no_isolation_port: u16,
         /// Serve dist/ as it is, without building.
@@ -101,6 +102,8 @@ fn dist_dir() -> PathBuf {
 
 fn serve_cmd(port: u16, no_isolation_port: u16, no_build: bool) -> Result {
     if !no_build {
+        // As `test` does: a fresh clone needs the tools before its first build.
+        setup::setup()?;
         dist::dist()?;
     }
     if !dist_dir().join("index.html").exists() {
@@ -190,6 +193,9 @@ fn test() -> ExitCode {
         });
         s.stage("native tests", || {
             ok(run(cargo().args(["test", "--workspace"])))
+        });
+        s.stage("front-end unit tests", || {
+            ok(run(cmd("node").args(["--test", "tests/unit/"])))
         });
         let dist_ok = s.stage("dist", || ok(dist::dist()));
         let tests = e2e_tests();

@@ -1,5 +1,6 @@
-//! A small static file server for `dist/`: one port cross-origin isolated (COOP/COEP/CORP on
-//! every response), one port without those headers (exercises the single-threaded fallback).
+//! A small static file server for `dist/`: one port sends the headers of `dist/_headers` (cross-
+//! origin isolated, as on a host that reads that file), one port sends none of them and withholds
+//! the service worker that would add them (exercises the single-threaded fallback).
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -9,8 +10,10 @@ use std::thread::JoinHandle;
 use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 
 use crate::err;
+use crate::headers::{self, Rule};
 use crate::util::Result;
 
+// Browsers keep up to six connections per host open, and a worker waits on each idle one.
 const WORKERS_PER_PORT: usize = 4;
 
 /// A running server on one port.
@@ -43,6 +46,13 @@ impl Running {
     }
 }
 
+/// The rules the isolated port follows: `root/_headers` as `cargo xtask dist` wrote it, or the
+/// same rules built in when it is missing.
+fn isolated_rules(root: &Path) -> Vec<Rule> {
+    let text = std::fs::read_to_string(root.join("_headers")).unwrap_or_else(|_| headers::file());
+    headers::parse(&text)
+}
+
 /// Starts serving `root` on 127.0.0.1:`port` (0 picks a free port).
 pub fn start(root: &Path, port: u16, isolated: bool) -> Result<Running> {
     let root = root
@@ -56,13 +66,19 @@ pub fn start(root: &Path, port: u16, isolated: bool) -> Result<Running> {
         .map(|a| a.port())
         .ok_or_else(|| err!("server has no IP address"))?;
     let server = Arc::new(server);
+    let rules = Arc::new(if isolated {
+        isolated_rules(&root)
+    } else {
+        Vec::new()
+    });
     let threads = (0..WORKERS_PER_PORT)
         .map(|_| {
             let server = Arc::clone(&server);
             let root = root.clone();
+            let rules = Arc::clone(&rules);
             std::thread::spawn(move || {
                 while let Ok(req) = server.recv() {
-                    handle(&root, isolated, req);
+                    handle(&root, isolated.then_some(rules.as_slice()), req);
                 }
             })
         })
@@ -78,8 +94,27 @@ fn header(name: &str, value: &str) -> Header {
     Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
 }
 
-fn handle(root: &Path, isolated: bool, req: Request) {
+/// The service worker, which the plain port withholds: it would isolate the page after a reload.
+const SERVICE_WORKER: &str = "/coi-sw.js";
+/// What the plain port serves in its place: www/isolation.js reads this marker and does not
+/// register it (a 404 would do too, but the browser logs it as an error).
+pub const SERVICE_WORKER_OFF: &str = "// amorsize-service-worker: off\n";
+
+/// Serves one request; `rules` is `Some` on the isolated port.
+fn handle(root: &Path, rules: Option<&[Rule]>, req: Request) {
+    let path = req
+        .url()
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("/")
+        .to_string();
+    let withheld = rules.is_none() && path == SERVICE_WORKER;
     let (status, content_type, body): (u16, &str, Vec<u8>) = match req.method() {
+        Method::Get | Method::Head if withheld => (
+            200,
+            "text/javascript; charset=utf-8",
+            SERVICE_WORKER_OFF.as_bytes().to_vec(),
+        ),
         Method::Get | Method::Head => match resolve(root, req.url()) {
             Some(path) => match std::fs::File::open(&path).and_then(|mut f| {
                 let mut v = Vec::new();
@@ -110,15 +145,18 @@ fn handle(root: &Path, isolated: bool, req: Request) {
         .with_chunked_threshold(usize::MAX)
         .with_status_code(StatusCode(status))
         .with_header(header("Content-Type", content_type))
-        .with_header(header("Cache-Control", "no-cache"))
-        .with_header(header("X-Content-Type-Options", "nosniff"));
+        .with_header(header("Cache-Control", "no-cache"));
+    if rules.is_none() {
+        resp.add_header(header("X-Content-Type-Options", "nosniff"));
+    }
     if status == 405 {
         resp.add_header(header("Allow", "GET, HEAD"));
     }
-    if isolated {
-        resp.add_header(header("Cross-Origin-Opener-Policy", "same-origin"));
-        resp.add_header(header("Cross-Origin-Embedder-Policy", "require-corp"));
-        resp.add_header(header("Cross-Origin-Resource-Policy", "same-origin"));
+    for (k, v) in rules
+        .map(|r| headers::for_path(r, &path))
+        .unwrap_or_default()
+    {
+        resp.add_header(header(&k, &v));
     }
     // tiny_http leaves the body out for HEAD by itself.
     let _ = req.respond(resp);
@@ -198,10 +236,13 @@ pub fn start_pair(root: &Path, port: u16, no_isolation_port: u16) -> Result<(Run
     let b = start(root, no_isolation_port, false)?;
     println!("serving {}", root.display());
     println!(
-        "  {}  cross-origin isolated (COOP/COEP/CORP): threaded build",
+        "  {}  headers of _headers (COOP/COEP, CORP cross-origin, Document-Isolation-Policy, CSP): threaded build",
         a.url()
     );
-    println!("  {}  not isolated: single-threaded fallback", b.url());
+    println!(
+        "  {}  no headers, no service worker: single-threaded fallback",
+        b.url()
+    );
     Ok((a, b))
 }
 
@@ -215,7 +256,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("xtask-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("st")).unwrap();
-        std::fs::write(dir.join("index.html"), "<!doctype html>hi").unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html><head></head>hi").unwrap();
         std::fs::write(dir.join("st/amorsize_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
         std::fs::write(dir.join("app.mjs"), "export {}").unwrap();
         dir
@@ -269,8 +310,17 @@ mod tests {
         assert!(r.contains("cache-control: no-cache"));
         assert!(r.contains("cross-origin-opener-policy: same-origin"));
         assert!(r.contains("cross-origin-embedder-policy: require-corp"));
-        assert!(r.contains("cross-origin-resource-policy: same-origin"));
-        assert!(r.contains("content-length: 8"));
+        assert!(r.contains("cross-origin-resource-policy: cross-origin"));
+        assert!(r.contains("document-isolation-policy: isolate-and-require-corp"));
+        assert!(!r.contains("content-security-policy"));
+        assert!(r.contains("content-length: 8"), "{r}");
+        assert_eq!(r.matches("x-content-type-options").count(), 1, "{r}");
+
+        let r = get(iso.port, "/");
+        assert!(
+            r.contains("content-security-policy: default-src 'self'"),
+            "{r}"
+        );
 
         let r = get(iso.port, "/nope.js");
         assert!(r.starts_with("http/1.1 404"), "{r}");
@@ -283,6 +333,11 @@ mod tests {
 
         let r = get(plain.port, "/");
         assert!(r.contains("content-type: text/html"));
+
+        std::fs::write(dir.join("coi-sw.js"), "// sw").unwrap();
+        assert!(get(iso.port, "/coi-sw.js").starts_with("http/1.1 200"));
+        assert!(get(plain.port, "/coi-sw.js?v=1").ends_with(SERVICE_WORKER_OFF));
+        assert!(!get(iso.port, "/coi-sw.js").contains("service-worker: off"));
 
         iso.stop();
         plain.stop();

@@ -11,6 +11,8 @@ pub const WASM_BINDGEN: &str = "0.2.130";
 pub const TRUNK: &str = "0.22.1";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+pub const GECKODRIVER: &str = "0.37.1";
 
 /// What happened to one tool.
 struct Done {
@@ -35,6 +37,7 @@ pub fn setup() -> Result {
     step("wasm-bindgen-cli", &wasm_bindgen)?;
     step("trunk", &trunk)?;
     step("npm packages", &npm)?;
+    step("firefox + geckodriver", &firefox)?;
 
     println!("\nsetup summary:");
     for d in &done {
@@ -137,6 +140,19 @@ fn stable_or_pinned() -> String {
     }
 }
 
+/// `cargo install` with a light release profile: no LTO, many codegen units, no debug info, at
+/// `opt_level`. trunk's own profile asks for fat LTO with one codegen unit, which made its
+/// install take ~10 minutes; trunk only shells out to cargo, wasm-bindgen and wasm-opt, so its
+/// own speed does not matter (opt-level 0). wasm-bindgen keeps opt-level 3: it parses and
+/// rewrites the engine's wasm on every build. Measured times are in README (Setup).
+fn light_install(c: &mut std::process::Command, opt_level: &str) {
+    c.env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level);
+}
+
 fn wasm_bindgen() -> Result<String> {
     let want = format!("wasm-bindgen {WASM_BINDGEN}");
     let have = output(cmd("wasm-bindgen").arg("--version"));
@@ -151,6 +167,7 @@ fn wasm_bindgen() -> Result<String> {
         "--version",
         WASM_BINDGEN,
     ]);
+    light_install(&mut c, "3");
     if have.is_some() {
         c.arg("--force");
     }
@@ -177,6 +194,7 @@ fn trunk() -> Result<String> {
         "--version",
         TRUNK,
     ]);
+    light_install(&mut c, "0");
     if have.is_some() {
         c.arg("--force");
     }
@@ -186,6 +204,43 @@ fn trunk() -> Result<String> {
         "installed {want} (was {})",
         have.as_deref().unwrap_or("absent")
     ))
+}
+
+/// Firefox ESR from Debian and geckodriver from crates.io, for the Firefox leg of the browser
+/// tests (tests/e2e/firefox.test.mjs drives them over WebDriver).
+fn firefox() -> Result<String> {
+    let mut actions = Vec::new();
+    if !Path::new(FIREFOX).exists() {
+        run(root_cmd("apt-get")
+            .args(["install", "-y", "--no-install-recommends", "firefox-esr"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        actions.push("installed firefox-esr".to_string());
+    }
+    let want = format!("geckodriver {GECKODRIVER}");
+    let have = output(cmd("geckodriver").arg("--version"))
+        .and_then(|v| v.lines().next().map(str::to_string));
+    if have.as_deref().is_some_and(|h| h.starts_with(&want)) {
+        actions.push(format!("{want} present"));
+    } else {
+        // A debug build: a third of the release build's time, and WebDriver is not the
+        // bottleneck of a browser test.
+        let mut c = cargo();
+        c.arg(format!("+{}", stable_or_pinned())).args([
+            "install",
+            "geckodriver",
+            "--locked",
+            "--debug",
+            "--version",
+            GECKODRIVER,
+        ]);
+        if have.is_some() {
+            c.arg("--force");
+        }
+        run(&mut c)?;
+        actions.push(format!("installed {want}"));
+    }
+    let version = output(cmd(FIREFOX).arg("--version")).unwrap_or_default();
+    Ok(format!("{} ({version})", actions.join(", ")))
 }
 
 fn check_version(program: &str, want: &str) -> Result {

@@ -36,8 +36,19 @@ macro_rules! bail {
     ($($arg:tt)*) => { return Err($crate::err!($($arg)*)) };
 }
 
-/// The workspace root (the parent of `xtask/`).
+/// The workspace root (the parent of `xtask/`): the nearest directory, from the current one up,
+/// that holds `xtask/Cargo.toml`, so that it names the checkout that ran the command even when
+/// the binary was built from another one sharing the target dir (the fresh-clone test does
+/// that); else the directory this binary was built from.
 pub fn root() -> PathBuf {
+    let here = std::env::current_dir().ok();
+    if let Some(found) = here
+        .iter()
+        .flat_map(|d| d.ancestors())
+        .find(|d| d.join("xtask").join("Cargo.toml").is_file())
+    {
+        return found.to_path_buf();
+    }
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }

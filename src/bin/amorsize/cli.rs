@@ -125,6 +125,7 @@ impl JobArgs {
             start: if self.cold { Start::Cold } else { Start::Warm },
             max_workers: self.max_workers,
             budget_ms: Some(self.budget_ms as f64),
+            ..JobSpec::default()
         }
     }
 

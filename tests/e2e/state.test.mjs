@@ -1,0 +1,247 @@
+// Share links, session memory and strict input in the browser: the address holds every cell's
+// parameters, a copied link restores them elsewhere without running anything, results survive a
+// page switch, Back and reload, unknown or hostile input gets a message and never markup, and a
+// page that is left cancels its work.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { artifact, launch, open, setField, urls } from './browser.mjs';
+
+let browser;
+let base;
+before(async () => {
+  base = await urls();
+  if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  base?.close();
+});
+
+/** open(), also collecting console warnings (a clean load logs none). */
+async function openStrict(url, viewport) {
+  const page = await open(browser, url, viewport);
+  page.on('console', (m) => { if (m.type() === 'warning') page.problems.push(`warning: ${m.text()}`); });
+  return page;
+}
+
+const onPage = (page, name) => page.waitForFunction((p) => document.querySelector('main').dataset.page === p, name, { timeout: 30_000 });
+const hash = (page) => page.evaluate(() => decodeURIComponent(location.hash));
+const settled = (page, id) => page.waitForFunction((i) => ['done', 'error', 'cancelled'].includes(document.getElementById(i)?.dataset.state), id, { timeout: 90_000 });
+
+test('share: edits go to the address, and a copied link restores them in a new browser without running', { timeout: 120_000 }, async () => {
+  const page = await openStrict(`${base.isolated}#/lab`);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(base.isolated).origin });
+  await onPage(page, 'lab');
+  await setField(page, 'lab', 'workload', 'cpu-loop');
+  await page.waitForSelector('#lab [name="p.iterations"]');
+  await setField(page, 'lab', 'p.iterations', 777);
+  await setField(page, 'lab', 'n', 1234);
+  await setField(page, 'lab', 'transfer', 'copy');
+  const address = await hash(page);
+  for (const part of ['workload=cpu-loop', 'iterations=777', 'n=1234', 'transfer=copy']) assert.ok(address.includes(part), `${part} in ${address}`);
+  await page.click('#lab .copy-link');
+  await page.waitForFunction(() => document.querySelector('#lab .link-status').textContent || document.querySelector('#lab .link-box'));
+  const link = await page.evaluate(() => document.querySelector('#lab .link-box')?.value ?? navigator.clipboard.readText());
+  assert.match(link, /#\/lab\/lab\?/);
+
+  const other = await openStrict(link);
+  await onPage(other, 'lab');
+  assert.equal(await other.inputValue('#lab [name="workload"]'), 'cpu-loop');
+  assert.equal(await other.inputValue('#lab [name="p.iterations"]'), '777');
+  assert.equal(await other.inputValue('#lab [name="n"]'), '1234');
+  assert.equal(await other.inputValue('#lab [name="transfer"]'), 'copy');
+  await other.waitForTimeout(500);
+  assert.equal(await other.getAttribute('#lab', 'data-state'), 'idle', 'opening a link never runs');
+  assert.equal(await other.evaluate(() => window.amorsize.engine.activity().running), null);
+  assert.deepEqual(other.problems, []);
+  await other.context().close();
+
+  // A page of several cells: each cell's edits are kept under its id, through a reload.
+  await page.goto(`${base.isolated}#/tuning`);
+  await onPage(page, 'tuning');
+  await setField(page, 'the-full-grid', 'workers', '1, 3');
+  await setField(page, 'adaptive-tuner-vs-full-grid-vs-the-model', 'repeats', 2);
+  assert.match(await hash(page), /the-full-grid\.workers=1,3(&|$)/);
+  await page.reload();
+  await onPage(page, 'tuning');
+  assert.equal(await page.inputValue('#the-full-grid [name="workers"]'), '1, 3');
+  assert.equal(await page.inputValue('#adaptive-tuner-vs-full-grid-vs-the-model [name="repeats"]'), '2');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('persist: a result survives a page switch, Back and reload in the same tab', { timeout: 180_000 }, async () => {
+  const page = await openStrict(`${base.isolated}#/tuning`);
+  await onPage(page, 'tuning');
+  await setField(page, 'the-full-grid', 'workers', '1, 2');
+  await setField(page, 'the-full-grid', 'chunk_sizes', '8, 64');
+  await setField(page, 'the-full-grid', 'repeats', 1);
+  await page.click('#the-full-grid button.run');
+  await settled(page, 'the-full-grid');
+  assert.equal(await page.getAttribute('#the-full-grid', 'data-state'), 'done');
+  const summary = await page.textContent('#the-full-grid [data-sweep]');
+  const charts = await page.locator('#the-full-grid .chart').count();
+  assert.ok(charts >= 1);
+
+  // A heading anchor names the cell; it and Back keep the page as it is (no new rendering).
+  await page.evaluate(() => { window.cellNode = document.getElementById('the-full-grid'); });
+  await page.evaluate(() => document.querySelector('#the-full-grid h2 a.anchor').click());
+  await page.waitForFunction(() => location.hash === '#/tuning/the-full-grid');
+  await page.goBack();
+  await page.waitForFunction(() => location.hash.includes('the-full-grid.workers'));
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.cellNode === document.getElementById('the-full-grid')), true, 'same cell, not re-rendered');
+
+  await page.click('nav a[data-route="lab"]');
+  await onPage(page, 'lab');
+  await page.goBack();
+  await onPage(page, 'tuning');
+  await page.waitForSelector('#the-full-grid[data-restored="true"]');
+  assert.equal(await page.textContent('#the-full-grid [data-sweep]'), summary, 'the same result, not a new run');
+  assert.equal(await page.locator('#the-full-grid .chart').count(), charts);
+
+  await page.click('nav a[data-route="use-cases"]');
+  await onPage(page, 'use-cases');
+  await page.click('nav a[data-route="tuning"]');
+  await onPage(page, 'tuning');
+  await page.waitForSelector('#the-full-grid[data-restored="true"]');
+  assert.equal(await page.inputValue('#the-full-grid [name="chunk_sizes"]'), '8, 64', 'a nav link restores the page as it was left');
+
+  await page.reload();
+  await onPage(page, 'tuning');
+  await page.waitForSelector('#the-full-grid[data-restored="true"]');
+  assert.equal(await page.textContent('#the-full-grid [data-sweep]'), summary);
+  // Other parameters: the saved result is for different ones, so it is not shown.
+  await page.goto(`${base.isolated}#/tuning?the-full-grid.workers=1,3`);
+  await onPage(page, 'tuning');
+  await page.waitForTimeout(300);
+  assert.equal(await page.getAttribute('#the-full-grid', 'data-state'), 'idle');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('input: unknown pages, hostile and malformed links get messages and never markup; the skip link only moves focus', { timeout: 120_000 }, async () => {
+  const page = await openStrict(`${base.isolated}#/nope`);
+  await onPage(page, 'not-found');
+  assert.match(await page.textContent('main h1'), /not found/i);
+  assert.equal(await page.locator('main a[href^="#/"]').count(), 5);
+  await page.click('main a[href="#/lab"]');
+  await onPage(page, 'lab');
+
+  const evil = '<img src=x onerror="window.pwned=1">';
+  const query = new URLSearchParams({ n: evil, cost_us: '0x10', cv: 'NaN', repeats: '1e400', bytes_in: '99999999999', bogus: `<script>window.pwned=1</script>` });
+  await page.goto(`${base.isolated}#/lab?${query}`);
+  await onPage(page, 'lab');
+  const error = (name) => page.textContent(`#lab [data-field="${name}"] .field-error`);
+  assert.match(await error('n'), /not a decimal number/);
+  assert.match(await error('p.cost_us'), /"0x10" is not a decimal number/);
+  assert.match(await error('p.cv'), /not a decimal number/);
+  assert.match(await error('repeats'), /not a decimal number|too large/);
+  assert.match(await error('p.bytes_in'), /at most/);
+  assert.match(await page.textContent('#lab .intro .notice'), /bogus/);
+  assert.equal(await page.inputValue('#lab [name="n"]'), String(await page.evaluate(() => window.amorsize.engine.catalog.find((w) => w.name === 'parametric').default_n)), 'the rest keeps its defaults');
+  assert.equal(await page.locator('main img, main script').count(), 0);
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+
+  await page.goto(`${base.isolated}#/lab/${encodeURIComponent('<b>x</b>')}`);
+  await onPage(page, 'lab');
+  assert.match(await page.textContent('main .page-head .notice'), /not a cell name/);
+  assert.equal(await page.locator('main b').count(), 0);
+
+  const before = await page.evaluate(() => location.hash);
+  await page.focus('a.skip');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+  assert.equal(await page.evaluate(() => location.hash), before);
+  assert.equal(await page.getAttribute('main', 'data-page'), 'lab');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('threads parameter: validated, and the mode line says what was used', { timeout: 120_000 }, async () => {
+  for (const bad of ['abc', '0', '1000', '0x4']) {
+    const page = await openStrict(`${base.isolated}?threads=${encodeURIComponent(bad)}#/lab`);
+    assert.match(await page.textContent('[data-alert="threads"]'), new RegExp(`threads .*${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(await page.textContent('#mode'), /default pool size/);
+    await page.context().close();
+  }
+  const page = await openStrict(`${base.isolated}#/lab?threads=3`);
+  assert.equal(await page.getAttribute('#mode', 'data-threads'), '3');
+  assert.match(await page.textContent('#mode'), /3 threads .*set by threads=3/);
+  assert.equal(await page.locator('[data-alert="threads"]').count(), 0);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('leaving a page cancels its run; a waiting request names what it waits behind', { timeout: 120_000 }, async () => {
+  const page = await openStrict(`${base.isolated}#/lab?workload=cpu-loop&repeats=15`);
+  await onPage(page, 'lab');
+  await page.click('#lab [data-action="sweep"]');
+  await page.waitForFunction(() => Number(document.querySelector('#lab').dataset.progress ?? 0) > 0, null, { timeout: 30_000 });
+  await page.click('nav a[data-route="performance"]');
+  await onPage(page, 'performance');
+  await page.waitForFunction(() => window.amorsize.engine.activity().running === null, null, { timeout: 3000 });
+  const t0 = Date.now();
+  await page.evaluate(() => window.amorsize.engine.optimize({ workload: 'cpu-loop', n: 200 }));
+  assert.ok(Date.now() - t0 < 10_000, 'nothing queued in front of the next request');
+
+  await page.goto(`${base.isolated}#/lab`);
+  await onPage(page, 'lab');
+  await page.evaluate(() => {
+    window.bg = window.amorsize.engine.request({ kind: 'sweep', job: { workload: 'cpu-loop' }, repeats: 15 }, { label: 'background sweep' });
+    window.bg.catch(() => {});
+  });
+  await page.click('#lab [data-action="optimize"]');
+  await page.waitForFunction(() => document.querySelector('#lab .progress-text').textContent.includes('waiting behind “background sweep”'), null, { timeout: 10_000 });
+  await page.evaluate(() => window.amorsize.engine.cancel(window.bg));
+  await settled(page, 'lab');
+  assert.equal(await page.getAttribute('#lab', 'data-state'), 'done');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('watchdog: a silent engine is named on the page, with a restart that works', { timeout: 120_000 }, async () => {
+  const page = await openStrict(`${base.isolated}#/lab`);
+  await onPage(page, 'lab');
+  await page.evaluate(() => {
+    const engine = window.amorsize.engine;
+    engine.watchdogMs = 400;
+    window.stuck = engine.execute({ workload: 'parametric', params: { cost_us: 1000000 }, n: 4 }, { shape: 'serial', label: 'a very slow serial run' });
+    window.stuck.catch(() => {});
+  });
+  await page.waitForSelector('[data-alert="stalled"]', { timeout: 20_000 });
+  assert.match(await page.textContent('[data-alert="stalled"]'), /stopped answering.*a very slow serial run/s);
+  await page.click('[data-alert="stalled"] button');
+  assert.equal(await page.locator('[data-alert="stalled"]').count(), 0);
+  assert.equal(await page.evaluate(() => window.stuck.catch((e) => e.kind)), 'restarted');
+  await page.waitForFunction(() => /threads \(cross-origin isolated\)/.test(document.querySelector('#mode').textContent), null, { timeout: 30_000 });
+  await page.evaluate(() => { window.amorsize.engine.watchdogMs = 120_000; });
+  await page.click('#lab [data-action="optimize"]');
+  await settled(page, 'lab');
+  assert.equal(await page.getAttribute('#lab', 'data-state'), 'done');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('screenshots: a restored cell and the not-found page at 1280 and 375 px', { timeout: 120_000 }, async () => {
+  for (const [width, height] of [[1280, 900], [375, 812]]) {
+    const page = await openStrict(`${base.isolated}#/lab?workload=parametric&n=2000&cost_us=5`, { width, height });
+    await onPage(page, 'lab');
+    await page.click('#lab [data-action="optimize"]');
+    await settled(page, 'lab');
+    await page.reload();
+    await page.waitForSelector('#lab[data-restored="true"]');
+    const shot = artifact(`state-lab-restored-${width}.png`);
+    if (shot) await page.screenshot({ path: shot });
+    await page.goto(`${base.isolated}#/nope`);
+    await onPage(page, 'not-found');
+    const nf = artifact(`state-not-found-${width}.png`);
+    if (nf) await page.screenshot({ path: nf });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `overflow ${overflow}px at ${width}`);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+});

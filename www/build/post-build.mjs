@@ -1,0 +1,4 @@
+// trunk's one post_build hook. trunk starts the hooks of a stage in parallel, and both steps
+// rewrite index.html, so they run here one after the other.
+await import('./strip-trunk-loader.mjs');
+await import('./rayon-init-object.mjs');
