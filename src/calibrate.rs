@@ -62,7 +62,20 @@ pub struct Costs {
     /// How much slower that is with one writer per core than with one alone.
     pub fresh_memory_contention: Cost,
     pub clock_resolution_s: f64,
+    /// What one run on `cores` parked workers costs beyond its work, measured at several
+    /// per-worker lengths, shortest first: waking threads that went to sleep between runs, the
+    /// start barrier, the first chunk and the join. Warm no-op runs (`run_fixed_s`) never see a
+    /// parked thread; a visitor's run nearly always does.
+    #[serde(default)]
+    pub parked_runs: Vec<RunCost>,
     pub calibration_time_s: f64,
+}
+
+/// The measured overhead of a parked run whose workers each compute `length_s`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunCost {
+    pub length_s: f64,
+    pub overhead: Cost,
 }
 
 impl Costs {
@@ -76,6 +89,30 @@ impl Costs {
 
     pub fn run_overhead_s(&self, workers: usize) -> f64 {
         self.run_fixed_s.value + workers as f64 * self.wake_per_worker_s.value
+    }
+
+    /// The overhead of a run of `workers` parked workers that each compute for `length_s`,
+    /// read off the measured run lengths (linear between them, flat past either end), and
+    /// never below the warm runs' overhead.
+    pub fn parked_overhead_s(&self, workers: usize, length_s: f64) -> f64 {
+        let warm = self.run_overhead_s(workers);
+        if workers < 2 {
+            return warm;
+        }
+        let runs = &self.parked_runs;
+        let Some(first) = runs.first() else {
+            return warm;
+        };
+        let parked = match runs.iter().position(|r| r.length_s >= length_s) {
+            None => runs[runs.len() - 1].overhead.value,
+            Some(0) => first.overhead.value,
+            Some(i) => {
+                let (a, b) = (runs[i - 1], runs[i]);
+                let t = (length_s - a.length_s) / (b.length_s - a.length_s).max(1e-12);
+                a.overhead.value + t * (b.overhead.value - a.overhead.value)
+            }
+        };
+        parked.max(warm)
     }
 }
 
@@ -156,6 +193,7 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
         solo
     };
 
+    let parked_runs = measure_parked_runs(pool);
     let startup = measure_startup(pool);
     let fresh = measure_fresh_memory(pool);
     let message = clock::time_per_call(1e-3, &mut || {
@@ -177,8 +215,73 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
         fresh_memory_s_per_byte: fresh.0,
         fresh_memory_contention: fresh.1,
         clock_resolution_s: clock::resolution(),
+        parked_runs,
         calibration_time_s: watch.elapsed(),
     }
+}
+
+/// Per-worker lengths of the parked-run probe: none, a short run, and a run long enough that
+/// waking is small beside it.
+const RUN_LENGTHS_S: [f64; 3] = [0.0, 200e-6, 1e-3];
+/// Idle time before each parked run: rayon's threads go to sleep after a few dozen rounds of
+/// looking for work, well within it.
+const PARK_S: f64 = 0.002;
+const PARKED_REPEATS: usize = 5;
+
+/// Busy-waits `seconds` on the calling thread by the clock.
+fn spin_for(seconds: f64) {
+    let until = clock::now() + seconds;
+    while clock::now() < until {
+        std::hint::spin_loop();
+    }
+}
+
+/// Wall time beyond `length_s` of a run on `workers` workers, each spinning for `length_s`,
+/// started after the pool has gone idle: the lower quartile of `PARKED_REPEATS`.
+fn parked_run(pool: &dyn WorkerPool, workers: usize, length_s: f64) -> Result<f64> {
+    let settings = RunSettings {
+        pool,
+        start: Start::Warm,
+        timeline: false,
+        cancel: None,
+    };
+    let shape = Parallel {
+        workers,
+        chunk_size: 1,
+    };
+    let mut overheads = Vec::with_capacity(PARKED_REPEATS);
+    for _ in 0..PARKED_REPEATS {
+        spin_for(PARK_S);
+        let watch = Stopwatch::start();
+        schedule(workers, shape, settings, watch.started_at(), &|_, _| {
+            spin_for(length_s);
+            Ok(())
+        })?;
+        overheads.push(watch.elapsed() - length_s);
+    }
+    // The lower quartile: a run that met outside load at calibration says little about the
+    // runs to come, and one such spell (2-6 ms natively, at a load average of 7) made every
+    // job under 20 ms serial.
+    Ok(stats::quantile(&overheads, 0.25))
+}
+
+/// The parked-run overhead with one worker per core, at each of `RUN_LENGTHS_S`.
+fn measure_parked_runs(pool: &dyn WorkerPool) -> Vec<RunCost> {
+    let workers = pool.cores().min(pool.threads());
+    if workers < 2 {
+        return Vec::new();
+    }
+    RUN_LENGTHS_S
+        .iter()
+        .filter_map(|&length_s| {
+            parked_run(pool, workers, length_s)
+                .ok()
+                .map(|overhead| RunCost {
+                    length_s,
+                    overhead: Cost::measured(overhead),
+                })
+        })
+        .collect()
 }
 
 fn measure_startup(pool: &dyn WorkerPool) -> Cost {
@@ -300,6 +403,8 @@ mod tests {
         }
         // Any real run costs something to start and join.
         assert!(costs.run_overhead_s(2) > 0.0);
+        assert_eq!(costs.parked_runs.len(), RUN_LENGTHS_S.len());
+        assert!(costs.parked_overhead_s(2, 1e-4) >= costs.run_overhead_s(2));
         assert!(costs.run_overhead_s(2) >= costs.run_overhead_s(1));
         assert!(costs.calibration_time_s > 0.0);
     }
@@ -311,6 +416,23 @@ mod tests {
         assert_eq!(costs.startup_per_worker_s.value, ASSUMED_STARTUP_S);
         // One core: nothing shares the counter, so shared dispatch is solo dispatch.
         assert_eq!(costs.dispatch_shared_s.value, costs.dispatch_solo_s.value);
+    }
+
+    #[test]
+    fn parked_overhead_interpolates_between_run_lengths() {
+        let mut costs = measure(&InlinePool);
+        costs.run_fixed_s = Cost::measured(1e-6);
+        costs.wake_per_worker_s = Cost::measured(0.0);
+        costs.parked_runs = [(0.0, 100e-6), (1e-3, 300e-6)]
+            .map(|(length_s, o)| RunCost {
+                length_s,
+                overhead: Cost::measured(o),
+            })
+            .to_vec();
+        assert!((costs.parked_overhead_s(2, 0.5e-3) - 200e-6).abs() < 1e-12);
+        assert_eq!(costs.parked_overhead_s(2, 5e-3), 300e-6);
+        // One worker wakes nobody.
+        assert_eq!(costs.parked_overhead_s(1, 0.5e-3), 1e-6);
     }
 
     #[test]

@@ -37,6 +37,10 @@ pub struct RunSummary {
     pub chunks: Vec<ChunkTiming>,
     /// More chunks ran than `TIMELINE_LIMIT`; `chunks` holds the earliest of them.
     pub timeline_truncated: bool,
+    /// Seconds from the run's start until its last worker began (0 for serial): how long a
+    /// parked pool thread took to wake.
+    #[serde(default)]
+    pub latest_start_s: f64,
 }
 
 impl<R> Execution<R> {
@@ -132,6 +136,7 @@ fn run_serial(map: &dyn ChunkMap, cancel: Option<&CancelToken>) -> Result<RunSum
             end: elapsed,
         }],
         timeline_truncated: false,
+        latest_start_s: 0.0,
     })
 }
 
@@ -181,5 +186,6 @@ pub(crate) fn run(
         transfer,
         chunks: timeline.chunks,
         timeline_truncated: timeline.truncated,
+        latest_start_s: timeline.latest_start_s,
     })
 }

@@ -7,6 +7,7 @@
 
 use crate::calibrate::Costs;
 use crate::options::{Start, Transfer};
+use crate::provenance::Source;
 use crate::sample::Profile;
 use serde::{Deserialize, Serialize};
 
@@ -169,8 +170,21 @@ impl<'a> Model<'a> {
         } else if workers <= cores {
             1.0 + (contention - 1.0) * (workers - 1) as f64 / (cores - 1).max(1) as f64
         } else {
-            let cpu = self.profile.cpu_fraction;
-            (1.0 - cpu) + cpu * contention * workers as f64 / cores as f64
+            let by_cpu_share = |k: usize| {
+                let cpu = self.profile.cpu_fraction;
+                (1.0 - cpu) + cpu * contention * k as f64 / cores as f64
+            };
+            let over = self.profile.oversubscribed_workers;
+            if self.profile.oversubscribed_gain_source != Source::Measured || over <= cores {
+                return by_cpu_share(workers);
+            }
+            // Throughput rises linearly from one worker per core to the gain measured at the
+            // probe's worker count; past it, it follows the waiting share from there.
+            let gain = self.profile.oversubscribed_gain.max(f64::MIN_POSITIVE);
+            let reach = ((workers.min(over) - cores) as f64 / (over - cores) as f64).min(1.0);
+            let throughput = 1.0 + (gain - 1.0) * reach;
+            let measured = contention * workers.min(over) as f64 / (cores as f64 * throughput);
+            measured * by_cpu_share(workers) / by_cpu_share(workers.min(over))
         }
     }
 
@@ -230,7 +244,10 @@ impl<'a> Model<'a> {
         } else {
             0.0
         };
-        let startup = self.costs.run_overhead_s(k)
+        // The pool has nearly always gone idle since the last run, so a run pays for waking
+        // parked workers, measured at run lengths like this one's.
+        let per_worker_s = slow * work / k.min(chunks) as f64;
+        let startup = self.costs.parked_overhead_s(k.min(chunks), per_worker_s)
             + match self.start {
                 Start::Cold => k as f64 * self.costs.startup_per_worker_s.value,
                 Start::Warm => 0.0,

@@ -3,9 +3,10 @@
 use crate::calibrate::Costs;
 use crate::model::{Breakdown, Model, Prediction};
 use crate::options::{Start, Transfer};
+use crate::provenance::Source;
 use crate::sample::Profile;
 use crate::shape::Shape;
-use crate::tuning::{CPU_BOUND_FRACTION, MIN_GAIN, NEAR_TIE, OVERHEAD_MARGIN};
+use crate::tuning::{CPU_BOUND_FRACTION, MIN_GAIN, NEAR_TIE, OVERHEAD_MARGIN, OVERSUBSCRIBED_GAIN};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,7 +237,10 @@ pub fn optimize_profile(
 ) -> Plan {
     let model = Model::new(&profile, &costs, transfer, start);
     let serial = model.serial();
-    let cpu_bound = profile.cpu_fraction >= CPU_BOUND_FRACTION;
+    // Busy items stay within the cores unless running more of them was measured to pay.
+    let oversubscribing_pays = profile.oversubscribed_gain_source == Source::Measured
+        && profile.oversubscribed_gain >= OVERSUBSCRIBED_GAIN;
+    let cpu_bound = profile.cpu_fraction >= CPU_BOUND_FRACTION && !oversubscribing_pays;
     let mut limit = max_workers
         .unwrap_or(costs.threads)
         .min(costs.threads)
@@ -261,7 +265,12 @@ pub fn optimize_profile(
         } else {
             usize::MAX
         },
-        predicted_speedup: serial.time_s / chosen.time_s,
+        // Serial against serial is 1, even when the sample read too fast for the clock (0 / 0).
+        predicted_speedup: if parallel {
+            serial.time_s / chosen.time_s
+        } else {
+            1.0
+        },
         speedup_interval: speedup_interval(serial.time_s, &chosen),
         predicted_time_s: chosen.time_s,
         predicted_serial_s: serial.time_s,

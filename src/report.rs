@@ -46,6 +46,9 @@ pub struct Report {
     pub contention_source: Source,
     pub cpu_fraction: f64,
     pub cpu_fraction_source: Source,
+    pub oversubscribed_gain: f64,
+    pub oversubscribed_gain_source: Source,
+    pub oversubscribed_workers: usize,
     pub bytes_in: f64,
     pub bytes_out: f64,
     pub sampled_items: usize,
@@ -107,12 +110,15 @@ impl Report {
             contention_source: profile.contention_source,
             cpu_fraction: profile.cpu_fraction,
             cpu_fraction_source: profile.cpu_fraction_source,
+            oversubscribed_gain: profile.oversubscribed_gain,
+            oversubscribed_gain_source: profile.oversubscribed_gain_source,
+            oversubscribed_workers: profile.oversubscribed_workers,
             bytes_in: profile.bytes_in,
             bytes_out: profile.bytes_out,
             sampled_items: profile.sampled_items,
             cores: costs.cores,
             threads: costs.threads,
-            costs: vec![
+            costs: [
                 ("run start and join".into(), costs.run_fixed_s),
                 ("wake per worker".into(), costs.wake_per_worker_s),
                 (
@@ -135,7 +141,17 @@ impl Report {
                         source: costs.fresh_memory_s_per_byte.source,
                     },
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(costs.parked_runs.iter().map(|run| {
+                let work = if run.length_s > 0.0 {
+                    format!("{} of work each", crate::units::seconds(run.length_s))
+                } else {
+                    "no work".to_string()
+                };
+                (format!("run on parked workers, {work}"), run.overhead)
+            }))
+            .collect(),
             predicted_serial_s: plan.predicted_serial_s,
             predicted_time_s: plan.predicted_time_s,
             predicted_speedup: plan.predicted_speedup,
@@ -227,6 +243,14 @@ impl Report {
                         "CPU share",
                         percent(self.cpu_fraction),
                         self.cpu_fraction_source,
+                    ),
+                    sourced(
+                        &format!(
+                            "throughput, {} workers over one per core",
+                            self.oversubscribed_workers
+                        ),
+                        format!("{:.2}x", self.oversubscribed_gain),
+                        self.oversubscribed_gain_source,
                     ),
                     row(
                         "bytes in / out",

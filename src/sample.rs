@@ -4,16 +4,20 @@
 //! at random offsets inside equal strata of the index range, so that a cost that grows with the
 //! index is seen. The first batch only warms caches and is dropped.
 
+mod batches;
+mod probe;
+
+pub(crate) use batches::{Batches, SampledResults, TypedBatches};
+use probe::{probe_side_by_side, PROBE_MIN_S};
+
 use crate::clock::{self, Stopwatch};
 use crate::error::{Error, Result};
 use crate::pool::WorkerPool;
 use crate::provenance::Source;
-use crate::runtime::slots::{ChunkMap, Results};
 use crate::stats;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
-use std::sync::Mutex;
 
 /// What crossing a process or worker boundary costs per item, measured on sampled items.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,6 +57,15 @@ pub struct Profile {
     /// Share of an item's time that needs a CPU (the rest waits). 1 means CPU-bound.
     pub cpu_fraction: f64,
     pub cpu_fraction_source: Source,
+    /// Items per second on `oversubscribed_workers` workers (more than cores) over items per
+    /// second on one worker per core; 1 means no gain, above 1 means items wait for something
+    /// other than a CPU often enough that extra workers fill the gaps.
+    #[serde(default = "no_gain")]
+    pub oversubscribed_gain: f64,
+    #[serde(default = "assumed")]
+    pub oversubscribed_gain_source: Source,
+    #[serde(default)]
+    pub oversubscribed_workers: usize,
     pub bytes_in: f64,
     pub bytes_out: f64,
     /// Bytes one result takes in the result vector (its in-memory size).
@@ -64,20 +77,26 @@ pub struct Profile {
     pub sampling_time_s: f64,
 }
 
+fn no_gain() -> f64 {
+    1.0
+}
+
+fn assumed() -> Source {
+    Source::Assumed
+}
+
 impl Profile {
     /// Estimated serial time of the whole input.
     pub fn serial_time_s(&self) -> f64 {
         self.mean_s * self.items as f64
     }
 
-    /// Ratio of the costliest stratum to the cheapest: how strongly cost depends on the index.
+    /// Ratio of the costliest stratum to the cheapest, each as its neighbours agree: how
+    /// strongly cost depends on the index. One odd stratum alone is noise, not a trend.
     pub fn index_skew(&self) -> f64 {
-        let max = self.stratum_means_s.iter().cloned().fold(0.0, f64::max);
-        let min = self
-            .stratum_means_s
-            .iter()
-            .cloned()
-            .fold(f64::INFINITY, f64::min);
+        let means = agreed(&self.stratum_means_s);
+        let max = means.iter().cloned().fold(0.0, f64::max);
+        let min = means.iter().cloned().fold(f64::INFINITY, f64::min);
         if min > 0.0 {
             max / min
         } else {
@@ -86,80 +105,21 @@ impl Profile {
     }
 }
 
-/// What the sampler needs from a map, with the item and result types hidden, so that the
-/// sampler is compiled once rather than once per item and result type.
-pub(crate) trait Batches: Sync {
-    fn len(&self) -> usize;
-    /// Times items `first..first + len` the way the executor runs them. With `keep`, the last
-    /// result is kept for measuring transfer costs.
-    fn time(&self, first: usize, len: usize, keep: bool) -> Result<f64>;
-    /// In-memory bytes of one item and of one result.
-    fn sizes(&self) -> (usize, usize);
-}
-
-/// `Batches` over typed items and function; it keeps a few results for transfer probes.
-pub(crate) struct TypedBatches<'a, T, R, F> {
-    items: &'a [T],
-    f: &'a F,
-    kept: Mutex<SampledResults<R>>,
-}
-
-/// Results kept while sampling, with the index of the item each came from.
-pub(crate) struct SampledResults<R> {
-    indices: Vec<usize>,
-    results: Vec<R>,
-}
-
-impl<'a, T: Sync, R: Send, F: Fn(&T) -> R + Sync> TypedBatches<'a, T, R, F> {
-    pub fn new(items: &'a [T], f: &'a F) -> Self {
-        Self {
-            items,
-            f,
-            kept: Mutex::new(SampledResults {
-                indices: Vec::new(),
-                results: Vec::new(),
-            }),
-        }
+/// Each stratum's mean as far as its neighbours agree: the median of it and the strata on
+/// either side, one on each side below 8 strata and two from 8 on (at the ends, of the nearest
+/// window). A step or a trend over the index survives; one or two strata that stand out do not.
+pub fn agreed(means: &[f64]) -> Vec<f64> {
+    let reach = if means.len() >= 8 { 2 } else { 1 };
+    if means.len() < 2 * reach + 1 {
+        return means.to_vec();
     }
-
-    pub fn into_sampled_results(self) -> SampledResults<R> {
-        self.kept.into_inner().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R, F> {
-    fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Results are written into slots allocated beforehand, as the executor writes them, so
-    /// that storing them is timed too.
-    fn time(&self, first: usize, len: usize, keep: bool) -> Result<f64> {
-        let batch = &self.items[first..first + len];
-        let mut results = Results::new(len);
-        let watch = Stopwatch::start();
-        // SAFETY: one call maps the fresh storage's every index once.
-        let mapped = unsafe { results.map(batch, self.f).map(0..len, None) };
-        let elapsed = watch.elapsed();
-        mapped.map_err(|e| e.offset_items(first))?;
-        // SAFETY: the whole batch was mapped.
-        let mut results = unsafe { results.assume_filled() };
-        if keep {
-            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-            if kept.results.len() < KEEP_RESULTS {
-                if let Some(result) = results.pop() {
-                    kept.indices.push(first + len - 1);
-                    kept.results.push(result);
-                }
-            }
-        }
-        drop(black_box(results));
-        Ok(elapsed)
-    }
-
-    fn sizes(&self) -> (usize, usize) {
-        (std::mem::size_of::<T>(), std::mem::size_of::<R>())
-    }
+    let last = means.len() - 1;
+    (0..means.len())
+        .map(|s| {
+            let centre = s.clamp(reach, last - reach);
+            stats::median(&means[centre - reach..=centre + reach])
+        })
+        .collect()
 }
 
 /// What the sampler may spend.
@@ -169,7 +129,7 @@ pub(crate) struct SampleLimits {
     pub seed: u64,
 }
 
-use crate::tuning::{CONTENTION_NOISE, SAMPLE_BUDGET_SHARE as BUDGET_SHARE, WAITING_SHARE};
+use crate::tuning::SAMPLE_BUDGET_SHARE as BUDGET_SHARE;
 const MIN_BUDGET_S: f64 = 0.005;
 /// Warm-up may take this share of the estimated serial time, within the bounds below.
 const WARMUP_SHARE: f64 = 0.01;
@@ -179,28 +139,26 @@ const STILL_WARMING: f64 = 1.1;
 const MAX_STRATA: usize = 16;
 const MIN_STRATA: usize = 4;
 const MAX_ROUNDS: usize = 32;
-const KEEP_RESULTS: usize = 16;
 /// Batches last at least this many clock ticks, so that resolution adds under 1% error.
 const TICKS_PER_BATCH: f64 = 100.0;
 const MIN_BATCH_S: f64 = 20e-6;
 /// Batches are shrunk to at most this many times the minimum once the cost per item is known.
 const BATCH_MARGIN: f64 = 2.0;
-/// Batches of this many items or more average item costs out below the jitter of their
-/// timing, so that their spread tells nothing about items unless it exceeds `BATCH_JITTER`.
-const LONG_BATCH: usize = 64;
 /// The first item and the length of each batch, per stratum.
 type Positions = Vec<Vec<(usize, usize)>>;
 
+/// Batches of this many items or more average item costs out below the jitter of their
+/// timing, and are allowed `BATCH_JITTER`; shorter ones `SHORT_BATCH_JITTER`: uniform short
+/// batches spread by up to 20% under a load average of 6-9 on 2 cores, and items of two costs
+/// 40x apart (item CV 1.7) spread more in batches of up to about 70 items.
+const LONG_BATCH: usize = 64;
+const SHORT_BATCH_JITTER: f64 = 0.2;
+/// Passes of re-timing slow batches at most.
+const RETIME_PASSES: usize = 3;
 /// A long batch this many times slower per item than the median batch is timed again.
 const SLOW_BATCH: f64 = 1.5;
 /// Relative spread of batch means that jitter alone produces (docs/decisions.md: batch jitter).
 const BATCH_JITTER: f64 = 0.25;
-/// The concurrency probe runs at least this long per worker, so that waking workers is small
-/// beside it.
-const PROBE_MIN_S: f64 = 0.001;
-const PROBE_REPEATS: usize = 2;
-/// Share of the estimated serial time the concurrency probe may take beyond the budget.
-const PROBE_SHARE: f64 = 0.15;
 
 /// Items per batch for a batch of about `BATCH_MARGIN` times the clock's minimum.
 fn batch_len_for(min_batch_s: f64, per_item_s: f64) -> usize {
@@ -312,21 +270,38 @@ pub(crate) fn sample(
         }
     }
 
-    if batch_len >= LONG_BATCH {
-        sampled += retime_slow_batches(batches, &mut per_stratum, &positions)?;
+    // Any batch may have been preempted or run before the JIT's optimized tier; short batches
+    // of truly costly items read as slow again and keep their reading.
+    // A burst of outside load can outlast one re-timing, so slow batches get a few passes.
+    for _ in 0..RETIME_PASSES {
+        let rerun = retime_slow_batches(batches, &mut per_stratum, &positions)?;
+        sampled += rerun;
+        if rerun == 0 {
+            break;
+        }
     }
 
     let stratum_means_s: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
     let mean_s = stats::mean(&stratum_means_s);
-    // Long batches differ by jitter more than by item cost, so a spread within the jitter is no
-    // evidence of uneven items (docs/decisions.md: batch jitter).
+    // Batches differ by timing jitter that does not shrink with their length, so only spread
+    // beyond the jitter allowance is taken for item cost (docs/decisions.md: batch jitter).
     let batch_sd = within_sd(&per_stratum, &stratum_means_s);
-    let within_sd_s = if batch_len >= LONG_BATCH && batch_sd < BATCH_JITTER * mean_s {
-        0.0
+    let jitter = if batch_len >= LONG_BATCH {
+        BATCH_JITTER
     } else {
-        batch_sd * (batch_len as f64).sqrt()
+        SHORT_BATCH_JITTER
     };
-    let between_var = stats::std_dev(&stratum_means_s).powi(2);
+    let within_sd_s = if batch_len > 1 {
+        (batch_sd.powi(2) - (jitter * mean_s).powi(2))
+            .max(0.0)
+            .sqrt()
+            * (batch_len as f64).sqrt()
+    } else {
+        batch_sd
+    };
+    // Only spread that neighbouring strata agree on is the workload's: one stratum that read
+    // slow on both timings was most likely preempted twice (docs/decisions.md: agreement).
+    let between_var = stats::std_dev(&agreed(&stratum_means_s)).powi(2);
     let cv = if mean_s > 0.0 {
         (within_sd_s.powi(2) + between_var).sqrt() / mean_s
     } else {
@@ -357,6 +332,9 @@ pub(crate) fn sample(
         contention_source,
         cpu_fraction,
         cpu_fraction_source,
+        oversubscribed_gain: side_by_side.oversubscribed_gain.0,
+        oversubscribed_gain_source: side_by_side.oversubscribed_gain.1,
+        oversubscribed_workers: side_by_side.oversubscribed_workers,
         bytes_in: item_bytes as f64,
         bytes_out: result_bytes as f64,
         result_slot_bytes: result_bytes,
@@ -398,8 +376,8 @@ fn retime_slow_batches(
 
 /// Robust spread of batch times around their own stratum's mean: 1.4826 times the median
 /// absolute residual, so that a batch hit by an interrupt does not pass for heterogeneity.
-/// With one batch per stratum it falls back to successive differences between strata, which a
-/// smooth trend over the index does not inflate.
+/// With one batch per stratum it falls back to each stratum's distance from what its
+/// neighbours agree on, which neither a smooth trend nor one odd stratum inflates.
 fn within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
     const MAD_TO_SD: f64 = 1.4826;
     let residuals: Vec<f64> = per_stratum
@@ -417,8 +395,14 @@ fn within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
     if means.len() < 2 {
         return 0.0;
     }
-    let diffs: Vec<f64> = means.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
-    MAD_TO_SD * stats::median(&diffs) / std::f64::consts::SQRT_2
+    // Each stratum against what its neighbours agree on: robust to a stratum or two that read
+    // slow, where differences between neighbours were not (two slow strata of 8 moved 4 of 7).
+    let residuals: Vec<f64> = means
+        .iter()
+        .zip(agreed(means))
+        .map(|(m, a)| (m - a).abs())
+        .collect();
+    MAD_TO_SD * stats::median(&residuals)
 }
 
 /// Standard error of the stratified mean, relative to it.
@@ -432,160 +416,6 @@ fn relative_error(per_stratum: &[Vec<f64>]) -> f64 {
     } else {
         0.0
     }
-}
-
-/// Times `f` over each region `starts[w]..starts[w] + len` on its own worker, all at once.
-/// Returns each worker's own time and the wall time of the whole run.
-fn run_regions(
-    batches: &dyn Batches,
-    starts: &[usize],
-    len: usize,
-    pool: &dyn WorkerPool,
-) -> Result<(Vec<f64>, f64)> {
-    let times: Mutex<Vec<f64>> = Mutex::new(vec![0.0; starts.len()]);
-    let failure: Mutex<Option<Error>> = Mutex::new(None);
-    let watch = Stopwatch::start();
-    pool.run(
-        starts.len(),
-        &|w| match batches.time(starts[w], len, false) {
-            Ok(t) => times.lock().unwrap()[w] = t,
-            Err(e) => {
-                failure.lock().unwrap().get_or_insert(e);
-            }
-        },
-    );
-    let wall = watch.elapsed();
-    match failure.into_inner().unwrap() {
-        Some(e) => Err(e),
-        None => Ok((times.into_inner().unwrap(), wall)),
-    }
-}
-
-/// What running items side by side showed: how much slower each computes with one worker per
-/// core than alone, and which share of an item's time needs a CPU.
-struct SideBySide {
-    contention: (f64, Source),
-    cpu_fraction: (f64, Source),
-}
-
-/// Runs stretches of about `PROBE_MIN_S` of items alone, one per core side by side, and (when
-/// the pool has more threads than cores) more of them than cores.
-///
-/// Contention is measured for items shorter than a stretch: side by side, each stretch should
-/// take what it took alone, and items that share an allocator lock or memory bandwidth take
-/// longer (docs/decisions.md: contention is measured).
-/// The waiting share is measured when the pool can oversubscribe: CPU-bound work takes
-/// `oversubscribed / cores` times as long on more workers than cores, and waiting work no
-/// longer.
-fn probe_side_by_side(
-    batches: &dyn Batches,
-    mean_s: f64,
-    rng: &mut fastrand::Rng,
-    pool: &dyn WorkerPool,
-    budget: f64,
-) -> Result<SideBySide> {
-    let assumed = SideBySide {
-        contention: (1.0, Source::Assumed),
-        cpu_fraction: (1.0, Source::Assumed),
-    };
-    let cores = pool.cores().min(pool.threads());
-    let oversubscribed = pool.threads().min(2 * cores);
-    let n = batches.len();
-    let len = ((PROBE_MIN_S / mean_s.max(1e-12)).ceil() as usize).clamp(1, n);
-    let stretch_s = len as f64 * mean_s;
-    let long_items = mean_s >= PROBE_MIN_S;
-    let waits_probed = oversubscribed > cores;
-    // A stretch of one long item is timed well enough by the sample already, and timing its
-    // contention would cost a long item per core per repeat.
-    let contention_probed = !long_items;
-    if cores < 2 || stretch_s < PROBE_MIN_S || !(waits_probed || contention_probed) {
-        return Ok(assumed);
-    }
-    // The probe's cost in stretches, each a stretch's worth of items run alone.
-    let oversubscribed_stretches = if waits_probed {
-        oversubscribed as f64 / cores as f64
-    } else {
-        0.0
-    };
-    let stretches = if long_items {
-        1.0 + oversubscribed_stretches
-    } else {
-        PROBE_REPEATS as f64 * ((cores + 1) as f64 + oversubscribed_stretches)
-    };
-    // Counted in items, not seconds: both sides scale with the item time, and a tie in seconds
-    // fell either way with its noise.
-    let affordable =
-        stretches * stretch_s <= budget || stretches * len as f64 <= PROBE_SHARE * n as f64;
-    if !affordable {
-        return Ok(assumed);
-    }
-    let regions = oversubscribed.max(cores);
-    let starts: Vec<usize> = if n >= len * regions {
-        let span = n / regions;
-        (0..regions)
-            .map(|w| w * span + rng.usize(..=span - len))
-            .collect()
-    } else {
-        vec![rng.usize(..=n - len); regions]
-    };
-    // Each figure is the least of a few repeats: the OS may briefly put two fresh busy threads
-    // on one core, which only ever adds time. Alone runs on a pool worker too, so that both
-    // sides run on the same kind of thread. Long items get one round, the cost `stretches`
-    // counts: a stretch is one item, so a round costs whole items, and only the waiting share is
-    // read from it.
-    let mut alone = vec![if long_items { stretch_s } else { f64::INFINITY }; cores];
-    let mut side_by_side = vec![f64::INFINITY; cores];
-    let mut wall = f64::INFINITY;
-    for _ in 0..PROBE_REPEATS {
-        if !long_items {
-            for (best, &start) in alone.iter_mut().zip(&starts[..cores]) {
-                *best = best.min(run_regions(batches, &[start], len, pool)?.0[0]);
-            }
-        }
-        // One stretch per core; it also wakes the pool threads the oversubscribed run needs,
-        // which a pool hands work to lazily.
-        let (times, _) = run_regions(batches, &starts[..cores], len, pool)?;
-        for (best, t) in side_by_side.iter_mut().zip(times) {
-            *best = best.min(t);
-        }
-        if waits_probed {
-            // Less the time to start and join that many workers with nothing to do.
-            let idle = run_regions(batches, &starts, 0, pool)?.1;
-            let busy = run_regions(batches, &starts, len, pool)?.1;
-            wall = wall.min((busy - idle).max(0.0));
-        }
-        if long_items {
-            break;
-        }
-    }
-    let alone_sum: f64 = alone.iter().sum();
-    let contention = if contention_probed {
-        let slowdown = side_by_side.iter().sum::<f64>() / alone_sum;
-        // Fresh threads that briefly share a core read up to 5% slow on work that scales.
-        let reading = if slowdown < CONTENTION_NOISE {
-            1.0
-        } else {
-            slowdown.min(cores as f64)
-        };
-        (reading, Source::Measured)
-    } else {
-        assumed.contention
-    };
-    let cpu_fraction = if waits_probed {
-        let per_stretch = alone_sum / cores as f64;
-        let factor = oversubscribed as f64 / cores as f64;
-        let share = ((wall / per_stretch - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
-        // Only clearly waiting work is trusted with more workers than cores; a mixed reading
-        // is within the probe's noise and is taken as CPU-bound.
-        let fraction = if share <= WAITING_SHARE { share } else { 1.0 };
-        (fraction, Source::Measured)
-    } else {
-        assumed.cpu_fraction
-    };
-    Ok(SideBySide {
-        contention,
-        cpu_fraction,
-    })
 }
 
 /// Times encoding and decoding of the sampled items and their results, as copy transfer does
@@ -661,6 +491,23 @@ mod tests {
         per_stratum[5][0] = 5e-6;
         let positions = (0..16).map(|s| vec![(s * 62_500, 100)]).collect();
         (per_stratum, positions)
+    }
+
+    #[test]
+    fn one_odd_stratum_is_not_a_trend_but_a_step_is() {
+        let mut spike = vec![1.0; 16];
+        spike[5] = 17.7;
+        assert!(agreed(&spike).iter().all(|&m| m == 1.0));
+        spike[15] = 9.0;
+        assert!(agreed(&spike).iter().all(|&m| m == 1.0));
+        let step: Vec<f64> = (0..16).map(|s| if s < 8 { 1.0 } else { 5.0 }).collect();
+        assert_eq!(agreed(&step), step);
+        let trend: Vec<f64> = (1..=16).map(f64::from).collect();
+        let smoothed = agreed(&trend);
+        assert_eq!((smoothed[0], smoothed[15]), (3.0, 14.0));
+        let mut two = vec![1.0; 8];
+        (two[4], two[6]) = (9.0, 5.0);
+        assert!(agreed(&two).iter().all(|&m| m == 1.0));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! | [`SKEWED_INDEX`] | 2.0 | explain | costlier late items than early ones by this factor is skew |
 //! | [`CONTENTION_NOISE`] | 1.1 | sample, explain | side-by-side slowdown under this is noise |
 //! | [`WAITING_SHARE`] | 0.5 | sample | items waiting at least this share may use more workers than cores |
+//! | [`OVERSUBSCRIBED_GAIN`] | 1.25 | plan | measured throughput gain past the cores that lets busy items use more workers |
 //! | [`LARGE_RESULTS_BYTES`] | 256 MiB | explain | result memory that earns a warning |
 //! | [`INSUFFICIENT_WORK_STARTUPS`] | 4 | explain | serial time under this many start-ups: insufficient work |
 //! | [`MINOR_OVERHEAD_SHARE`] | 10% | explain | no overhead above this share: no bottleneck |
@@ -42,6 +43,9 @@ pub const CONTENTION_NOISE: f64 = 1.1;
 /// Items must spend at least this share of their time waiting to be run on more workers than
 /// cores.
 pub const WAITING_SHARE: f64 = 0.5;
+/// Busy items may run on more workers than cores when that was measured to raise throughput
+/// by at least this factor: below it, the probe's noise could fake the gain.
+pub const OVERSUBSCRIBED_GAIN: f64 = 1.25;
 /// Result memory that deserves a warning (the browser's wasm memory tops out at 1 GiB).
 pub const LARGE_RESULTS_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 /// Share of the estimated serial time the sampler may spend.

@@ -116,6 +116,32 @@ fn timeline_is_capped_but_results_are_complete() {
     assert!(run.run.chunks.len() <= amorsize::options::TIMELINE_LIMIT);
 }
 
+#[test]
+fn no_chunk_starts_before_every_worker_has_arrived() {
+    // Without the start barrier, the spawning worker ran chunk after chunk while the other
+    // pool thread was still waking (2 ms here under load), and a short run went serial.
+    let items: Vec<u64> = (0..64).collect();
+    let pool = amorsize::pool::current();
+    if pool.cores() < 2 {
+        return;
+    }
+    for _ in 0..5 {
+        // Let the pool's threads go to sleep between runs, as between a visitor's clicks.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let run = execute(&items, work, &Plan::fixed(2, 1)).unwrap().run;
+        assert!(run.latest_start_s >= 0.0 && run.latest_start_s <= run.elapsed_s);
+        let first = run
+            .chunks
+            .iter()
+            .map(|c| c.start)
+            .fold(f64::INFINITY, f64::min);
+        // The barrier gives up after 1 ms; a thread that slow is not what this run measures.
+        if run.latest_start_s < 0.001 {
+            assert!(first >= run.latest_start_s, "{run:?}");
+        }
+    }
+}
+
 /// Items and results that serde cannot copy (here a type with no serde impls, holding a
 /// reference) work with every plain and `_with` entry point: only copy transfer needs serde.
 #[test]

@@ -9,6 +9,9 @@ use amorsize::{Start, Transfer};
 
 fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {
     Profile {
+        oversubscribed_gain: 1.0,
+        oversubscribed_gain_source: amorsize::provenance::Source::Assumed,
+        oversubscribed_workers: 0,
         items,
         sampled_items: 64,
         batches: 64,
@@ -49,6 +52,7 @@ fn costs(cores: usize, dispatch_s: f64) -> Costs {
         fresh_memory_s_per_byte: Cost::measured(0.3e-9),
         fresh_memory_contention: Cost::measured(1.5),
         clock_resolution_s: 1e-8,
+        parked_runs: Vec::new(),
         calibration_time_s: 0.001,
     }
 }

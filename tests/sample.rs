@@ -45,3 +45,39 @@ fn items_of_two_very_different_costs_are_reported_as_uneven() {
         plan.warnings
     );
 }
+
+/// Warnings that only uneven work may earn.
+fn false_warnings(plan: &amorsize::Plan) -> Vec<String> {
+    plan.warnings
+        .iter()
+        .filter(|w| {
+            matches!(
+                w.kind,
+                WarningKind::Heterogeneous | WarningKind::IndexDependentCost
+            )
+        })
+        .map(|w| w.message.clone())
+        .collect()
+}
+
+#[test]
+fn fifty_decisions_on_uniform_work_never_call_it_uneven() {
+    // Items of about 20 ns, 2 us and 20 us: long batches, short batches, and one item per
+    // batch. On a loaded machine some batches are preempted; none of that is the workload's.
+    let mut seen = Vec::new();
+    for (rounds, n) in [(20u64, 400_000usize), (2_000, 20_000), (20_000, 2_000)] {
+        let items: Vec<u64> = vec![rounds; n];
+        for decision in 0..50 {
+            let plan = amorsize::optimize(&items, |&r| spin(r, r)).unwrap();
+            let warned = false_warnings(&plan);
+            if !warned.is_empty() {
+                let profile = plan.profile.as_ref().unwrap();
+                seen.push(format!(
+                    "{rounds} rounds, decision {decision}: {warned:?} (strata {:?})",
+                    profile.stratum_means_s
+                ));
+            }
+        }
+    }
+    assert!(seen.is_empty(), "{}", seen.join("\n"));
+}

@@ -189,6 +189,29 @@ fn bench_and_its_summary() {
 }
 
 #[test]
+fn the_small_job_benchmark_its_grid_and_its_summary() {
+    let jobs = ok(json!({"kind": "bench_small_jobs"}));
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 21);
+    assert!(jobs
+        .iter()
+        .any(|j| j["workload"] == "parametric" && j["cost_us"] == 20.0 && j["n"] == 400));
+    let spec = json!({"workload": "parametric", "params": {"cost_us": 5}, "n": 100});
+    let row = ok(json!({"kind": "bench_small", "job": spec}));
+    assert_eq!(row["cost_us"], 5.0);
+    assert!(row["regret"].as_f64().unwrap() >= 1.0, "{row}");
+    if row["recommended"]["serial"] == true {
+        // A serial recommendation is serial's time, not a second noisy reading.
+        assert_eq!(row["recommended_vs_serial"], 1.0, "{row}");
+    }
+    let summary = ok(json!({"kind": "bench_small_summary", "small_rows": [row]}));
+    assert_eq!(summary["jobs"], 1);
+    assert_eq!(summary["targets"].as_array().unwrap().len(), 6);
+    let empty = refused(json!({"kind": "bench_small_summary", "small_rows": []}));
+    assert_eq!(empty.kind, "invalid_parameter");
+}
+
+#[test]
 fn catalog_info_and_policy_need_no_job() {
     let catalog = ok(json!({"kind": "catalog"}));
     assert!(catalog

@@ -61,6 +61,10 @@ pub struct BenchRow {
     pub recommended_vs_rayon: f64,
     pub sweep_runs: usize,
     pub sweep_s: f64,
+    /// Runs of serial, blind, rayon and the recommendation slower than `OUTLIER_FACTOR` times
+    /// their own median.
+    #[serde(default)]
+    pub outliers: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -70,6 +74,8 @@ pub struct BenchSummary {
     pub median_prediction_error: f64,
     pub max_prediction_error: f64,
     pub max_recommended_vs_rayon: f64,
+    #[serde(default)]
+    pub outliers: usize,
     /// Each target of the benchmark, and whether this run met it.
     pub targets: Vec<(String, bool)>,
 }
@@ -114,8 +120,19 @@ pub fn bench_job(
         runs[0].push(job.measure(&Plan::serial(), 1, &options)?.median_s);
         runs[1].push(job.measure(&blind_plan, 1, &options)?.median_s);
         runs[2].push(job.rayon_default(1)?.median_s);
-        runs[3].push(job.measure(&plan, 1, &options)?.median_s);
+        if !plan.is_serial() {
+            runs[3].push(job.measure(&plan, 1, &options)?.median_s);
+        }
     }
+    // A serial recommendation is serial: its time is serial's, not a second noisy reading.
+    let recommended_is_serial = plan.is_serial();
+    if recommended_is_serial {
+        runs[3] = runs[0].clone();
+    }
+    let outlier_runs: usize = runs[..if recommended_is_serial { 3 } else { 4 }]
+        .iter()
+        .map(|r| outliers(r))
+        .sum();
     let [serial, blind, rayon, recommended] = runs.map(Measurement::from_runs);
 
     let n = job.items();
@@ -191,6 +208,7 @@ pub fn bench_job(
         best,
         sweep_runs: sweep.runs,
         sweep_s: sweep.elapsed_s,
+        outliers: outlier_runs,
     })
 }
 
@@ -213,6 +231,7 @@ pub fn summarize(rows: &[BenchRow]) -> BenchSummary {
         median_prediction_error: stats::median(&errors),
         max_prediction_error: max(&errors),
         max_recommended_vs_rayon: max(&vs_rayon),
+        outliers: rows.iter().map(|r| r.outliers).sum(),
         targets: Vec::new(),
     };
     let targets = vec![
@@ -237,8 +256,240 @@ pub fn summarize(rows: &[BenchRow]) -> BenchSummary {
             "recommended <= 1.05x rayon default on every workload".to_string(),
             summary.max_recommended_vs_rayon <= 1.05,
         ),
+        ("no outlier runs".to_string(), summary.outliers == 0),
     ];
     BenchSummary { targets, ..summary }
+}
+
+/// Runs slower than this many times their shape's median count as outliers: a worker that
+/// never woke, a run that shared a core.
+pub const OUTLIER_FACTOR: f64 = 1.5;
+
+/// Runs in `runs` slower than `OUTLIER_FACTOR` times their median.
+pub fn outliers(runs: &[f64]) -> usize {
+    let limit = OUTLIER_FACTOR * stats::median(runs);
+    runs.iter().filter(|&&t| t > limit).count()
+}
+
+/// Runs of each shape in the small-job benchmark, taken alternately.
+pub const SMALL_RUNS: usize = 7;
+/// Runs of each shape of the small sweep that finds the best shape.
+const SMALL_SWEEP_REPEATS: usize = 3;
+
+/// One small job: serial, the recommendation and the small sweep's best, each the median of
+/// `SMALL_RUNS` runs taken in turn.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SmallRow {
+    pub workload: String,
+    /// The parametric workload's cost per item, in µs; absent for the others.
+    #[serde(default)]
+    pub cost_us: Option<f64>,
+    pub items: usize,
+    pub serial_s: f64,
+    pub recommended: TimedShape,
+    pub best: TimedShape,
+    pub predicted_speedup: f64,
+    /// Serial over recommended, both medians.
+    pub measured_speedup: f64,
+    /// Recommended time over serial time: above 1.05 breaks the first target.
+    pub recommended_vs_serial: f64,
+    /// Recommended time over the fastest of serial and the sweep's best; at least 1.
+    pub regret: f64,
+    /// |predicted - measured speedup| / measured speedup.
+    pub prediction_error: f64,
+    /// Runs slower than `OUTLIER_FACTOR` times their shape's median.
+    pub outliers: usize,
+    pub decision_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SmallSummary {
+    pub jobs: usize,
+    pub max_recommended_vs_serial: f64,
+    pub median_regret: f64,
+    pub max_regret: f64,
+    /// Over jobs whose serial time is at least `SMALL_ERROR_FLOOR_S`.
+    pub median_prediction_error: f64,
+    pub max_prediction_error: f64,
+    pub outliers: usize,
+    pub targets: Vec<(String, bool)>,
+}
+
+/// One job of the small-job benchmark: a catalog workload, its size and (for parametric) its
+/// cost per item.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SmallJob {
+    pub workload: String,
+    pub cost_us: Option<f64>,
+    pub n: usize,
+}
+
+/// The small-job grid, jobs of 0.1-200 ms serial: parametric at each cost (µs) and size, and a
+/// few catalog workloads at each size. The native and the browser benchmark both run it.
+pub fn small_jobs() -> Vec<SmallJob> {
+    const COSTS_US: [f64; 4] = [1.0, 5.0, 20.0, 100.0];
+    const PARAMETRIC_N: [usize; 3] = [100, 400, 2000];
+    const WORKLOADS: [&str; 3] = ["tiny", "transactions", "collatz"];
+    const CATALOG_N: [usize; 3] = [1_000, 10_000, 100_000];
+    let parametric = COSTS_US.into_iter().flat_map(|cost| {
+        PARAMETRIC_N.into_iter().map(move |n| SmallJob {
+            workload: "parametric".into(),
+            cost_us: Some(cost),
+            n,
+        })
+    });
+    let catalog = WORKLOADS.into_iter().flat_map(|name| {
+        CATALOG_N.into_iter().map(move |n| SmallJob {
+            workload: name.into(),
+            cost_us: None,
+            n,
+        })
+    });
+    parametric.chain(catalog).collect()
+}
+
+/// Prediction errors count for jobs at least this long: below it, a run's fixed costs are
+/// comparable to the clock's and the scheduler's noise.
+pub const SMALL_ERROR_FLOOR_S: f64 = 0.002;
+
+/// Benchmarks one small job (0.1-200 ms serial).
+pub fn bench_small_job(
+    job: &dyn Job,
+    cost_us: Option<f64>,
+    cancel: Option<&CancelToken>,
+    progress: Option<&dyn Fn(&Progress)>,
+) -> Result<SmallRow> {
+    let options = Options {
+        cancel: cancel.cloned(),
+        timeline: false,
+        ..Options::default()
+    };
+    let plan = job.optimize(&options)?;
+    let costs = plan.costs.clone().expect("optimized plans carry costs");
+    let n = job.items();
+    let mut workers: Vec<usize> = (2..=costs.cores).collect();
+    if 2 * costs.cores <= costs.threads {
+        workers.push(2 * costs.cores);
+    }
+    if workers.is_empty() {
+        workers.push(1);
+    }
+    let mut chunk_sizes: Vec<usize> = workers.iter().map(|&k| n.div_ceil(k)).collect();
+    chunk_sizes.extend([4, 16].map(|per_worker| n.div_ceil(per_worker * costs.cores).max(1)));
+    chunk_sizes.sort_unstable();
+    chunk_sizes.dedup();
+    let grid = Grid {
+        workers,
+        chunk_sizes,
+        repeats: SMALL_SWEEP_REPEATS,
+        include_serial: false,
+    };
+    let sweep = job.sweep(
+        &grid,
+        &Options {
+            progress,
+            ..options.clone()
+        },
+    )?;
+    let best_shape = Shape::fixed(sweep.best.workers, sweep.best.chunk_size);
+    let best_plan = Plan::fixed(sweep.best.workers, sweep.best.chunk_size);
+
+    let mut runs: [Vec<f64>; 3] = Default::default();
+    for _ in 0..SMALL_RUNS {
+        runs[0].push(job.measure(&Plan::serial(), 1, &options)?.median_s);
+        // A serial recommendation is serial: timing it again would only compare two noisy
+        // serial runs.
+        if !plan.is_serial() {
+            runs[1].push(job.measure(&plan, 1, &options)?.median_s);
+        }
+        runs[2].push(job.measure(&best_plan, 1, &options)?.median_s);
+    }
+    if plan.is_serial() {
+        runs[1] = runs[0].clone();
+    }
+    let outliers = runs
+        .iter()
+        .take(if plan.is_serial() { 1 } else { 2 })
+        .chain(&runs[2..])
+        .map(|r| outliers(r))
+        .sum();
+    let [serial, recommended, best] = runs.map(Measurement::from_runs);
+    let (best_shape, best_s) = if best.median_s < serial.median_s {
+        (best_shape, best.median_s)
+    } else {
+        (Shape::Serial, serial.median_s)
+    };
+    // Serial against itself is 1, even for a job shorter than the clock's tick (0 / 0).
+    let (measured_speedup, recommended_vs_serial) = if plan.is_serial() {
+        (1.0, 1.0)
+    } else {
+        (
+            serial.median_s / recommended.median_s,
+            recommended.median_s / serial.median_s,
+        )
+    };
+    Ok(SmallRow {
+        workload: job.info().name.clone(),
+        cost_us,
+        items: n,
+        serial_s: serial.median_s,
+        recommended: TimedShape::new(plan.shape(), n, recommended.median_s),
+        best: TimedShape::new(best_shape, n, best_s),
+        predicted_speedup: plan.predicted_speedup,
+        measured_speedup,
+        recommended_vs_serial,
+        regret: (recommended.median_s / best_s).max(1.0),
+        prediction_error: (plan.predicted_speedup - measured_speedup).abs() / measured_speedup,
+        outliers,
+        decision_s: plan.decision.total_s,
+    })
+}
+
+/// The small-job benchmark's targets over all rows.
+pub fn summarize_small(rows: &[SmallRow]) -> SmallSummary {
+    let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+    let regrets: Vec<f64> = rows.iter().map(|r| r.regret).collect();
+    let errors: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.serial_s >= SMALL_ERROR_FLOOR_S)
+        .map(|r| r.prediction_error)
+        .collect();
+    let vs_serial: Vec<f64> = rows.iter().map(|r| r.recommended_vs_serial).collect();
+    let summary = SmallSummary {
+        jobs: rows.len(),
+        max_recommended_vs_serial: max(&vs_serial),
+        median_regret: stats::median(&regrets),
+        max_regret: max(&regrets),
+        median_prediction_error: if errors.is_empty() {
+            0.0
+        } else {
+            stats::median(&errors)
+        },
+        max_prediction_error: max(&errors),
+        outliers: rows.iter().map(|r| r.outliers).sum(),
+        targets: Vec::new(),
+    };
+    let targets = vec![
+        (
+            "recommendation never > 5% slower than serial".to_string(),
+            summary.max_recommended_vs_serial <= 1.05,
+        ),
+        (
+            "median regret <= 1.05".to_string(),
+            summary.median_regret <= 1.05,
+        ),
+        ("max regret <= 1.15".to_string(), summary.max_regret <= 1.15),
+        (
+            "median prediction error <= 10% (serial >= 2 ms)".to_string(),
+            summary.median_prediction_error <= 0.10,
+        ),
+        (
+            "max prediction error <= 25% (serial >= 2 ms)".to_string(),
+            summary.max_prediction_error <= 0.25,
+        ),
+        ("no outlier runs".to_string(), summary.outliers == 0),
+    ];
+    SmallSummary { targets, ..summary }
 }
 
 #[cfg(test)]
@@ -246,6 +497,12 @@ mod tests {
     use super::*;
     use crate::playground::job::prepare;
     use crate::workload::{ParamValue, Params};
+
+    #[test]
+    fn a_run_half_again_slower_than_its_median_is_an_outlier() {
+        assert_eq!(outliers(&[1.0, 1.1, 0.9, 1.0, 1.49]), 0);
+        assert_eq!(outliers(&[1.0, 1.1, 0.9, 1.0, 1.6, 3.0]), 2);
+    }
 
     #[test]
     fn a_bench_row_rematches_the_sweeps_winner() {

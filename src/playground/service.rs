@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! {kind, job?: JobSpec, shape?, workers?, chunk_sizes?, max_workers?, axis?, values?,
-//!  repeats? (default 3), hardware_concurrency?, device_memory_gb?, rows?}
+//!  repeats? (default 3), hardware_concurrency?, device_memory_gb?, rows?, small_rows?}
 //!
 //! JobSpec = {workload, params?: {name: number|string}, n?, transfer?: "shared"|"copy",
 //!            start?: "warm"|"cold", max_workers?, budget_ms?}
@@ -28,6 +28,9 @@
 //! | `scaling`      | job, axis, values      | `[ScalingPoint]`                           |
 //! | `bench`        | job                    | `BenchRow`                                 |
 //! | `bench_summary`| rows: `[BenchRow]`     | `BenchSummary`                             |
+//! | `bench_small`  | job                    | `SmallRow` (serial, recommended, small sweep's best; 7 runs each) |
+//! | `bench_small_jobs` | -                  | `[SmallJob]` (`{workload, cost_us, n}`: the small-job grid) |
+//! | `bench_small_summary` | small_rows: `[SmallRow]` | `SmallSummary`                     |
 //! | `catalog`      | -                      | `[WorkloadInfo]`                           |
 //! | `info`         | -                      | `{threaded, threads, cores, costs}`        |
 //! | `policy`       | hardware_concurrency?, device_memory_gb? | `Policy` (pool size, thresholds) |
@@ -61,7 +64,10 @@ use crate::error::{Error, Result};
 use crate::executor::RunSummary;
 use crate::options::{Options, Start, Transfer};
 use crate::plan::Plan;
-use crate::playground::benchmark::{bench_job, summarize, BenchRow, BenchSummary};
+use crate::playground::benchmark::{
+    bench_job, bench_small_job, small_jobs, summarize, summarize_small, BenchRow, BenchSummary,
+    SmallJob, SmallRow, SmallSummary,
+};
 use crate::playground::catalog::{catalog, describe};
 use crate::playground::function_job::{self, FunctionSpec, ItemsSpec};
 use crate::playground::job::{prepare, Job, Preview};
@@ -72,7 +78,7 @@ use crate::report::Report;
 use crate::script::{Problem, ScriptError};
 use crate::sweep::{Grid, Progress, SweepResult};
 use crate::tune::TuneResult;
-use crate::workload::{Params, WorkloadInfo};
+use crate::workload::{ParamValue, Params, WorkloadInfo};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -257,6 +263,9 @@ pub enum Kind {
     Scaling,
     Bench,
     BenchSummary,
+    BenchSmall,
+    BenchSmallSummary,
+    BenchSmallJobs,
     Catalog,
     Info,
     Policy,
@@ -278,6 +287,9 @@ impl Kind {
             Kind::Scaling => "scaling",
             Kind::Bench => "bench",
             Kind::BenchSummary => "bench_summary",
+            Kind::BenchSmall => "bench_small",
+            Kind::BenchSmallSummary => "bench_small_summary",
+            Kind::BenchSmallJobs => "bench_small_jobs",
             Kind::Catalog => "catalog",
             Kind::Info => "info",
             Kind::Policy => "policy",
@@ -326,6 +338,9 @@ pub struct Request {
     /// `bench_summary`
     #[serde(default)]
     pub rows: Option<Vec<BenchRow>>,
+    /// `bench_small_summary`
+    #[serde(default)]
+    pub small_rows: Option<Vec<SmallRow>>,
 }
 
 impl Request {
@@ -344,6 +359,7 @@ impl Request {
             hardware_concurrency: None,
             device_memory_gb: None,
             rows: None,
+            small_rows: None,
         }
     }
 
@@ -421,6 +437,9 @@ pub enum Response {
     Scaling(Vec<ScalingPoint>),
     Bench(BenchRow),
     BenchSummary(BenchSummary),
+    BenchSmall(SmallRow),
+    BenchSmallSummary(SmallSummary),
+    BenchSmallJobs(Vec<SmallJob>),
     Catalog(Vec<WorkloadInfo>),
     Described(WorkloadInfo),
     Info(Info),
@@ -636,6 +655,17 @@ impl Service {
                 }
                 Response::BenchSummary(summarize(rows))
             }
+            Kind::BenchSmallJobs => Response::BenchSmallJobs(small_jobs()),
+            Kind::BenchSmallSummary => {
+                let rows = needs(request.small_rows.as_ref(), "small_rows", request.kind)?;
+                if rows.is_empty() {
+                    return Err(Error::InvalidParameter {
+                        name: "small_rows".into(),
+                        message: "a summary needs at least one small-job row".into(),
+                    });
+                }
+                Response::BenchSmallSummary(summarize_small(rows))
+            }
             // Scaling prepares a job per value; every other kind runs on the request's job.
             Kind::Scaling => {
                 let spec = spec()?.catalog_only(request.kind)?;
@@ -738,6 +768,18 @@ impl Service {
                 Some(&self.cancel),
                 Some(progress),
             )?),
+            Kind::BenchSmall => {
+                let cost_us = match spec()?.params.get("cost_us") {
+                    Some(ParamValue::Number(us)) => Some(*us),
+                    _ => None,
+                };
+                Response::BenchSmall(bench_small_job(
+                    job()?.as_ref(),
+                    cost_us,
+                    Some(&self.cancel),
+                    Some(progress),
+                )?)
+            }
         })
     }
 

@@ -104,6 +104,31 @@ pub(crate) fn map_range_cancellable<T, R>(
 pub(crate) struct Timeline {
     pub chunks: Vec<ChunkTiming>,
     pub truncated: bool,
+    /// When the last worker began, in seconds since the run started: a parked thread that
+    /// woke late shows here even when the others took all its chunks.
+    pub latest_start_s: f64,
+}
+
+/// Workers wait at most this long at the start barrier for the others; past it, the run goes
+/// on with the workers that came, and the late one joins when it wakes. A thread that is not
+/// running within it is waiting for a core (under outside load, 3-7 ms in the browser), and
+/// idling the others meanwhile only adds to the run.
+const START_WAIT_S: f64 = 0.001;
+/// Spins between clock reads at the barrier: the browser's clock is a call into JavaScript.
+const SPINS_PER_CLOCK_READ: u32 = 64;
+
+/// Holds each worker until all `workers` have arrived, or `START_WAIT_S` has passed.
+fn wait_for_all(arrived: &AtomicUsize, workers: usize) {
+    arrived.fetch_add(1, Ordering::AcqRel);
+    let deadline = clock::now() + START_WAIT_S;
+    let mut spins = 0u32;
+    while arrived.load(Ordering::Acquire) < workers {
+        std::hint::spin_loop();
+        spins += 1;
+        if spins.is_multiple_of(SPINS_PER_CLOCK_READ) && clock::now() > deadline {
+            break;
+        }
+    }
 }
 
 /// The shared-counter loop: `shape.workers` tasks each take the next `shape.chunk_size` items until none are
@@ -125,8 +150,30 @@ pub(crate) fn schedule(
     let logs: Vec<Mutex<Vec<ChunkTiming>>> = (0..workers).map(|_| Mutex::default()).collect();
     let truncated = AtomicBool::new(false);
     let per_worker_limit = TIMELINE_LIMIT / workers;
+    // k workers means k at once: without the barrier, the worker that runs the spawning code
+    // takes chunk after chunk while parked threads wake up, and a short run goes at serial speed
+    // (docs/decisions.md: start barrier). Past the cores, workers take turns anyway.
+    let barrier = workers > 1 && workers <= settings.pool.cores();
+    let arrived = AtomicUsize::new(0);
+    let starts: Vec<Mutex<f64>> = (0..workers).map(|_| Mutex::new(0.0)).collect();
+    // Twice as many tasks as workers wake twice as many parked threads; the first k to start
+    // are the workers and the rest return at once, so the run waits for the fastest wakers.
+    let spawned = if barrier {
+        (2 * workers).min(settings.pool.threads())
+    } else {
+        workers
+    };
+    let slots = AtomicUsize::new(0);
 
-    let task = |worker: usize| {
+    let task = |_: usize| {
+        let worker = slots.fetch_add(1, Ordering::AcqRel);
+        if worker >= workers {
+            return;
+        }
+        *starts[worker].lock().unwrap() = clock::now() - started_at;
+        if barrier {
+            wait_for_all(&arrived, workers);
+        }
         let mut log = Vec::new();
         loop {
             if stop.load(Ordering::Relaxed) {
@@ -166,7 +213,7 @@ pub(crate) fn schedule(
     };
 
     match settings.start {
-        Start::Warm => settings.pool.run(workers, &task),
+        Start::Warm => settings.pool.run(spawned, &task),
         Start::Cold => settings.pool.run_cold(workers, &task)?,
     }
     if let Some(error) = failure.into_inner().unwrap() {
@@ -177,8 +224,13 @@ pub(crate) fn schedule(
         .flat_map(|log| log.into_inner().unwrap())
         .collect();
     chunks.sort_by_key(|c| c.first);
+    let latest_start_s = starts
+        .into_iter()
+        .map(|s| s.into_inner().unwrap())
+        .fold(0.0, f64::max);
     Ok(Timeline {
         chunks,
         truncated: truncated.into_inner(),
+        latest_start_s,
     })
 }

@@ -6,6 +6,7 @@
 // Prints one JSON object.
 // BENCH_WORKLOADS=a,b limits the catalog (`functions` names the two JavaScript functions run
 // through the Lab's function job after it); BENCH_REPEATS sets the repeats.
+// With --small, runs the small-job benchmark instead (the engine's `bench_small_jobs` grid).
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { launch, open, urls } from './browser.mjs';
@@ -28,12 +29,61 @@ function nativeRows() {
   return Object.fromEntries(rows.map((r) => [r.workload, r]));
 }
 
+const SMALL = process.argv.includes('--small');
+
+/** The small-job benchmark: the engine's grid (`bench_small_jobs`), each job on a fresh page after
+ * one untimed decision, and the engine's summary. Prints one JSON object. */
+async function small(browser, base) {
+  const out = { when: new Date().toISOString(), url: base.isolated, platform: 'browser' };
+  const page = await open(browser, base.isolated);
+  const mode = await page.evaluate(() => window.amorsize.engine.ready().then((i) => i.mode));
+  out.mode = { threaded: mode.threaded, threads: mode.threads, cores: mode.cores };
+  out.calibrated_costs = mode.costs;
+  const jobs = await page.evaluate(() => window.amorsize.engine.request({ kind: 'bench_small_jobs' }));
+  out.jobs = [];
+  const problems = [...page.problems];
+  for (const j of jobs) {
+    const spec = { workload: j.workload, n: j.n, params: j.cost_us == null ? {} : { cost_us: j.cost_us } };
+    const jPage = await open(browser, base.isolated);
+    const result = await jPage.evaluate(async (job) => {
+      const e = window.amorsize.engine;
+      await e.ready();
+      await e.request({ kind: 'optimize', job });
+      return e.request({ kind: 'bench_small', job }).then((ok) => ({ ok }), (err) => ({ err }));
+    }, spec);
+    problems.push(...jPage.problems);
+    await jPage.context().close();
+    if (result.err) {
+      out.jobs.push({ ...j, error: result.err });
+      console.error(`bench --small ${j.workload} ${j.cost_us ?? ''} x ${j.n}: ${JSON.stringify(result.err)}`);
+      continue;
+    }
+    const r = result.ok;
+    out.jobs.push(r);
+    const shape = r.recommended.serial ? 'serial' : `${r.recommended.workers}x${r.recommended.chunk_size}`;
+    console.error(`bench --small ${j.workload} ${j.cost_us ?? ''} x ${j.n}: serial ${(r.serial_s * 1e3).toFixed(3)} ms, ${shape} ${(r.recommended.time_s * 1e3).toFixed(3)} ms (${r.measured_speedup.toFixed(2)}x, predicted ${r.predicted_speedup.toFixed(2)}x), regret ${r.regret.toFixed(3)}, outliers ${r.outliers}`);
+  }
+  const rows = out.jobs.filter((r) => !r.error);
+  out.summary = rows.length ? await page.evaluate((r) => window.amorsize.engine.request({ kind: 'bench_small_summary', small_rows: r }), rows) : null;
+  out.console_errors = problems;
+  return out;
+}
+
 const base = await urls();
 if (!base) {
   console.error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
   process.exit(2);
 }
 const browser = await launch();
+if (SMALL) {
+  try {
+    console.log(JSON.stringify(await small(browser, base), null, 2));
+  } finally {
+    await browser.close();
+    base.close();
+  }
+  process.exit(0);
+}
 const out = { when: new Date().toISOString(), url: base.isolated, repeats: REPEATS };
 try {
   const navStart = Date.now();

@@ -55,6 +55,9 @@ enum Command {
         /// Build dist/, serve it and run tests/e2e/bench.mjs in headless Chromium.
         #[arg(long)]
         browser: bool,
+        /// The small-job benchmark (jobs of 0.1-200 ms serial), natively or with --browser.
+        #[arg(long)]
+        small: bool,
         /// Passed on to the benchmark.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -72,7 +75,17 @@ fn main() -> ExitCode {
             no_build,
         } => serve_cmd(port, no_isolation_port, no_build),
         Command::Test => return test(),
-        Command::Bench { browser, args } => bench(browser, &args),
+        Command::Bench {
+            browser,
+            small,
+            args,
+        } => {
+            let mut args = args;
+            if small {
+                args.push("--small".into());
+            }
+            bench(browser, &args)
+        }
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

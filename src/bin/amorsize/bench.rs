@@ -1,7 +1,8 @@
 //! `amorsize bench`: the truth benchmark over the catalog, as JSON.
 
-use amorsize::playground::benchmark::BenchRow;
+use amorsize::playground::benchmark::{BenchRow, SmallRow};
 use amorsize::playground::service::{JobSpec, Kind, Request, Response, Service};
+use amorsize::workload::{ParamValue, Params};
 use clap::Args;
 
 #[derive(Args)]
@@ -18,9 +19,69 @@ pub struct BenchArgs {
     /// Accepted for symmetry with other subcommands: output is always JSON.
     #[arg(long)]
     json: bool,
+    /// The small-job benchmark instead: jobs of 0.1-200 ms serial (see `SMALL_JOBS`).
+    #[arg(long)]
+    small: bool,
+}
+
+fn run_small(service: &Service) -> Result<(), String> {
+    let ask = |request: &Request| service.handle(request, &|_| {}).map_err(|e| e.to_string());
+    let Response::BenchSmallJobs(jobs) = ask(&Request::new(Kind::BenchSmallJobs))? else {
+        unreachable!("a bench_small_jobs request answers with the grid")
+    };
+    let mut rows: Vec<SmallRow> = Vec::new();
+    for job in jobs {
+        let spec = JobSpec {
+            n: Some(job.n),
+            params: job
+                .cost_us
+                .map(|us| Params::from([("cost_us".to_string(), ParamValue::Number(us))]))
+                .unwrap_or_default(),
+            ..JobSpec::named(&job.workload)
+        };
+        let Response::BenchSmall(row) = ask(&Request::on(Kind::BenchSmall, spec))? else {
+            unreachable!("a bench_small request answers with a row")
+        };
+        eprintln!(
+            "bench --small: {}{} x {}: serial {:.3} ms, {} {:.3} ms ({:.2}x, predicted {:.2}x), best {:.3} ms, regret {:.3}, outliers {}",
+            row.workload,
+            row.cost_us.map(|c| format!(" {c} µs")).unwrap_or_default(),
+            row.items,
+            row.serial_s * 1e3,
+            if row.recommended.serial { "serial".to_string() } else { format!("{}x{}", row.recommended.workers, row.recommended.chunk_size) },
+            row.recommended.time_s * 1e3,
+            row.measured_speedup,
+            row.predicted_speedup,
+            row.best.time_s * 1e3,
+            row.regret,
+            row.outliers,
+        );
+        rows.push(row);
+    }
+    let pool = amorsize::pool::current();
+    let report = serde_json::json!({
+        "platform": "native",
+        "cores": pool.cores(),
+        "threads": pool.threads(),
+        "runs": amorsize::playground::benchmark::SMALL_RUNS,
+        "calibrated_costs": amorsize::calibrate::costs(pool).0,
+        "jobs": rows,
+        "summary": ask(&Request {
+            small_rows: Some(rows.clone()),
+            ..Request::new(Kind::BenchSmallSummary)
+        })?,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+    );
+    Ok(())
 }
 
 pub fn run(args: BenchArgs, service: &Service) -> Result<(), String> {
+    if args.small {
+        return run_small(service);
+    }
     let ask = |request: &Request| service.handle(request, &|_| {}).map_err(|e| e.to_string());
     if !(args.scale > 0.0 && args.scale.is_finite()) {
         return Err(format!(

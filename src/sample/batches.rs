@@ -1,0 +1,87 @@
+//! The sampler's view of a map: timed batches of consecutive items, with the item and result
+//! types hidden so that the sampler is compiled once.
+
+use crate::clock::Stopwatch;
+use crate::error::Result;
+use crate::runtime::slots::{ChunkMap, Results};
+use std::hint::black_box;
+use std::sync::Mutex;
+
+/// Results kept for the transfer probes.
+const KEEP_RESULTS: usize = 16;
+
+/// What the sampler needs from a map, with the item and result types hidden, so that the
+/// sampler is compiled once rather than once per item and result type.
+pub(crate) trait Batches: Sync {
+    fn len(&self) -> usize;
+    /// Times items `first..first + len` the way the executor runs them. With `keep`, the last
+    /// result is kept for measuring transfer costs.
+    fn time(&self, first: usize, len: usize, keep: bool) -> Result<f64>;
+    /// In-memory bytes of one item and of one result.
+    fn sizes(&self) -> (usize, usize);
+}
+
+/// `Batches` over typed items and function; it keeps a few results for transfer probes.
+pub(crate) struct TypedBatches<'a, T, R, F> {
+    items: &'a [T],
+    f: &'a F,
+    kept: Mutex<SampledResults<R>>,
+}
+
+/// Results kept while sampling, with the index of the item each came from.
+pub(crate) struct SampledResults<R> {
+    pub(super) indices: Vec<usize>,
+    pub(super) results: Vec<R>,
+}
+
+impl<'a, T: Sync, R: Send, F: Fn(&T) -> R + Sync> TypedBatches<'a, T, R, F> {
+    pub fn new(items: &'a [T], f: &'a F) -> Self {
+        Self {
+            items,
+            f,
+            kept: Mutex::new(SampledResults {
+                indices: Vec::new(),
+                results: Vec::new(),
+            }),
+        }
+    }
+
+    pub fn into_sampled_results(self) -> SampledResults<R> {
+        self.kept.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R, F> {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Results are written into slots allocated beforehand, as the executor writes them, so
+    /// that storing them is timed too.
+    fn time(&self, first: usize, len: usize, keep: bool) -> Result<f64> {
+        let batch = &self.items[first..first + len];
+        let mut results = Results::new(len);
+        let watch = Stopwatch::start();
+        // SAFETY: one call maps the fresh storage's every index once.
+        let mapped = unsafe { results.map(batch, self.f).map(0..len, None) };
+        let elapsed = watch.elapsed();
+        mapped.map_err(|e| e.offset_items(first))?;
+        // SAFETY: the whole batch was mapped.
+        let mut results = unsafe { results.assume_filled() };
+        if keep {
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.results.len() < KEEP_RESULTS {
+                if let Some(result) = results.pop() {
+                    kept.indices.push(first + len - 1);
+                    kept.results.push(result);
+                }
+            }
+        }
+        drop(black_box(results));
+        Ok(elapsed)
+    }
+
+    fn sizes(&self) -> (usize, usize) {
+        (std::mem::size_of::<T>(), std::mem::size_of::<R>())
+    }
+}
