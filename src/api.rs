@@ -36,7 +36,7 @@ fn decide<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     measure: impl FnOnce(sample::Kept<R>, &mut Profile) -> Result<()>,
 ) -> Result<Plan> {
     let total = Stopwatch::start();
-    let batches = sample::TypedBatches::new(items, f);
+    let batches = sample::TypedBatches::new(items, f, options.cancel.as_ref());
     let (mut profile, costs, calibrated_now) = calibrate_and_sample(&batches, options)?;
     measure(batches.into_kept(), &mut profile)?;
     Ok(plan_for(profile, costs, calibrated_now, options, total))

@@ -18,6 +18,8 @@ const LAYERS: &[(&str, usize)] = &[
     ("shape", 0),
     ("workload", 0),
     ("tuning", 0),
+    ("memory", 0),
+    ("trap", 0),
     ("runtime", 1),
     ("sample", 2),
     ("calibrate", 2),
