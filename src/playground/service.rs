@@ -344,8 +344,20 @@ impl Request {
         needs(self.job.as_ref(), "job", self.kind)
     }
 
-    /// Refuses numbers no request may carry, naming the field, before anything runs.
-    fn check(&self) -> Result<()> {
+    /// Refuses numbers no request may carry, naming the field, before anything runs; with a
+    /// job, also its workload, parameters and item count (nothing is built).
+    pub fn validate(&self) -> Result<()> {
+        self.check_numbers()?;
+        if let Some(spec) = &self.job {
+            job::footprint(&spec.workload, &spec.params, spec.n)?;
+        }
+        if let Some(axis) = &self.axis {
+            axis.axis()?;
+        }
+        Ok(())
+    }
+
+    fn check_numbers(&self) -> Result<()> {
         let invalid = |name: &str, message: String| {
             Err(Error::InvalidParameter {
                 name: name.into(),
@@ -649,7 +661,7 @@ impl Service {
     /// Runs one request. `progress` receives `{done, total, workers, chunk_size}` between runs.
     pub fn handle(&self, request: &Request, progress: &dyn Fn(&Progress)) -> Result<Response> {
         self.cancel.reset();
-        request.check()?;
+        request.check_numbers()?;
         let control = |repeats: usize| StudyControl {
             repeats,
             cancel: Some(&self.cancel),
