@@ -152,6 +152,9 @@ export function cell(def) {
       crashed: 'The engine crashed and was restarted.',
       invalid_parameter: 'Invalid parameters.',
       too_many_workers: 'Too many workers for this pool.',
+      too_big: 'Too big for memory.',
+      too_long: 'This would run for long.',
+      panicked: 'The function failed.',
     }[err.kind] ?? `Engine error (${esc(err.kind)}).`;
     errorBox.innerHTML = `<strong>${title}</strong> ${esc(err.message ?? '')}${err.kind === 'cancelled' ? ' Run again when you are ready.' : ''}`;
   }

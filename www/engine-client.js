@@ -1,5 +1,7 @@
 // The page's side of the engine: starts www/engine-worker.js, queues requests (one runs at a
 // time), forwards progress, cancels, and restarts the worker after a crash. Never blocks.
+import { crashError, readTrapNote } from './trap-note.js';
+
 const listeners = new Set();
 let worker = null;
 let info = null;          // the worker's 'ready' message
@@ -33,9 +35,27 @@ function spawn() {
       emit({ type: 'boot-error', error });
       return;
     }
-    fail(error);
+    fail(crashError(trapNote(), error.message));
     restart();
   };
+}
+
+// The threaded engine's trap note, readable from here because its memory is shared.
+function trapNote() {
+  return info?.memory ? readTrapNote(info.memory, info.trapNoteAddress) : null;
+}
+
+// A pool thread that traps (a panicking item, a failed allocation) never answers, and the
+// engine's own thread waits for it forever: poll the note while a request runs.
+function watchTrapNote(job) {
+  if (!info?.memory) return;
+  job.trapTimer = setInterval(() => {
+    const note = trapNote();
+    if (note && running === job) {
+      settle().reject(crashError(note));
+      restart();
+    }
+  }, 250);
 }
 
 function restart() {
@@ -73,6 +93,7 @@ function onMessage(msg) {
 function settle() {
   const job = running;
   clearInterval(job.cancelTimer);
+  clearInterval(job.trapTimer);
   clearTimeout(job.killTimer);
   running = null;
   queueMicrotask(pump);
@@ -88,6 +109,7 @@ function pump() {
   running = queue.shift();
   emit({ type: 'busy', busy: true });
   worker.postMessage({ id: running.id, type: 'request', request: running.req });
+  watchTrapNote(running);
 }
 
 function storeCancelFlag() {
