@@ -1,7 +1,7 @@
 // Cells: one tutorial step each. Title, explanation, editable parameters, Run (or Ctrl/Cmd-
 // Enter inside the cell), a progress bar with Cancel, the result, and the native Rust code.
 import * as engine from './engine-client.js';
-import { chart } from './charts.js';
+import { chart, sweepDetached } from './charts.js';
 import { el, esc, seconds } from './format.js';
 import { renderForm } from './fields.js';
 
@@ -85,6 +85,7 @@ export function cell(def) {
     barText.textContent = 'sampling and calibrating…';
     status.textContent = '';
     out.replaceChildren();
+    sweepDetached();
     const started = performance.now();
     const ctx = {
       info: engine.current(),

@@ -87,17 +87,20 @@ export function chart(parent, spec) {
   parent.append(figure);
   const box = { canvas, option: spec.option, chart: null };
   init(box);
-  new ResizeObserver(() => box.chart && !box.chart.isDisposed() && box.chart.resize()).observe(canvas);
+  box.resizing = new ResizeObserver(() => box.chart && !box.chart.isDisposed() && box.chart.resize());
+  box.resizing.observe(canvas);
   mounted.add(box);
   figure.box = box;
   return figure;
 }
 
-/** Drops charts whose elements left the page (called before a page re-renders). */
+/** Drops charts whose elements left the page (called after a page re-renders or a cell clears
+ * its output: a cell re-run 100 times otherwise kept every old chart alive). */
 export function sweepDetached() {
   for (const box of mounted) {
     if (!box.canvas.isConnected) {
       box.chart?.dispose();
+      box.resizing?.disconnect();
       mounted.delete(box);
     }
   }

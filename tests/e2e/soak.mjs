@@ -10,6 +10,8 @@ import { artifact, launch, open, urls } from './browser.mjs';
 const SWEEPS = Number(process.env.SOAK_SWEEPS ?? 100);
 const WARM_UP = Math.max(1, Math.round(SWEEPS / 10));
 const MAX_GROWTH = 0.10;
+// The module the page talks to the engine through (SOAK_ENGINE_MODULE overrides it).
+const ENGINE_MODULE = process.env.SOAK_ENGINE_MODULE ?? './www/engine-client.js';
 
 const base = await urls();
 if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
@@ -23,13 +25,13 @@ try {
   const measure = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = await cdp.send('Runtime.getHeapUsage');
-    const engine = await page.evaluate(async () => {
-      // The engine client (www/engine-client.js, or engine.js once it replaces it).
-      const client = await import('./www/engine.js').catch(() => import('./www/engine-client.js'));
+    const engine = await page.evaluate(async (path) => {
+      // The page's engine client: the same module instance the app imported.
+      const client = await import(path);
       const info = client.current();
       const reply = await client.request({ kind: 'info' });
       return { wasm: info.memory?.buffer.byteLength ?? null, inUse: reply.memory_in_use };
-    });
+    }, ENGINE_MODULE);
     return { jsHeap: heap.usedSize, wasm: engine.wasm, engineInUse: engine.inUse };
   };
 
@@ -41,6 +43,7 @@ try {
     const state = await page.getAttribute('#lab', 'data-state');
     if (state !== 'done') throw new Error(`sweep ${i} ended ${state}: ${await page.textContent('#lab .error')}`);
     if (i === WARM_UP) warm = await measure();
+    if (process.env.SOAK_TRACE && i % WARM_UP === 0) console.log(i, JSON.stringify(await measure()));
   }
   const end = await measure();
   const elapsed = (Date.now() - started) / 1000;
