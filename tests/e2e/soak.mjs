@@ -1,5 +1,5 @@
 // Soak (cargo xtask soak): SOAK_SWEEPS (100) short sweeps back to back in one page, through the
-// Lab's Sweep button. After a warm-up (the first tenth) and at the end it reads the page's JS
+// Lab's Sweep button. After a warm-up (SOAK_WARM_UP sweeps, default the first tenth) and at the end it reads the page's JS
 // heap (CDP, after a forced GC), the engine's wasm memory (memory.buffer.byteLength) and the
 // bytes the engine has allocated (`info`'s memory_in_use). Fails if any grew by more than 10%
 // after the warm-up, or on any console error.
@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { artifact, launch, open, urls } from './browser.mjs';
 
 const SWEEPS = Number(process.env.SOAK_SWEEPS ?? 100);
-const WARM_UP = Math.max(1, Math.round(SWEEPS / 10));
+const WARM_UP = Math.min(SWEEPS, Number(process.env.SOAK_WARM_UP ?? Math.max(1, Math.round(SWEEPS / 10))));
 const MAX_GROWTH = 0.10;
 // The module the page talks to the engine through (SOAK_ENGINE_MODULE overrides it).
 const ENGINE_MODULE = process.env.SOAK_ENGINE_MODULE ?? './www/engine-client.js';

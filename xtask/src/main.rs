@@ -73,9 +73,12 @@ enum Command {
         /// Serve dist/ as it is, without building.
         #[arg(long)]
         no_build: bool,
-        /// Sweeps to run (the first 10 are the warm-up).
+        /// Sweeps to run.
         #[arg(long, default_value_t = 100)]
         sweeps: u32,
+        /// Sweeps before the first reading (default: a tenth of them).
+        #[arg(long)]
+        warm_up: Option<u32>,
     },
 }
 
@@ -92,7 +95,11 @@ fn main() -> ExitCode {
         Command::Test => return test(),
         Command::Bench { browser, args } => bench(browser, &args),
         Command::Fuzz { seconds, targets } => fuzz::fuzz(seconds, &targets),
-        Command::Soak { no_build, sweeps } => soak::soak(no_build, sweeps),
+        Command::Soak {
+            no_build,
+            sweeps,
+            warm_up,
+        } => soak::soak(no_build, sweeps, warm_up),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

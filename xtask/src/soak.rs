@@ -5,7 +5,7 @@
 use crate::util::{cmd, run, Result};
 use crate::{dist, node_env, with_servers};
 
-pub fn soak(no_build: bool, sweeps: u32) -> Result {
+pub fn soak(no_build: bool, sweeps: u32, warm_up: Option<u32>) -> Result {
     if !no_build {
         dist::dist()?;
     }
@@ -16,6 +16,9 @@ pub fn soak(no_build: bool, sweeps: u32) -> Result {
     with_servers(|url, plain, artifacts| {
         let mut c = cmd("node");
         c.arg(&script).env("SOAK_SWEEPS", sweeps.to_string());
+        if let Some(w) = warm_up {
+            c.env("SOAK_WARM_UP", w.to_string());
+        }
         run(node_env(&mut c, url, plain, artifacts))
     })
 }
