@@ -368,3 +368,12 @@ fn asked_threads_accept_decimal_digits_only() {
         assert!(err.to_string().contains("threads"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn long_durations_read_in_large_units() {
+    use amorsize::units::duration;
+    assert_eq!(duration(45.0), "45.0 s");
+    assert_eq!(duration(750.0), "12.5 min");
+    assert_eq!(duration(9_010_387.1), "104 days");
+    assert_eq!(duration(3.2 * 3600.0), "3.20 h");
+}

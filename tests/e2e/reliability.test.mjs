@@ -28,6 +28,28 @@ async function act(page, action, timeout = 90_000) {
 }
 
 for (const build of ['isolated', 'plain']) {
+  test(`${build}: cancelling a sweep of 1-second items ends it, and the next request runs`, { timeout: 180_000 }, async () => {
+    const page = await open(browser, `${base[build]}#/lab`);
+    const outcome = await page.evaluate(async () => {
+      const engine = await import('./www/engine-client.js');
+      const job = { workload: 'parametric', n: 4, params: { cost_us: 1_000_000 } };
+      const sweep = engine.request({ kind: 'sweep', job, workers: [1, 2], chunk_sizes: [1], repeats: 1, allow_long: true });
+      const progressed = new Promise((r) => setTimeout(r, 2500));
+      await progressed;
+      const cancelledAt = performance.now();
+      engine.cancel(sweep.id);
+      const error = await sweep.then(() => null, (e) => e);
+      const settledAfterMs = performance.now() - cancelledAt;
+      const next = await engine.request({ kind: 'optimize', job: { workload: 'cpu-loop', n: 500 } }).then(() => 'ok', (e) => `${e.kind}: ${e.message}`);
+      return { kind: error?.kind, message: error?.message, settledAfterMs, next };
+    });
+    assert.equal(outcome.kind, 'cancelled', outcome.message);
+    assert.ok(outcome.settledAfterMs < 5000, `settled ${outcome.settledAfterMs} ms after the cancel`);
+    assert.equal(outcome.next, 'ok');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
   test(`${build}: a panicking item is named after the trap, and the next run works`, { timeout: 180_000 }, async () => {
     const page = await open(browser, `${base[build]}#/lab?workload=parametric&n=3000&cost_us=20&fail_at=1500`);
     await page.waitForSelector('#lab [data-action="execute"]');
