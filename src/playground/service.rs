@@ -72,6 +72,7 @@ use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::executor::RunSummary;
 use crate::memory::{self, Estimate};
+use crate::model::Model;
 use crate::options::{Options, Start, Transfer};
 use crate::plan::Plan;
 use crate::playground::benchmark::{bench_job, summarize, BenchRow, BenchSummary};
@@ -513,6 +514,21 @@ pub fn undecodable(message: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Predicted seconds of one run of every (k, c) of a grid (NaN for a plan without a profile).
+fn sweep_round_s(plan: &Plan, workers: &[usize], chunk_sizes: &[usize], items: usize) -> f64 {
+    let (Some(profile), Some(costs)) = (&plan.profile, &plan.costs) else {
+        return f64::NAN;
+    };
+    let model = Model::new(profile, costs, plan.transfer, plan.start);
+    let mut total = 0.0;
+    for &k in workers {
+        for &c in chunk_sizes {
+            total += model.predict(k, c.clamp(1, items)).time_s;
+        }
+    }
+    total
+}
+
 /// A prepared job and what it was prepared from.
 struct Prepared {
     spec: JobSpec,
@@ -762,14 +778,8 @@ impl Service {
                 grid.progress = Some(progress);
                 grid.predict_with = Some(&plan);
                 if !request.allow_long {
-                    let items = job.items();
-                    let one_round: f64 = grid
-                        .workers
-                        .iter()
-                        .flat_map(|&k| grid.chunk_sizes.iter().map(move |&c| (k, c)))
-                        .map(|(k, c)| plan.with_shape(k, c.clamp(1, items)).predicted_time_s)
-                        .sum();
-                    self.refuse_long(request, "sweep", one_round * grid.repeats as f64)?;
+                    let round = sweep_round_s(&plan, &grid.workers, &grid.chunk_sizes, job.items());
+                    self.refuse_long(request, "sweep", round * grid.repeats as f64)?;
                 }
                 let sweep = job.sweep(&grid)?;
                 Response::Swept(plan.clone(), sweep)
