@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::executor::RunSummary;
+use crate::memory::{Estimate, Footprint};
 use crate::options::{Options, Transfer};
 use crate::plan::Plan;
 use crate::playground::job::{Job, Preview};
@@ -334,6 +335,14 @@ pub fn prepare_with(engine: &'static dyn ScriptEngine, spec: &FunctionSpec) -> R
     if estimate > MAX_BYTES as f64 {
         return Err(too_large("the items and their results", estimate, n));
     }
+    // The same check as a catalog job's, against the memory left under the engine's limit
+    // (the items already exist, so only their results and the sampler's count).
+    let per_item = |bytes: f64| (bytes / n as f64).ceil() as usize;
+    let footprint = Footprint {
+        item: per_item(item_bytes),
+        output: per_item(result_bytes as f64 / probes.len() as f64 * n as f64),
+    };
+    Estimate::of(footprint, n, Transfer::Shared, true).check()?;
     compile_on_every_thread(engine, &source, &items[0], slowest_call_s);
     let title = headline(&spec.source);
     Ok(FunctionJob {
