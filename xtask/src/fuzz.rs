@@ -8,7 +8,7 @@ use crate::util::{self, cargo, cmd, Result};
 use std::process::Stdio;
 
 /// Every target, in `fuzz/Cargo.toml`'s order.
-pub const TARGETS: [&str; 2] = ["request", "params"];
+pub const TARGETS: [&str; 3] = ["request", "params", "function"];
 
 /// What one target's run found.
 struct Outcome {
