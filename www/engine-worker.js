@@ -19,7 +19,14 @@ const backlog = [];
 // validated it (parseThreads); a hand-made URL with anything else gets the engine's size.
 function threadCount(mod, cores) {
   const raw = new URL(self.location.href).searchParams.get('threads') ?? '';
-  if (/^\d{1,2}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64) return Number(raw);
+  // The engine's own rule (`policy::asked_threads`: decimal digits, 1 to 64) decides.
+  if (raw) {
+    try {
+      return mod.asked_threads(raw);
+    } catch {
+      // Not a pool size: the engine's size, as engine.js would have refused it.
+    }
+  }
   return mod.pool_threads(cores, navigator.deviceMemory ?? 0);
 }
 
