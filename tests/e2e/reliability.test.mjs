@@ -71,6 +71,33 @@ for (const build of ['isolated', 'plain']) {
     await page.context().close();
   });
 
+  test(`${build}: a run predicted past a minute is refused, and "Run anyway" sends it with allow_long`, { timeout: 180_000 }, async () => {
+    // 400 items of 1 s: minutes on any pool this machine gives the page.
+    const page = await open(browser, `${base[build]}#/lab?workload=parametric&n=400&cost_us=1000000`);
+    await page.waitForSelector('#lab [data-action="execute"]');
+    const refused = await act(page, 'execute', 120_000);
+    assert.equal(refused.state, 'error', refused.error);
+    assert.match(refused.error, /This would run for long/, refused.error);
+    assert.match(refused.error, /allow_long/, refused.error);
+    const sent = [];
+    // Record what the cell sends from now on.
+    await page.evaluate(() => {
+      const e = window.amorsize.engine;
+      const request = e.request.bind(e);
+      window.sentRequests = [];
+      e.request = (req, options) => { window.sentRequests.push(req); return request(req, options); };
+    });
+    await page.click('#lab [data-run-anyway]');
+    await page.waitForFunction(() => window.sentRequests.length > 0 && document.querySelector('#lab').dataset.state === 'running');
+    sent.push(...(await page.evaluate(() => window.sentRequests)));
+    assert.ok(sent.every((r) => r.allow_long === true), JSON.stringify(sent));
+    await page.click('#lab button.cancel');
+    await page.waitForFunction(() => ['cancelled', 'error'].includes(document.querySelector('#lab').dataset.state), null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute('#lab', 'data-state'), 'cancelled');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
   test(`${build}: a job too big for wasm memory is refused with its estimate, and nothing crashes`, { timeout: 120_000 }, async () => {
     const page = await open(browser, `${base[build]}#/lab?workload=parametric&n=10000000&bytes_out=1048576`);
     await page.waitForSelector('#lab [data-action="optimize"]');
