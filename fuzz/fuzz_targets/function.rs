@@ -52,7 +52,8 @@ fuzz_target!(|data: &[u8]| {
     };
     match function_job::prepare(&spec) {
         Err(amorsize::error::Error::Script(e)) => assert_eq!(e.problem, Problem::Unavailable),
-        other => panic!("natively a function job is refused as unavailable, not {other:?}"),
+        Err(other) => panic!("natively a function job is refused as unavailable, not {other}"),
+        Ok(_) => panic!("natively a function job is refused as unavailable, not built"),
     }
     let asked = match &spec.items {
         ItemsSpec::Literal(items) => items.len(),
