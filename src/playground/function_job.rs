@@ -293,6 +293,15 @@ pub fn prepare(spec: &FunctionSpec) -> Result<FunctionJob> {
 
 /// `prepare` with a given engine (tests bring their own).
 pub fn prepare_with(engine: &'static dyn ScriptEngine, spec: &FunctionSpec) -> Result<FunctionJob> {
+    prepare_within(engine, spec, crate::memory::limit())
+}
+
+/// `prepare_with`, its memory checked against `memory_limit` bytes (a service's own limit).
+pub fn prepare_within(
+    engine: &'static dyn ScriptEngine,
+    spec: &FunctionSpec,
+    memory_limit: u64,
+) -> Result<FunctionJob> {
     if spec.source.trim().is_empty() {
         return Err(Error::Script(ScriptError::new(
             Problem::Shape,
@@ -342,7 +351,7 @@ pub fn prepare_with(engine: &'static dyn ScriptEngine, spec: &FunctionSpec) -> R
         item: per_item(item_bytes),
         output: per_item(result_bytes as f64 / probes.len() as f64 * n as f64),
     };
-    Estimate::of(footprint, n, Transfer::Shared, true).check()?;
+    Estimate::of(footprint, n, Transfer::Shared, true).check_within(memory_limit)?;
     compile_on_every_thread(engine, &source, &items[0], slowest_call_s);
     let title = headline(&spec.source);
     Ok(FunctionJob {

@@ -152,14 +152,19 @@ impl JobSpec {
         }
     }
 
-    /// Builds the catalog workload, or the caller's own function.
-    fn prepare(&self) -> Result<Box<dyn Job>> {
+    /// Builds the catalog workload, or the caller's own function (its memory checked against
+    /// `memory_limit`, as a catalog job's is before it is built).
+    fn prepare(&self, memory_limit: u64) -> Result<Box<dyn Job>> {
         match &self.function {
-            Some(source) => Ok(Box::new(function_job::prepare(&FunctionSpec {
-                source: source.clone(),
-                items: self.items.clone().unwrap_or_default(),
-                n: self.n,
-            })?)),
+            Some(source) => Ok(Box::new(function_job::prepare_within(
+                crate::script::current().map_err(Error::Script)?,
+                &FunctionSpec {
+                    source: source.clone(),
+                    items: self.items.clone().unwrap_or_default(),
+                    n: self.n,
+                },
+                memory_limit,
+            )?)),
             None => prepare(&self.workload, &self.params, self.n),
         }
     }
@@ -731,7 +736,7 @@ impl Service {
         if let Some(job) = reused {
             return Ok(job);
         }
-        let job: Rc<dyn Job> = Rc::from(spec.prepare()?);
+        let job: Rc<dyn Job> = Rc::from(spec.prepare(self.memory_limit())?);
         if self.warm_up_s > 0.0 {
             job.warm_up(self.warm_up_s)?;
         }
