@@ -39,7 +39,7 @@ fn optimize_sampled<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     measure_transfer: impl FnOnce(sample::SampledResults<R>, &mut Profile) -> Result<()>,
 ) -> Result<Plan> {
     let total = Stopwatch::start();
-    let batches = sample::TypedBatches::new(items, f);
+    let batches = sample::TypedBatches::new(items, f, options.cancel.as_ref());
     let (mut profile, costs, calibrated_now) = calibrate_and_sample(&batches, options)?;
     measure_transfer(batches.into_sampled_results(), &mut profile)?;
     let model_watch = Stopwatch::start();

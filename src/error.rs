@@ -28,6 +28,28 @@ pub enum Error {
     UnknownWorkload(String),
     #[error("{0}")]
     Script(crate::script::ScriptError),
+    #[error(
+        "this job needs about {} ({detail}), but only {} of the engine's {} limit is free; \
+         use fewer items or smaller items and results",
+        crate::units::bytes(*needed as f64), crate::units::bytes(*available as f64),
+        crate::units::bytes(*limit as f64)
+    )]
+    TooBig {
+        needed: u64,
+        available: u64,
+        limit: u64,
+        detail: String,
+    },
+    #[error(
+        "this {what} is predicted to take {}, over the {} limit; send `allow_long: true` to \
+         run it anyway",
+        crate::units::duration(*predicted_s), crate::units::duration(*limit_s)
+    )]
+    TooLong {
+        what: String,
+        predicted_s: f64,
+        limit_s: f64,
+    },
 }
 
 impl Error {
@@ -45,6 +67,8 @@ impl Error {
             Error::InvalidParameter { .. } => "invalid_parameter",
             Error::UnknownWorkload(_) => "unknown_workload",
             Error::Script(_) => "script",
+            Error::TooBig { .. } => "too_big",
+            Error::TooLong { .. } => "too_long",
         }
     }
 

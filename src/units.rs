@@ -18,6 +18,25 @@ pub fn seconds(s: f64) -> String {
     format!("{} {unit}", three_figures(value))
 }
 
+/// A duration that may be long, in the largest unit that keeps it readable: `45.0 s`,
+/// `12.5 min`, `3.20 h`, `104 days`.
+pub fn duration(s: f64) -> String {
+    const MINUTE: f64 = 60.0;
+    const HOUR: f64 = 3600.0;
+    const DAY: f64 = 86_400.0;
+    if !s.is_finite() || s < MINUTE {
+        return seconds(s);
+    }
+    let (value, unit) = if s >= DAY {
+        (s / DAY, "days")
+    } else if s >= HOUR {
+        (s / HOUR, "h")
+    } else {
+        (s / MINUTE, "min")
+    };
+    format!("{} {unit}", three_figures(value))
+}
+
 pub fn bytes(b: f64) -> String {
     if b >= 1024.0 * 1024.0 * 1024.0 {
         format!("{} GiB", three_figures(b / (1024.0 * 1024.0 * 1024.0)))

@@ -17,6 +17,11 @@ pub trait Workload: Send + Sync + 'static {
     /// The first `n` items. Deterministic: the same `n` gives the same items.
     fn items(&self, n: usize) -> Vec<Self::Item>;
     fn run(&self, item: &Self::Item) -> Self::Output;
+    /// Bytes one item and one output hold, heap data included, for the memory estimate made
+    /// before a run (default: their inline size, right for types without heap data).
+    fn footprint(&self) -> crate::memory::Footprint {
+        crate::memory::Footprint::inline::<Self::Item, Self::Output>()
+    }
 }
 
 /// What a workload is, for people and for front ends.

@@ -19,6 +19,8 @@ const LAYERS: &[(&str, usize)] = &[
     ("workload", 0),
     ("tuning", 0),
     ("script", 0),
+    ("memory", 0),
+    ("trap", 0),
     ("runtime", 1),
     ("sample", 2),
     ("calibrate", 2),

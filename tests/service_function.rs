@@ -140,6 +140,27 @@ fn limits_and_failures_come_back_as_script_errors_with_their_fields() {
 }
 
 #[test]
+fn a_function_job_over_the_memory_limit_is_refused_as_too_big() {
+    script::install(Box::new(StandIn));
+    // 100,000 numbers in and out need megabytes; the service allows one kilobyte more than it
+    // already holds.
+    let in_use = amorsize::memory::in_use() as u64;
+    let s = Service::new().with_memory_limit(in_use + 1024);
+    let refused = ask(
+        &s,
+        json!({"kind": "optimize", "job": job("x => x * 2", json!("i => i"), 100_000)}),
+    )
+    .expect_err("a job over the limit");
+    assert_eq!(refused.kind, "too_big", "{refused:?}");
+    // The same job fits under the default limit.
+    assert!(ask(
+        &service(),
+        json!({"kind": "optimize", "job": job("x => x * 2", json!("i => i"), 1000)})
+    )
+    .is_ok());
+}
+
+#[test]
 fn a_changed_function_or_items_prepares_a_new_job() {
     let s = service();
     let execute = |function: &str, items: &str| {

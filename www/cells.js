@@ -2,7 +2,7 @@
 // Enter inside the cell), a progress bar with Cancel, the result, and the native Rust code.
 // A page's cells keep their parameters in the address bar (route.js) and their results in
 // session storage (results.js), and a page that is left cancels what it started.
-import { chart } from './charts.js';
+import { chart, sweepDetached } from './charts.js';
 import { cellId } from './cell-id.js';
 import { el, esc, seconds } from './format.js';
 import { renderForm } from './fields.js';
@@ -138,6 +138,8 @@ export function cell(def) {
   }
   let pending = null;
   let cancelled = false;
+  // Set by "Run anyway" on a `too_long` refusal: the next run's requests say `allow_long`.
+  let allowLong = false;
   let view = null; // the action whose result is shown
 
   const share = () => ({ ...def.state?.get(), ...form.changed(), ...(view && actions.length > 1 ? { view } : {}) });
@@ -198,6 +200,7 @@ export function cell(def) {
 
   /** Sends `req` to the engine, keeping the progress line true to what the engine does. */
   async function send(req) {
+    if (allowLong && req.job) req = { ...req, allow_long: true };
     const kind = requestLabel(req);
     const label = `${shortTitle(def.title)}: ${kind}`;
     bar.removeAttribute('value');
@@ -248,6 +251,8 @@ export function cell(def) {
     buttons.forEach((b) => { b.disabled = true; });
     status.textContent = '';
     out.replaceChildren();
+    // A re-run cell's old charts left the page: dispose them, or 100 re-runs keep 100 alive.
+    sweepDetached();
   }
   function finish() {
     buttons.forEach((b) => { b.disabled = false; });
@@ -344,6 +349,9 @@ export function cell(def) {
       invalid_parameter: 'Invalid parameters.',
       too_many_workers: 'Too many workers for this pool.',
       script: 'Your code failed.',
+      too_big: 'Too big for memory.',
+      too_long: 'This would run for long.',
+      panicked: 'The function failed.',
     }[err.kind] ?? `Engine error (${err.kind}).`;
     // A cancellation's message only repeats its title ("Cancelled. cancelled"): say what to do instead.
     // A cancellation that restarted the engine says so first.
@@ -351,6 +359,19 @@ export function cell(def) {
       ? `${err.restarted ? `${err.message} ` : ''}Run again when you are ready.`
       : (err.message ?? '');
     errorBox.replaceChildren(el('strong', {}, title), ` ${message}`);
+    if (err.kind === 'too_long') {
+      // The engine refused before running: the visitor may still want the long run.
+      const again = el('button', { type: 'button', class: 'small', 'data-run-anyway': '' }, 'Run anyway');
+      again.addEventListener('click', async () => {
+        allowLong = true;
+        try {
+          await run(view ?? actions[0].id);
+        } finally {
+          allowLong = false;
+        }
+      });
+      errorBox.append(' ', again);
+    }
   }
 
   /** Applies share-state values (raw strings from the address); unknown keys get a notice. */

@@ -56,7 +56,11 @@ const library = () => import('../vendor/echarts.js').then((m) => { echarts = m; 
 let loading = null;
 
 async function init(box) {
-  if (!echarts) await (loading ??= library());
+  if (!echarts) {
+    await (loading ??= library());
+    // Swept (its cell re-ran) while the library loaded: drawing now would leak the chart.
+    if (!mounted.has(box)) return;
+  }
   box.chart?.dispose();
   box.chart = echarts.init(box.canvas, dark.matches ? 'dark' : null, { renderer: 'canvas' });
   box.chart.setOption(base(box.option), true);
@@ -151,17 +155,20 @@ export function chart(parent, spec) {
   parent.append(figure);
   const box = { canvas, option: spec.option, title: spec.title, chart: null };
   box.ready = init(box);
-  new ResizeObserver(() => box.chart && !box.chart.isDisposed() && box.chart.resize()).observe(canvas);
+  box.resizing = new ResizeObserver(() => box.chart && !box.chart.isDisposed() && box.chart.resize());
+  box.resizing.observe(canvas);
   mounted.add(box);
   figure.box = box;
   return figure;
 }
 
-/** Drops charts whose elements left the page (called before a page re-renders). */
+/** Drops charts whose elements left the page (called after a page re-renders or a cell clears
+ * its output: a cell re-run 100 times otherwise kept every old chart alive). */
 export function sweepDetached() {
   for (const box of mounted) {
     if (!box.canvas.isConnected) {
       box.chart?.dispose();
+      box.resizing?.disconnect();
       mounted.delete(box);
     }
   }

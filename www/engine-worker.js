@@ -1,28 +1,41 @@
 // The engine's home: a dedicated module Worker that owns the wasm module and (when the page is
 // cross-origin isolated) its rayon thread pool. The page never loads the wasm itself, so its
 // main thread never blocks or spins. Protocol (page <-> worker):
-//   worker -> page  {type:'ready', mode, catalog, memory, cancelAddress, poolReadyMs, ...}
+//   worker -> page  {type:'ready', mode, catalog, memory, cancelAddress, trapNoteAddress, poolReadyMs, ...}
 //                   {type:'boot-error', error}
 //   page -> worker  {id, type:'request', request}
 //   worker -> page  {id, type:'progress', done, total, workers, chunk_size}
 //                   {id, type:'result', value} | {id, type:'error', error:{kind, message}}
+import { crashError, readTrapNote } from './trap-note.js';
+
 const bornAt = performance.now();
 let engine = null;
 let crashed = false;
+// Read after a trap, when calling into the module is no longer safe: taken at boot.
+let trapNoteAt = { memory: null, address: null };
 const backlog = [];
 
 // The pool size rule is the engine's (`pool_threads`); `?threads=N` overrides it. engine.js
 // validated it (parseThreads); a hand-made URL with anything else gets the engine's size.
 function threadCount(mod, cores) {
   const raw = new URL(self.location.href).searchParams.get('threads') ?? '';
-  if (/^\d{1,2}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 64) return Number(raw);
+  // The engine's own rule (`policy::asked_threads`: decimal digits, 1 to 64) decides.
+  if (raw) {
+    try {
+      return mod.asked_threads(raw);
+    } catch {
+      // Not a pool size: the engine's size, as engine.js would have refused it.
+    }
+  }
   return mod.pool_threads(cores, navigator.deviceMemory ?? 0);
 }
 
 function asError(e) {
   if (e instanceof WebAssembly.RuntimeError) {
     crashed = true;
-    return { kind: 'crashed', message: `the engine crashed (${e.message}); it is being restarted` };
+    // The engine noted why before it trapped (a panic, a failed allocation), with the item.
+    const note = readTrapNote(trapNoteAt.memory, trapNoteAt.address);
+    return crashError(note, `the engine crashed (${e.message}); it is being restarted`);
   }
   if (e && typeof e === 'object' && 'kind' in e) return { ...e, kind: String(e.kind), message: String(e.message ?? e.kind) };
   return { kind: 'error', message: String(e?.message ?? e) };
@@ -39,10 +52,12 @@ async function boot() {
     const poolStartupMs = performance.now() - t;
     const mode = mod.start(cores, poolStartupMs / 1000);
     engine = mod;
+    trapNoteAt = { memory: mod.shared_memory(), address: mod.trap_note_address() };
     return {
       mode: { ...mode, threaded: true, poolThreads: threads },
       memory: mod.shared_memory(),
       cancelAddress: mod.cancel_flag_address(),
+      trapNoteAddress: mod.trap_note_address(),
       poolStartupMs,
     };
   }
@@ -50,6 +65,7 @@ async function boot() {
   await mod.default({ module_or_path: new URL('../st/amorsize_bg.wasm', import.meta.url) });
   const mode = mod.start(1, 0);
   engine = mod;
+  trapNoteAt = { memory: mod.shared_memory(), address: mod.trap_note_address() };
   return { mode: { ...mode, threaded: false, poolThreads: 1 }, memory: null, cancelAddress: null, poolStartupMs: 0 };
 }
 

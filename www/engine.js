@@ -9,6 +9,7 @@
 // The API is documented in the README ("The engine from your own script"). The translation
 // from these calls to the wasm `handle` protocol (src/web/request.rs) lives only in PROTOCOL
 // below, so that protocol changes touch one place.
+import { crashError, readTrapNote } from './trap-note.js';
 
 /** The largest pool a page may ask for with `threads`. */
 export const MAX_THREADS = 64;
@@ -190,7 +191,8 @@ export class Engine {
     const entry = PROTOCOL[name];
     let request;
     try {
-      request = stripUndefined(entry.request(job, options));
+      // `allow_long: true` runs a job the engine predicts to take over a minute (else `too_long`).
+      request = stripUndefined({ ...entry.request(job, options), allow_long: options.allow_long || undefined });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -305,7 +307,7 @@ export class Engine {
     worker.onerror = (e) => {
       e.preventDefault?.();
       if (worker !== this.#worker) return;
-      const error = { kind: 'crashed', message: `engine worker failed: ${e.message || 'unknown error'}` };
+      const error = crashError(this.#trapNote(), `engine worker failed: ${e.message || 'unknown error'}`);
       if (!this.#info) {
         this.#bootFailed(error);
         return;
@@ -370,8 +372,28 @@ export class Engine {
     }
   }
 
+  // The threaded engine's trap note, readable from here because its memory is shared.
+  #trapNote() {
+    const info = this.#info;
+    return info?.memory ? readTrapNote(info.memory, info.trapNoteAddress) : null;
+  }
+
+  // A pool thread that traps (a panicking item, a failed allocation) never answers, and the
+  // engine's own thread waits for it forever: poll the note while a request runs.
+  #watchTrapNote(job) {
+    if (!this.#info?.memory) return;
+    job.trapTimer = setInterval(() => {
+      const note = this.#trapNote();
+      if (note && this.#running === job) {
+        this.#settle().reject(crashError(note));
+        this.restart('the engine crashed');
+      }
+    }, 250);
+  }
+
   #settle() {
     const job = this.#running;
+    clearInterval(job.trapTimer);
     clearInterval(job.cancelTimer);
     clearTimeout(job.killTimer);
     this.#running = null;
@@ -386,6 +408,7 @@ export class Engine {
     job.heardAt = performance.now();
     this.#activity();
     this.#worker.postMessage({ id: job.id, type: 'request', request: job.request });
+    this.#watchTrapNote(job);
   }
 
   #storeCancelFlag() {

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::executor::RunSummary;
+use crate::memory::{Estimate, Footprint};
 use crate::options::{Options, Transfer};
 use crate::plan::Plan;
 use crate::playground::job::{Job, Preview};
@@ -292,6 +293,15 @@ pub fn prepare(spec: &FunctionSpec) -> Result<FunctionJob> {
 
 /// `prepare` with a given engine (tests bring their own).
 pub fn prepare_with(engine: &'static dyn ScriptEngine, spec: &FunctionSpec) -> Result<FunctionJob> {
+    prepare_within(engine, spec, crate::memory::limit())
+}
+
+/// `prepare_with`, its memory checked against `memory_limit` bytes (a service's own limit).
+pub fn prepare_within(
+    engine: &'static dyn ScriptEngine,
+    spec: &FunctionSpec,
+    memory_limit: u64,
+) -> Result<FunctionJob> {
     if spec.source.trim().is_empty() {
         return Err(Error::Script(ScriptError::new(
             Problem::Shape,
@@ -334,6 +344,14 @@ pub fn prepare_with(engine: &'static dyn ScriptEngine, spec: &FunctionSpec) -> R
     if estimate > MAX_BYTES as f64 {
         return Err(too_large("the items and their results", estimate, n));
     }
+    // The same check as a catalog job's, against the memory left under the engine's limit
+    // (the items already exist, so only their results and the sampler's count).
+    let per_item = |bytes: f64| (bytes / n as f64).ceil() as usize;
+    let footprint = Footprint {
+        item: per_item(item_bytes),
+        output: per_item(result_bytes as f64 / probes.len() as f64 * n as f64),
+    };
+    Estimate::of(footprint, n, Transfer::Shared, true).check_within(memory_limit)?;
     compile_on_every_thread(engine, &source, &items[0], slowest_call_s);
     let title = headline(&spec.source);
     Ok(FunctionJob {

@@ -4,6 +4,7 @@
 use crate::clock::Stopwatch;
 use crate::error::{Error, Result};
 use crate::executor::RunSummary;
+use crate::memory::{Estimate, Footprint};
 use crate::options::{Options, Transfer};
 use crate::plan::Plan;
 use crate::playground::catalog::{with_workload, WorkloadVisitor};
@@ -238,22 +239,45 @@ impl WorkloadVisitor for Preparer {
     fn visit<W: Workload>(self, workload: W) -> Self::Output {
         let info = workload.info();
         let n = self.items.unwrap_or(info.default_n);
-        if n == 0 {
-            return Err(Error::EmptyInput);
-        }
-        if n > MAX_ITEMS {
-            return Err(Error::InvalidParameter {
-                name: "n".into(),
-                message: format!("{n} items is more than the {MAX_ITEMS} this engine accepts"),
-            });
-        }
+        check_items(n)?;
+        // Refused before a byte is allocated: in wasm a failed allocation traps the engine.
+        Estimate::of(workload.footprint(), n, Transfer::Shared, false).check()?;
         let items = workload.items(n);
+        crate::trap::register_items(&items);
         Ok(Box::new(Prepared {
             workload,
             info,
             items,
         }))
     }
+}
+
+fn check_items(n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(Error::EmptyInput);
+    }
+    if n > MAX_ITEMS {
+        return Err(Error::InvalidParameter {
+            name: "n".into(),
+            message: format!("{n} items is more than the {MAX_ITEMS} this engine accepts"),
+        });
+    }
+    Ok(())
+}
+
+/// What a job of catalog workload `name` with `params` and `n` items (default: its own) holds
+/// per item, and how many items it has, without building the items.
+pub fn footprint(name: &str, params: &Params, n: Option<usize>) -> Result<(Footprint, usize)> {
+    struct Measure(Option<usize>);
+    impl WorkloadVisitor for Measure {
+        type Output = Result<(Footprint, usize)>;
+        fn visit<W: Workload>(self, workload: W) -> Self::Output {
+            let n = self.0.unwrap_or_else(|| workload.info().default_n);
+            check_items(n)?;
+            Ok((workload.footprint(), n))
+        }
+    }
+    with_workload(name, params, Measure(n))?
 }
 
 /// Builds catalog workload `name` with `params` and its first `n` items (default: its own n).

@@ -21,6 +21,41 @@ pub const NO_GAIN_BELOW: f64 = 1.05;
 pub const SAY_TIMES_SLOWER_BELOW: f64 = 0.1;
 /// Runs of each configuration a study or sweep takes by default.
 pub const DEFAULT_REPEATS: usize = 3;
+/// Most runs of each configuration a request may ask for.
+pub const MAX_REPEATS: usize = 100;
+/// Most pool threads a visitor may ask for (`?threads=N`): each is a Worker.
+pub const MAX_ASKED_THREADS: usize = 64;
+/// A job predicted to run longer than this many seconds is refused unless the request says
+/// `allow_long: true`: a visitor should not wait minutes for a run they did not mean to start.
+pub const LONG_JOB_S: f64 = 60.0;
+
+/// A pool size the visitor asked for, checked: a whole number of threads from 1 to
+/// `MAX_ASKED_THREADS`.
+pub fn asked_threads(threads: usize) -> crate::error::Result<usize> {
+    if (1..=MAX_ASKED_THREADS).contains(&threads) {
+        return Ok(threads);
+    }
+    Err(crate::error::Error::InvalidParameter {
+        name: "threads".into(),
+        message: format!("{threads} threads: the pool takes 1 to {MAX_ASKED_THREADS}"),
+    })
+}
+
+/// `?threads=` as written in a link: decimal digits only (no sign, hex, exponent or spaces),
+/// then checked by `asked_threads`.
+pub fn parse_threads(text: &str) -> crate::error::Result<usize> {
+    let digits = !text.is_empty() && text.len() <= 6 && text.bytes().all(|b| b.is_ascii_digit());
+    let threads = digits
+        .then(|| text.parse::<usize>().ok())
+        .flatten()
+        .ok_or_else(|| crate::error::Error::InvalidParameter {
+            name: "threads".into(),
+            message: format!(
+                "`{text}` is not a whole number of threads (1 to {MAX_ASKED_THREADS})"
+            ),
+        })?;
+    asked_threads(threads)
+}
 
 /// Threads to start a pool with, given the device's cores (`navigator.hardwareConcurrency`)
 /// and, when known, its memory in GB (`navigator.deviceMemory`).

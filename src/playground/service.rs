@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! {kind, job?: JobSpec, shape?, workers?, chunk_sizes?, max_workers?, axis?, values?,
-//!  repeats? (default 3), hardware_concurrency?, device_memory_gb?, rows?, small_rows?}
+//!  repeats? (default 3, at most 100), hardware_concurrency?, device_memory_gb?, rows?,
+//!  small_rows?, allow_long? (default false), threads?}
 //!
 //! JobSpec = {workload, params?: {name: number|string}, n?, transfer?: "shared"|"copy",
 //!            start?: "warm"|"cold", max_workers?, budget_ms?}
@@ -38,9 +39,29 @@
 //! | `verdict`      | values: speedups       | `[Verdict]`                                |
 //!
 //! Errors come back as `{kind, message}`, `kind` being the engine's error kind
-//! (`invalid_parameter`, `unknown_workload`, `zero_workers`, `cancelled`, ...). A request that
-//! does not decode (unknown kind, a field of the wrong type, a missing field) is an
-//! `invalid_parameter` error naming `request`.
+//! (`invalid_parameter`, `unknown_workload`, `zero_workers`, `cancelled`, `too_big`,
+//! `too_long`, ...). A request that does not decode (unknown kind, an unknown field, a field of
+//! the wrong type, a missing field) is an `invalid_parameter` error naming `request`; serde's
+//! message names the field and, for an unknown one, the valid ones. An unknown workload
+//! parameter names itself and the workload's parameters; numbers must be finite and in range
+//! (`repeats` 1..=100, `job.budget_ms` in (0, 60000], `threads` 1..=64, ...).
+//!
+//! **Memory.** Before a job's items are built (and before each run on them), its memory is
+//! estimated (items, results, copy transfer's copies, the sampler's results) and checked
+//! against what is left under the limit: the wasm build's maximum memory (`memory::WASM_MAX_MEMORY`)
+//! less what is allocated, in the browser; `AMORSIZE_MAX_MEMORY` (bytes, default 8 GiB)
+//! natively. A job that does not fit is refused with `too_big`, its estimate and the limit in
+//! the message; `info` reports `memory_limit` and `memory_in_use`.
+//!
+//! **Long jobs.** `execute`, `sweep`, `tune`, `compare` and `worker_curve` are refused with
+//! `too_long` (the prediction and the limit in the message) when the model predicts they run
+//! past `policy::LONG_JOB_S` (one minute), unless the request says `allow_long: true`. For
+//! `execute` of a fixed or serial shape, `compare` and `worker_curve`, the prediction costs one
+//! `optimize` first (tens of milliseconds); `allow_long: true` skips it. `scaling` and `bench`
+//! are not checked.
+//!
+//! `policy` with `threads` checks a pool size the visitor asked for (`?threads=N`) and answers
+//! it as `pool_threads`.
 //!
 //! A job with `fn` runs the caller's own function (see [`function_job`]) on the platform's
 //! script engine: `items` is an expression of the index `i` (default `i => i`, `n` items,
@@ -62,6 +83,8 @@ use crate::calibrate::{self, Costs};
 use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
 use crate::executor::RunSummary;
+use crate::memory::{self, Estimate};
+use crate::model::Model;
 use crate::options::{Options, Start, Transfer};
 use crate::plan::Plan;
 use crate::playground::benchmark::{
@@ -70,7 +93,7 @@ use crate::playground::benchmark::{
 };
 use crate::playground::catalog::{catalog, describe};
 use crate::playground::function_job::{self, FunctionSpec, ItemsSpec};
-use crate::playground::job::{prepare, Job, Preview};
+use crate::playground::job::{self, prepare, Job, Preview};
 use crate::playground::policy::{self, Policy, SweepGrid, Verdict};
 use crate::playground::study::{self, Axis, Comparison, ScalingPoint, StudyControl, WorkerCurve};
 use crate::pool;
@@ -86,6 +109,7 @@ use std::time::Duration;
 
 /// Which workload, how many items, and how to transfer and start.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct JobSpec {
     /// A catalog workload, or empty when `function` is given.
     #[serde(default)]
@@ -134,14 +158,19 @@ impl JobSpec {
         }
     }
 
-    /// Builds the catalog workload, or the caller's own function.
-    fn prepare(&self) -> Result<Box<dyn Job>> {
+    /// Builds the catalog workload, or the caller's own function (its memory checked against
+    /// `memory_limit`, as a catalog job's is before it is built).
+    fn prepare(&self, memory_limit: u64) -> Result<Box<dyn Job>> {
         match &self.function {
-            Some(source) => Ok(Box::new(function_job::prepare(&FunctionSpec {
-                source: source.clone(),
-                items: self.items.clone().unwrap_or_default(),
-                n: self.n,
-            })?)),
+            Some(source) => Ok(Box::new(function_job::prepare_within(
+                crate::script::current().map_err(Error::Script)?,
+                &FunctionSpec {
+                    source: source.clone(),
+                    items: self.items.clone().unwrap_or_default(),
+                    n: self.n,
+                },
+                memory_limit,
+            )?)),
             None => prepare(&self.workload, &self.params, self.n),
         }
     }
@@ -174,6 +203,7 @@ pub enum ShapeKind {
 /// `{type, workers?, chunk_size?}`. Flat rather than a tagged enum: serde decodes tagged and
 /// untagged enums through a buffered copy of the input, which costs tens of KiB of wasm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ShapeSpec {
     #[serde(rename = "type")]
     pub kind: ShapeKind,
@@ -231,6 +261,7 @@ pub enum AxisKind {
 
 /// `{kind: "items"}` or `{kind: "param", name}`, flat for the reason `ShapeSpec` is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AxisSpec {
     pub kind: AxisKind,
     #[serde(default)]
@@ -306,6 +337,7 @@ fn three() -> usize {
 
 /// One request: `kind` says what to do; the other fields belong to some kinds only.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Request {
     pub kind: Kind,
     #[serde(default)]
@@ -341,6 +373,13 @@ pub struct Request {
     /// `bench_small_summary`
     #[serde(default)]
     pub small_rows: Option<Vec<SmallRow>>,
+    /// Runs a job predicted to take longer than `policy::LONG_JOB_S` instead of refusing it.
+    #[serde(default)]
+    pub allow_long: bool,
+    /// `policy`: the pool size the page was asked for (`?threads=N`), checked against the
+    /// pool-size rule.
+    #[serde(default)]
+    pub threads: Option<usize>,
 }
 
 impl Request {
@@ -360,6 +399,8 @@ impl Request {
             device_memory_gb: None,
             rows: None,
             small_rows: None,
+            allow_long: false,
+            threads: None,
         }
     }
 
@@ -381,7 +422,80 @@ impl Request {
         }
         Ok(spec)
     }
+
+    /// Refuses numbers no request may carry, naming the field, before anything runs; with a
+    /// job, also its workload, parameters and item count (nothing is built).
+    pub fn validate(&self) -> Result<()> {
+        self.check_numbers()?;
+        // A function job's items exist only once its script runs: `function_job` sizes them.
+        if let Some(spec) = self.job.as_ref().filter(|s| s.function.is_none()) {
+            job::footprint(&spec.workload, &spec.params, spec.n)?;
+        }
+        if let Some(axis) = &self.axis {
+            axis.axis()?;
+        }
+        Ok(())
+    }
+
+    fn check_numbers(&self) -> Result<()> {
+        let invalid = |name: &str, message: String| {
+            Err(Error::InvalidParameter {
+                name: name.into(),
+                message,
+            })
+        };
+        if !(1..=policy::MAX_REPEATS).contains(&self.repeats) {
+            return invalid(
+                "repeats",
+                format!("{} runs: give 1 to {}", self.repeats, policy::MAX_REPEATS),
+            );
+        }
+        if let Some(ms) = self.job.as_ref().and_then(|j| j.budget_ms) {
+            if !(ms.is_finite() && ms > 0.0 && ms <= MAX_BUDGET_MS) {
+                return invalid(
+                    "job.budget_ms",
+                    format!("{ms} ms: give more than 0 and at most {MAX_BUDGET_MS}"),
+                );
+            }
+        }
+        for (name, list) in [
+            ("workers", &self.workers),
+            ("chunk_sizes", &self.chunk_sizes),
+        ] {
+            if list.as_ref().is_some_and(|l| l.is_empty()) {
+                return invalid(name, "give at least one value".into());
+            }
+        }
+        if let Some(x) = self.values.iter().flatten().find(|x| !x.is_finite()) {
+            return invalid("values", format!("{x} is not a finite number"));
+        }
+        if let Some(cores) = self.hardware_concurrency {
+            if !(1..=MAX_CORES).contains(&cores) {
+                return invalid(
+                    "hardware_concurrency",
+                    format!("{cores} cores: give 1 to {MAX_CORES}"),
+                );
+            }
+        }
+        if let Some(gb) = self.device_memory_gb {
+            if !(gb.is_finite() && gb >= 0.0) {
+                return invalid(
+                    "device_memory_gb",
+                    format!("{gb} GB: give a finite number, 0 when unknown"),
+                );
+            }
+        }
+        if let Some(threads) = self.threads {
+            policy::asked_threads(threads)?;
+        }
+        Ok(())
+    }
 }
+
+/// Longest sampling budget a request may set: a minute, the long-job limit.
+const MAX_BUDGET_MS: f64 = 60_000.0;
+/// Most cores a request may claim the device has.
+const MAX_CORES: usize = 1024;
 
 /// An `execute` response.
 #[derive(Clone, Debug, Serialize)]
@@ -411,13 +525,17 @@ pub struct CompareVerdicts {
     pub best: Verdict,
 }
 
-/// What the engine runs on: threads, cores and the calibrated costs.
+/// What the engine runs on: threads, cores, the calibrated costs and the memory cap.
 #[derive(Clone, Debug, Serialize)]
 pub struct Info {
     pub threaded: bool,
     pub threads: usize,
     pub cores: usize,
     pub costs: Costs,
+    /// Bytes a job may take at most (the wasm build's maximum memory in the browser).
+    pub memory_limit: u64,
+    /// Bytes allocated now (counted in the browser build only; 0 natively).
+    pub memory_in_use: u64,
 }
 
 /// One response per request kind. Serialized untagged: each kind's JSON is its payload alone
@@ -525,6 +643,21 @@ pub fn undecodable(message: impl std::fmt::Display) -> Error {
     }
 }
 
+/// Predicted seconds of one run of every (k, c) of a grid (NaN for a plan without a profile).
+fn sweep_round_s(plan: &Plan, workers: &[usize], chunk_sizes: &[usize], items: usize) -> f64 {
+    let (Some(profile), Some(costs)) = (&plan.profile, &plan.costs) else {
+        return f64::NAN;
+    };
+    let model = Model::new(profile, costs, plan.transfer, plan.start);
+    let mut total = 0.0;
+    for &k in workers {
+        for &c in chunk_sizes {
+            total += model.predict(k, c.clamp(1, items)).time_s;
+        }
+    }
+    total
+}
+
 /// A prepared job and what it was prepared from.
 struct Prepared {
     spec: JobSpec,
@@ -547,6 +680,8 @@ pub struct Service {
     cancel: CancelToken,
     threaded: bool,
     warm_up_s: f64,
+    /// The memory cap of this service's estimates (default: `memory::limit()`).
+    memory_limit: Option<u64>,
     prepared: RefCell<Option<Prepared>>,
 }
 
@@ -563,8 +698,21 @@ impl Service {
             cancel: CancelToken::new(),
             threaded: true,
             warm_up_s: 0.0,
+            memory_limit: None,
             prepared: RefCell::new(None),
         }
+    }
+
+    /// Checks every job's memory estimate against `bytes` rather than `memory::limit()`.
+    pub fn with_memory_limit(self, bytes: u64) -> Self {
+        Self {
+            memory_limit: Some(bytes),
+            ..self
+        }
+    }
+
+    fn memory_limit(&self) -> u64 {
+        self.memory_limit.unwrap_or_else(memory::limit)
     }
 
     /// Runs every newly prepared workload for `seconds` before measuring it: a JIT (the
@@ -587,13 +735,27 @@ impl Service {
         &self.cancel
     }
 
+    /// The job `spec` names, its items built (or reused), once its memory estimate fits.
     fn job(&self, spec: &JobSpec) -> Result<Rc<dyn Job>> {
-        if let Some(prepared) = self.prepared.borrow().as_ref().filter(|p| p.serves(spec)) {
-            return Ok(prepared.job.clone());
+        let reused = self
+            .prepared
+            .borrow()
+            .as_ref()
+            .filter(|p| p.serves(spec))
+            .map(|p| p.job.clone());
+        if reused.is_none() {
+            // Free the old items before building new ones: both may not fit in wasm memory.
+            *self.prepared.borrow_mut() = None;
         }
-        // Free the old items before building new ones: both may not fit in wasm memory.
-        *self.prepared.borrow_mut() = None;
-        let job: Rc<dyn Job> = Rc::from(spec.prepare()?);
+        if spec.function.is_none() {
+            let (footprint, n) = job::footprint(&spec.workload, &spec.params, spec.n)?;
+            Estimate::of(footprint, n, spec.transfer, reused.is_some())
+                .check_within(self.memory_limit())?;
+        }
+        if let Some(job) = reused {
+            return Ok(job);
+        }
+        let job: Rc<dyn Job> = Rc::from(spec.prepare(self.memory_limit())?);
         if self.warm_up_s > 0.0 {
             job.warm_up(self.warm_up_s)?;
         }
@@ -612,12 +774,43 @@ impl Service {
             threads: pool.threads(),
             cores: pool.cores(),
             costs: calibrate::costs(pool).0.clone(),
+            memory_limit: self.memory_limit(),
+            memory_in_use: memory::in_use() as u64,
         }
+    }
+
+    /// Refuses a job predicted to run past `policy::LONG_JOB_S`, unless the request allows it.
+    fn refuse_long(&self, request: &Request, what: &str, predicted_s: f64) -> Result<()> {
+        if request.allow_long || predicted_s.is_nan() || predicted_s <= policy::LONG_JOB_S {
+            return Ok(());
+        }
+        Err(Error::TooLong {
+            what: what.into(),
+            predicted_s,
+            limit_s: policy::LONG_JOB_S,
+        })
+    }
+
+    /// Refuses a study that runs serially `repeats` times when those runs alone are long.
+    fn refuse_long_serial(
+        &self,
+        request: &Request,
+        what: &str,
+        job: &dyn Fn() -> Result<Rc<dyn Job>>,
+        options: &dyn Fn() -> Result<Options<'static>>,
+    ) -> Result<()> {
+        if request.allow_long {
+            return Ok(());
+        }
+        let plan = job()?.optimize(&options()?)?;
+        let serial_runs = plan.predicted_serial_s * request.repeats as f64;
+        self.refuse_long(request, what, serial_runs)
     }
 
     /// Runs one request. `progress` receives `{done, total, workers, chunk_size}` between runs.
     pub fn handle(&self, request: &Request, progress: &dyn Fn(&Progress)) -> Result<Response> {
         self.cancel.reset();
+        request.check_numbers()?;
         let control = |repeats: usize| StudyControl {
             repeats,
             cancel: Some(&self.cancel),
@@ -639,7 +832,11 @@ impl Service {
                 let cores = request
                     .hardware_concurrency
                     .unwrap_or_else(|| pool::current().cores());
-                Response::Policy(policy::policy(cores, request.device_memory_gb))
+                let mut answer = policy::policy(cores, request.device_memory_gb);
+                if let Some(threads) = request.threads {
+                    answer.pool_threads = policy::asked_threads(threads)?;
+                }
+                Response::Policy(answer)
             }
             Kind::Verdict => {
                 let values = needs(request.values.as_ref(), "values", request.kind)?;
@@ -692,6 +889,19 @@ impl Service {
                 let (job, options) = (job()?, options()?);
                 let job = job.transferring(transfer()?);
                 let plan = shape.plan(job.as_ref(), &options)?;
+                if !request.allow_long {
+                    let predicted = match shape.kind {
+                        ShapeKind::Recommended => plan.predicted_time_s,
+                        ShapeKind::Serial => job.optimize(&options)?.predicted_serial_s,
+                        ShapeKind::Fixed => {
+                            let model = job.optimize(&options)?;
+                            model
+                                .with_shape(plan.workers, plan.chunk_size)
+                                .predicted_time_s
+                        }
+                    };
+                    self.refuse_long(request, "run", predicted)?;
+                }
                 let run = job.execute(&plan, &options)?;
                 Response::Executed(Executed {
                     report: Report::new(&plan, None),
@@ -717,6 +927,10 @@ impl Service {
                     grid.chunk_sizes = c.clone();
                 }
                 grid.repeats = request.repeats;
+                if !request.allow_long {
+                    let round = sweep_round_s(&plan, &grid.workers, &grid.chunk_sizes, job.items());
+                    self.refuse_long(request, "sweep", round * grid.repeats as f64)?;
+                }
                 let options = Options {
                     progress: Some(progress),
                     ..options
@@ -729,6 +943,9 @@ impl Service {
                 let (job, options) = (job()?, options()?);
                 let job = job.transferring(transfer()?);
                 let plan = job.optimize(&options)?;
+                // At least one serial run and one of the winner.
+                let least = plan.predicted_serial_s + plan.predicted_time_s;
+                self.refuse_long(request, "tuning", least)?;
                 let options = Options {
                     progress: Some(progress),
                     ..options
@@ -737,6 +954,7 @@ impl Service {
                 Response::Tuned(plan, tuned)
             }
             Kind::Compare => {
+                self.refuse_long_serial(request, "comparison", &job, &options)?;
                 let job = job()?;
                 let job = job.transferring(transfer()?);
                 let comparison =
@@ -752,6 +970,7 @@ impl Service {
                 })
             }
             Kind::WorkerCurve => {
+                self.refuse_long_serial(request, "worker curve", &job, &options)?;
                 let threads = pool::current().threads();
                 let job = job()?;
                 let job = job.transferring(transfer()?);

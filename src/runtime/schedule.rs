@@ -54,6 +54,7 @@ pub(crate) fn map_range<T, R>(
     catch_unwind(AssertUnwindSafe(|| {
         for index in range {
             current = index;
+            crate::trap::mapping(&items[index]);
             write(index, f(&items[index]));
         }
     }))

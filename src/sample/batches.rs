@@ -2,7 +2,7 @@
 //! types hidden so that the sampler is compiled once.
 
 use crate::clock::Stopwatch;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::runtime::slots::{ChunkMap, Results};
 use std::hint::black_box;
 use std::sync::Mutex;
@@ -26,6 +26,9 @@ pub(crate) struct TypedBatches<'a, T, R, F> {
     items: &'a [T],
     f: &'a F,
     kept: Mutex<SampledResults<R>>,
+    /// Checked before each batch: items of a second would otherwise keep a cancelled decision
+    /// running for as many seconds as it samples items.
+    cancel: Option<&'a crate::cancel::CancelToken>,
 }
 
 /// Results kept while sampling, with the index of the item each came from.
@@ -35,10 +38,11 @@ pub(crate) struct SampledResults<R> {
 }
 
 impl<'a, T: Sync, R: Send, F: Fn(&T) -> R + Sync> TypedBatches<'a, T, R, F> {
-    pub fn new(items: &'a [T], f: &'a F) -> Self {
+    pub fn new(items: &'a [T], f: &'a F, cancel: Option<&'a crate::cancel::CancelToken>) -> Self {
         Self {
             items,
             f,
+            cancel,
             kept: Mutex::new(SampledResults {
                 indices: Vec::new(),
                 results: Vec::new(),
@@ -59,6 +63,9 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R,
     /// Results are written into slots allocated beforehand, as the executor writes them, so
     /// that storing them is timed too.
     fn time(&self, first: usize, len: usize, keep: bool) -> Result<f64> {
+        if self.cancel.is_some_and(|c| c.is_cancelled()) {
+            return Err(Error::Cancelled);
+        }
         let batch = &self.items[first..first + len];
         let mut results = Results::new(len);
         let watch = Stopwatch::start();

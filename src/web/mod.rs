@@ -40,8 +40,17 @@ fn wait(duration: Duration) {
     while performance_now() < until {}
 }
 
+/// Counts live bytes for the memory estimates, and notes a failed allocation before it traps.
+#[global_allocator]
+static ALLOCATOR: crate::memory::Counting<std::alloc::System> = crate::memory::Counting {
+    inner: std::alloc::System,
+    on_failure: crate::trap::note_allocation_failure,
+};
+
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // First into the note, which needs no allocation: the console message may fail to.
+        crate::trap::note_panic(info);
         web_sys::console::error_1(&format!("amorsize engine panic: {info}").into());
     }));
 }
@@ -96,6 +105,21 @@ pub fn catalog() -> JsValue {
 #[wasm_bindgen]
 pub fn cancel_flag_address() -> usize {
     request::with_service(|s| s.cancel_token().as_ptr() as usize)
+}
+
+/// Address of the trap note: after the engine traps, the page reads there why (see
+/// `crate::trap`): little-endian u32 `state` (0 none, 1 panic, 2 allocation failure), u32
+/// `item` (0xFFFFFFFF: unknown), u32 `length`, u32 reserved, then `length` bytes of UTF-8.
+#[wasm_bindgen]
+pub fn trap_note_address() -> usize {
+    crate::trap::note_address()
+}
+
+/// A pool size asked for in a link (`?threads=N`), checked by the pool-size rule: decimal
+/// digits, 1 to 64. Errors come back as `{kind, message}`.
+#[wasm_bindgen]
+pub fn asked_threads(text: &str) -> Result<usize, JsValue> {
+    crate::playground::policy::parse_threads(text).map_err(|e| request::error_value(&e))
 }
 
 /// The module's shared memory, so that the page can write the cancel flag while a request runs.

@@ -27,7 +27,7 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
         .unwrap_or_else(|e| JsValue::from_str(&format!("unserializable result: {e}")))
 }
 
-fn error_value(error: &Error) -> JsValue {
+pub(crate) fn error_value(error: &Error) -> JsValue {
     to_js(&ErrorReply::from(error))
 }
 

@@ -63,7 +63,7 @@ try {
   // Cancel: a long sweep, cancelled at its first progress message.
   const long = { workload: 'parametric', params: { cost_us: 200 }, n: 2000 };
   let cancelledAt = 0;
-  const pending = engine.sweep(long, { repeats: 15, onProgress: () => { if (!cancelledAt) { cancelledAt = performance.now(); engine.cancel(); } } });
+  const pending = engine.sweep(long, { repeats: 15, allow_long: true, onProgress: () => { if (!cancelledAt) { cancelledAt = performance.now(); engine.cancel(); } } });
   out.cancel = await catching(pending);
   out.cancelMs = performance.now() - cancelledAt;
   out.afterCancel = (await engine.optimize(job)).workers > 0;

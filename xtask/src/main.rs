@@ -4,9 +4,11 @@
 //! the pinned nightly exists (RUSTUP_AUTO_INSTALL=0) and then calls `cargo xtask`.
 
 mod dist;
+mod fuzz;
 mod headers;
 mod serve;
 mod setup;
+mod soak;
 mod util;
 mod wasm;
 
@@ -62,6 +64,26 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Run every cargo-fuzz target in fuzz/ (or those named) and report executions and crashes.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        targets: Vec<String>,
+    },
+    /// 100 back-to-back short sweeps in one page; fails if JS heap or wasm memory grow over 10%
+    /// after warm-up, or on any console error.
+    Soak {
+        /// Serve dist/ as it is, without building.
+        #[arg(long)]
+        no_build: bool,
+        /// Sweeps to run.
+        #[arg(long, default_value_t = 100)]
+        sweeps: u32,
+        /// Sweeps before the first reading (default: a tenth of them).
+        #[arg(long)]
+        warm_up: Option<u32>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -86,6 +108,12 @@ fn main() -> ExitCode {
             }
             bench(browser, &args)
         }
+        Command::Fuzz { seconds, targets } => fuzz::fuzz(seconds, &targets),
+        Command::Soak {
+            no_build,
+            sweeps,
+            warm_up,
+        } => soak::soak(no_build, sweeps, warm_up),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -129,8 +129,12 @@ impl JobArgs {
         }
     }
 
+    /// A command typed at a terminal is its own confirmation: long jobs run.
     fn request(&self, kind: Kind) -> Request {
-        Request::on(kind, self.spec())
+        Request {
+            allow_long: true,
+            ..Request::on(kind, self.spec())
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::sizes;
 use crate::error::Result;
+use crate::memory::Footprint;
 use crate::workload::{resolve_params, ParamSpec, Params, Workload, WorkloadInfo};
 use serde::{Deserialize, Serialize};
 
@@ -97,6 +98,13 @@ impl Workload for Inference {
         (0..n)
             .map(|_| (0..INPUTS).map(|_| rng.f32() * 2.0 - 1.0).collect())
             .collect()
+    }
+
+    fn footprint(&self) -> Footprint {
+        Footprint {
+            item: Footprint::heap::<Vec<f32>>(4 * INPUTS),
+            output: size_of::<Classified>(),
+        }
     }
 
     fn run(&self, features: &Vec<f32>) -> Classified {

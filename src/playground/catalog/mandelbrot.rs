@@ -2,6 +2,7 @@
 
 use super::{number, sizes};
 use crate::error::Result;
+use crate::memory::Footprint;
 use crate::workload::{resolve_params, ParamSpec, Params, Workload, WorkloadInfo};
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
@@ -92,6 +93,13 @@ impl Workload for Mandelbrot {
     fn items(&self, n: usize) -> Vec<Row> {
         let rows = u32::try_from(n).unwrap_or(u32::MAX);
         (0..rows).map(|index| Row { index, rows }).collect()
+    }
+
+    fn footprint(&self) -> Footprint {
+        Footprint {
+            item: size_of::<Row>(),
+            output: Footprint::heap::<Vec<u16>>(2 * self.width as usize),
+        }
     }
 
     fn run(&self, row: &Row) -> Vec<u16> {

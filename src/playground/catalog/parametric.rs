@@ -3,6 +3,7 @@
 use super::{number, sizes, text};
 use crate::clock;
 use crate::error::Result;
+use crate::memory::Footprint;
 use crate::workload::{resolve_params, ParamSpec, Params, Workload, WorkloadInfo};
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
@@ -21,6 +22,8 @@ const DISTRIBUTIONS: [&str; 5] = ["constant", "uniform", "lognormal", "bimodal",
 pub struct Task {
     pub cost_us: f64,
     pub payload: Vec<u8>,
+    /// Set on the item at `fail_at`: mapping it panics, on purpose.
+    pub fails: bool,
 }
 
 pub struct Parametric {
@@ -30,7 +33,12 @@ pub struct Parametric {
     cv: f64,
     bytes_in: usize,
     bytes_out: usize,
+    /// The item whose mapping panics, on purpose (none when the parameter is -1).
+    fail_at: Option<usize>,
 }
+
+/// Largest `fail_at`: the engine's largest job.
+const MAX_FAIL_AT: u64 = crate::playground::job::MAX_ITEMS as u64;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Distribution {
@@ -68,6 +76,21 @@ impl Parametric {
             ),
             ParamSpec::integer("bytes_in", "Input per item", "bytes", 0, 1 << 20, 64),
             ParamSpec::integer("bytes_out", "Output per item", "bytes", 0, 1 << 20, 64),
+            ParamSpec {
+                kind: crate::workload::ParamKind::Number {
+                    min: -1.0,
+                    max: MAX_FAIL_AT as f64,
+                    integer: true,
+                },
+                ..ParamSpec::number(
+                    "fail_at",
+                    "Item that fails on purpose (-1: none)",
+                    "index",
+                    0.0,
+                    0.0,
+                    -1.0,
+                )
+            },
         ]
     }
 
@@ -86,6 +109,10 @@ impl Parametric {
             cv: number(&params, "cv"),
             bytes_in: number(&params, "bytes_in") as usize,
             bytes_out: number(&params, "bytes_out") as usize,
+            fail_at: match number(&params, "fail_at") {
+                at if at < 0.0 => None,
+                at => Some(at as usize),
+            },
             params,
         })
     }
@@ -158,8 +185,14 @@ impl Workload for Parametric {
             description: format!(
                 "Reads a {}-byte input into a hash state, spins a xorshift loop for the item's \
                  cost (mean {} µs; {spread}; the loop's speed is calibrated once per process), \
-                 and returns {} bytes derived from the state.",
-                self.bytes_in, self.cost_us, self.bytes_out
+                 and returns {} bytes derived from the state.{}",
+                self.bytes_in,
+                self.cost_us,
+                self.bytes_out,
+                self.fail_at.map_or(String::new(), |at| format!(
+                    " Item {at} fails on purpose: its map panics, to show how a failure \
+                     is reported."
+                )),
             ),
             stands_for: "Any map whose shape you know: set the cost, its spread and the data \
                          moved per item to see where parallelism starts to pay and which \
@@ -179,16 +212,28 @@ impl Workload for Parametric {
         let costs = self.costs(n, &mut rng);
         costs
             .into_iter()
-            .map(|cost_us| Task {
+            .enumerate()
+            .map(|(index, cost_us)| Task {
                 cost_us,
                 payload: std::iter::repeat_with(|| rng.u8(..))
                     .take(self.bytes_in)
                     .collect(),
+                fails: self.fail_at == Some(index),
             })
             .collect()
     }
 
+    fn footprint(&self) -> Footprint {
+        Footprint {
+            item: Footprint::heap::<Task>(self.bytes_in),
+            output: Footprint::heap::<Vec<u8>>(self.bytes_out),
+        }
+    }
+
     fn run(&self, task: &Task) -> Vec<u8> {
+        if task.fails {
+            panic!("parametric fails on purpose at this item (parameter fail_at)");
+        }
         let mut state = task
             .payload
             .chunks(8)

@@ -2,6 +2,7 @@
 
 use super::{number, sizes};
 use crate::error::Result;
+use crate::memory::Footprint;
 use crate::workload::{resolve_params, ParamSpec, Params, Workload, WorkloadInfo};
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +78,13 @@ impl Workload for Payload {
     fn items(&self, n: usize) -> Vec<Signal> {
         let mut rng = fastrand::Rng::with_seed(SEED);
         (0..n).map(|_| Signal { seed: rng.u64(..) }).collect()
+    }
+
+    fn footprint(&self) -> Footprint {
+        Footprint {
+            item: size_of::<Signal>(),
+            output: Footprint::heap::<Vec<f64>>(8 * self.values),
+        }
     }
 
     fn run(&self, signal: &Signal) -> Vec<f64> {

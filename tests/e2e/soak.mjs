@@ -1,0 +1,79 @@
+// Soak (cargo xtask soak): SOAK_SWEEPS (100) short sweeps back to back in one page, through the
+// Lab's Sweep button. After a warm-up (SOAK_WARM_UP sweeps, default the first tenth) and at the end it reads the page's JS
+// heap (CDP, after a forced GC), the engine's wasm memory (memory.buffer.byteLength) and the
+// bytes the engine has allocated (`info`'s memory_in_use). Fails if any grew by more than 10%
+// after the warm-up, or on any console error.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { artifact, launch, open, urls } from './browser.mjs';
+
+const SWEEPS = Number(process.env.SOAK_SWEEPS ?? 100);
+const WARM_UP = Math.min(SWEEPS, Number(process.env.SOAK_WARM_UP ?? Math.max(1, Math.round(SWEEPS / 10))));
+const MAX_GROWTH = 0.10;
+// The module the page talks to the engine through (SOAK_ENGINE_MODULE overrides it).
+const ENGINE_MODULE = process.env.SOAK_ENGINE_MODULE ?? './www/engine.js';
+
+const base = await urls();
+if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
+const browser = await launch();
+let failed = null;
+try {
+  const page = await open(browser, `${base.isolated}#/lab?workload=cpu-loop&n=2000&iterations=200&repeats=1`);
+  await page.waitForSelector('#lab [data-action="sweep"]');
+  const cdp = await page.context().newCDPSession(page);
+
+  const measure = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    const engine = await page.evaluate(async (path) => {
+      // The page's engine: engine.js exports the Engine class and the app publishes its
+      // instance as window.amorsize.engine; a module of the older shape (current(), request())
+      // is its own singleton.
+      const mod = await import(path);
+      const engine = typeof mod.current === 'function' ? null : window.amorsize.engine;
+      const info = engine ? engine.info : mod.current();
+      const reply = await (engine ? engine.request({ kind: 'info' }) : mod.request({ kind: 'info' }));
+      return { wasm: info.memory?.buffer.byteLength ?? null, inUse: reply.memory_in_use };
+    }, ENGINE_MODULE);
+    return { jsHeap: heap.usedSize, wasm: engine.wasm, engineInUse: engine.inUse };
+  };
+
+  const started = Date.now();
+  let warm = null;
+  for (let i = 1; i <= SWEEPS; i++) {
+    await page.click('#lab [data-action="sweep"]');
+    await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(document.querySelector('#lab').dataset.state), null, { timeout: 60_000 });
+    const state = await page.getAttribute('#lab', 'data-state');
+    if (state !== 'done') throw new Error(`sweep ${i} ended ${state}: ${await page.textContent('#lab .error')}`);
+    if (i === WARM_UP) warm = await measure();
+    if (process.env.SOAK_TRACE && i % WARM_UP === 0) console.log(i, JSON.stringify(await measure()));
+  }
+  const end = await measure();
+  const elapsed = (Date.now() - started) / 1000;
+  const growth = (k) => (warm[k] ? end[k] / warm[k] - 1 : 0);
+  const mib = (b) => (b === null ? 'n/a' : `${(b / 1048576).toFixed(2)} MiB`);
+  const report = {
+    sweeps: SWEEPS, warmUp: WARM_UP, seconds: elapsed, warm, end,
+    growth: { jsHeap: growth('jsHeap'), wasm: growth('wasm'), engineInUse: growth('engineInUse') },
+    consoleProblems: page.problems,
+  };
+  console.log(`soak: ${SWEEPS} sweeps in ${elapsed.toFixed(0)} s`);
+  for (const [k, label] of [['jsHeap', 'page JS heap'], ['wasm', 'wasm memory'], ['engineInUse', 'engine allocated']]) {
+    console.log(`  ${label.padEnd(17)} after ${WARM_UP}: ${mib(warm[k])}  at the end: ${mib(end[k])}  (${(100 * growth(k)).toFixed(1)}%)`);
+  }
+  const file = artifact('soak.json');
+  if (file) writeFileSync(file, JSON.stringify(report, null, 2));
+  assert.deepEqual(page.problems, [], 'console errors');
+  for (const k of ['jsHeap', 'wasm', 'engineInUse']) {
+    assert.ok(growth(k) <= MAX_GROWTH, `${k} grew ${(100 * growth(k)).toFixed(1)}% after the warm-up`);
+  }
+} catch (e) {
+  failed = e;
+} finally {
+  await browser.close();
+  base.close();
+}
+if (failed) {
+  console.error(failed.message ?? failed);
+  process.exit(1);
+}
