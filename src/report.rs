@@ -6,7 +6,7 @@ use crate::explain::{self, Bottleneck};
 use crate::model::Breakdown;
 use crate::plan::{Plan, Warning};
 use crate::provenance::Source;
-use crate::units::{bytes, percent, seconds};
+use crate::units::{bytes, count, percent, seconds};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -244,14 +244,6 @@ impl Report {
                         percent(self.cpu_fraction),
                         self.cpu_fraction_source,
                     ),
-                    sourced(
-                        &format!(
-                            "throughput, {} workers over one per core",
-                            self.oversubscribed_workers
-                        ),
-                        format!("{:.2}x", self.oversubscribed_gain),
-                        self.oversubscribed_gain_source,
-                    ),
                     row(
                         "bytes in / out",
                         format!("{} / {}", bytes(self.bytes_in), bytes(self.bytes_out)),
@@ -302,6 +294,22 @@ impl Report {
                 self.advice.clone(),
             ),
         ];
+        // Only a pool with more threads than cores can run more workers than cores.
+        if self.threads > self.cores {
+            let workload = &mut out[0].rows;
+            let after = workload.iter().position(|r| r.label == "CPU share");
+            workload.insert(
+                after.map_or(workload.len(), |i| i + 1),
+                sourced(
+                    &format!(
+                        "throughput, {} over one per core",
+                        count(self.oversubscribed_workers, "worker", "workers")
+                    ),
+                    format!("{:.2}x", self.oversubscribed_gain),
+                    self.oversubscribed_gain_source,
+                ),
+            );
+        }
         if !self.warnings.is_empty() {
             let warnings = self.warnings.iter().map(|w| w.message.clone()).collect();
             out.push(section("Warnings".into(), Vec::new(), warnings));

@@ -8,7 +8,7 @@ const items = (xs) => (xs.length ? `<ul>${xs.map((x) => `<li>${esc(x)}</li>`).jo
 
 export function renderReport(r) {
   if (!r) return '<p class="note">No report: hand-built plans carry no measurements.</p>';
-  return `<div class="report" data-report>${r.sections.map((s, i) => `<section><h3>[${i + 1}] ${esc(s.title)}</h3>${rows(s.rows)}${items(s.items)}</section>`).join('')}</div>`;
+  return `<div class="report" data-report>${r.sections.map((s, i) => `<section tabindex="0" aria-label="${esc(s.title)}"><h3>[${i + 1}] ${esc(s.title)}</h3>${rows(s.rows)}${items(s.items)}</section>`).join('')}</div>`;
 }
 
 /** The recommendation in one line plus its reasons and warnings. */

@@ -187,8 +187,9 @@ test('wording: the Lab description follows its URL parameters, and a cancelled r
   assert.doesNotMatch(await page.textContent('.workload-info'), /mean 100 µs/);
   await setField(page, 'lab', 'p.cost_us', 20);
   await page.waitForFunction(() => /mean 20 µs/.test(document.querySelector('.workload-info').textContent), null, { timeout: 30_000 });
-  await setField(page, 'lab', 'n', 200000);
-  await setField(page, 'lab', 'repeats', 15);
+  // Long enough to cancel mid-way, short enough (under a minute predicted) not to be refused.
+  await setField(page, 'lab', 'n', 20000);
+  await setField(page, 'lab', 'repeats', 2);
   await page.click('#lab [data-action="sweep"]');
   await page.waitForFunction(() => Number(document.querySelector('#lab').dataset.progress ?? 0) > 0, null, { timeout: 60_000 });
   await page.click('#lab button.cancel');
