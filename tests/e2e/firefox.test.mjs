@@ -44,7 +44,18 @@ before(async () => {
   // workers log while the engine worker waits for them). The page is loaded once; the other
   // pages are hash routes of the same document, so nothing boots again.
   await driver.get(`${base.isolated}#/`);
-  await until(() => document.querySelector('#mode')?.dataset.threaded !== undefined, 60_000);
+  const engineUp = () => until(() => document.querySelector('#mode')?.dataset.threaded !== undefined, 60_000);
+  try {
+    await engineUp();
+  } catch (e) {
+    // Known issue (README, Known gaps): under WebDriver, Firefox 153 now and then never
+    // finishes starting the engine worker's thread pool. One reload, said aloud; a second
+    // failure fails the leg.
+    console.log(`firefox: ${e.message}; reloading once`);
+    timings.start_retries = 1;
+    await driver.navigate().refresh();
+    await engineUp();
+  }
   timings.first_ready_s = (Date.now() - t) / 1000;
   await logs.onConsoleEntry((e) => { if (e.level === 'error') problems.push(`console: ${e.text}`); });
 });

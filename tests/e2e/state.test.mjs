@@ -133,7 +133,12 @@ test('input: unknown pages, hostile and malformed links get messages and never m
   const query = new URLSearchParams({ n: evil, cost_us: '0x10', cv: 'NaN', repeats: '1e400', bytes_in: '99999999999', bogus: `<script>window.pwned=1</script>` });
   await page.goto(`${base.isolated}#/lab?${query}`);
   await onPage(page, 'lab');
-  const error = (name) => page.textContent(`#lab [data-field="${name}"] .field-error`);
+  // The link's values are applied once the Lab has built its fields: wait for each message.
+  const error = async (name) => {
+    const selector = `#lab [data-field="${name}"] .field-error`;
+    await page.waitForFunction((s) => document.querySelector(s)?.textContent, selector, { timeout: 10_000 }).catch(() => {});
+    return page.textContent(selector);
+  };
   assert.match(await error('n'), /not a decimal number/);
   assert.match(await error('p.cost_us'), /"0x10" is not a decimal number/);
   assert.match(await error('p.cv'), /not a decimal number/);
