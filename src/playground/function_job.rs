@@ -3,14 +3,10 @@
 //! sweep, tune, compare, worker curve, bench).
 
 use crate::error::{Error, Result};
-use crate::executor::RunSummary;
 use crate::memory::{Estimate, Footprint};
-use crate::options::{Options, Transfer};
-use crate::plan::Plan;
-use crate::playground::job::{Job, Preview};
+use crate::options::Transfer;
+use crate::playground::job::{Mapped, Preview};
 use crate::script::{self, Evaluated, Problem, ScriptEngine, ScriptError, Source, Value};
-use crate::sweep::{Grid, SweepResult};
-use crate::tune::TuneResult;
 use crate::workload::WorkloadInfo;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -407,25 +403,41 @@ fn compile_on_every_thread(
 }
 
 impl FunctionJob {
-    /// The per-item function. An item that fails records why and gives `null`; later items
-    /// are skipped, and the run that saw the failure reports it instead of its result.
-    fn f(&self) -> impl Fn(&Item) -> Value + Sync + '_ {
-        move |item| {
-            if self.failure.failed.load(Ordering::Relaxed) {
-                return Value::Null;
-            }
-            match self.engine.call(&self.source, &item.value, item.index) {
-                Ok(value) => value,
-                Err(error) => {
-                    self.failure.record(error.at_item(item.index));
-                    Value::Null
-                }
-            }
-        }
-    }
-
     fn prefix(&self, len: usize) -> &[Item] {
         &self.items[..len.min(self.items.len())]
+    }
+
+    /// The results of the first `count` items, run serially.
+    pub fn results(&self, count: usize) -> Result<Vec<Value>> {
+        self.guarded(|| Ok(self.prefix(count).iter().map(|i| self.map(i)).collect()))
+    }
+}
+
+impl Mapped for FunctionJob {
+    type Item = Item;
+    type Output = Value;
+
+    fn info(&self) -> &WorkloadInfo {
+        &self.info
+    }
+
+    fn all(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// An item that fails records why and gives `null`; later items are skipped, and the run
+    /// that saw the failure reports it instead of its result.
+    fn map(&self, item: &Item) -> Value {
+        if self.failure.failed.load(Ordering::Relaxed) {
+            return Value::Null;
+        }
+        match self.engine.call(&self.source, &item.value, item.index) {
+            Ok(value) => value,
+            Err(error) => {
+                self.failure.record(error.at_item(item.index));
+                Value::Null
+            }
+        }
     }
 
     /// Runs `op` with a clean failure record, and reports a failing item over its result.
@@ -435,122 +447,10 @@ impl FunctionJob {
         self.failure.check(result)
     }
 
-    /// The results of the first `count` items, run serially.
-    pub fn results(&self, count: usize) -> Result<Vec<Value>> {
-        let f = self.f();
-        self.guarded(|| Ok(self.prefix(count).iter().map(&f).collect()))
-    }
-}
-
-impl Job for FunctionJob {
-    fn info(&self) -> &WorkloadInfo {
-        &self.info
-    }
-
-    fn items(&self) -> usize {
-        self.items.len()
-    }
-
-    fn transferring(&self, transfer: Transfer) -> Box<dyn Job + '_> {
-        Box::new(Moving {
-            job: self,
-            transfer,
-        })
-    }
-
-    fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
-        self.shared().execute_prefix(len, plan, options)
-    }
-
-    fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
-        self.shared().optimize_prefix(len, options)
-    }
-
-    fn sweep(&self, grid: &Grid, options: &Options) -> Result<SweepResult> {
-        self.shared().sweep(grid, options)
-    }
-
-    fn tune(&self, plan: &Plan, options: &Options) -> Result<TuneResult> {
-        self.shared().tune(plan, options)
-    }
-
     fn preview(&self, count: usize) -> Result<Option<Preview>> {
         Ok(Some(Preview {
             items: self.prefix(count).iter().map(|i| i.value.clone()).collect(),
             results: self.results(count)?,
         }))
-    }
-
-    fn run_rayon_default(&self) -> Result<f64> {
-        self.shared().run_rayon_default()
-    }
-}
-
-impl FunctionJob {
-    fn shared(&self) -> Moving<'_> {
-        Moving {
-            job: self,
-            transfer: Transfer::Shared,
-        }
-    }
-}
-
-/// A function job with a transfer mode, run through the engine's serde forms, which take the
-/// mode at run time (one instantiation serves both modes, as for catalog jobs).
-struct Moving<'a> {
-    job: &'a FunctionJob,
-    transfer: Transfer,
-}
-
-impl Job for Moving<'_> {
-    fn info(&self) -> &WorkloadInfo {
-        &self.job.info
-    }
-
-    fn items(&self) -> usize {
-        self.job.items.len()
-    }
-
-    fn transferring(&self, transfer: Transfer) -> Box<dyn Job + '_> {
-        self.job.transferring(transfer)
-    }
-
-    fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
-        let (items, f) = (self.job.prefix(len), self.job.f());
-        self.job.guarded(|| {
-            crate::api::execute_in(items, f, plan, options, self.transfer).map(|e| e.run)
-        })
-    }
-
-    fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
-        let (items, f) = (self.job.prefix(len), self.job.f());
-        self.job
-            .guarded(|| crate::api::optimize_in(items, f, options, self.transfer))
-    }
-
-    fn sweep(&self, grid: &Grid, options: &Options) -> Result<SweepResult> {
-        let (items, f) = (&self.job.items, self.job.f());
-        self.job
-            .guarded(|| crate::api::sweep_in(items, f, grid, options, self.transfer))
-    }
-
-    fn tune(&self, plan: &Plan, options: &Options) -> Result<TuneResult> {
-        let (items, f) = (&self.job.items, self.job.f());
-        self.job
-            .guarded(|| crate::api::tune_around_in(items, f, plan, options, self.transfer))
-    }
-
-    fn preview(&self, count: usize) -> Result<Option<Preview>> {
-        self.job.preview(count)
-    }
-
-    fn run_rayon_default(&self) -> Result<f64> {
-        self.job.guarded(|| {
-            let watch = crate::clock::Stopwatch::start();
-            let results = crate::playground::baseline::map_rayon(&self.job.items, &self.job.f())?;
-            let elapsed = watch.elapsed();
-            drop(results);
-            Ok(elapsed)
-        })
     }
 }

@@ -12,6 +12,7 @@ use crate::script::Value;
 use crate::sweep::{Grid, Measurement, SweepResult};
 use crate::tune::TuneResult;
 use crate::workload::{Params, Workload, WorkloadInfo};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// A warm-up round (one serial and one parallel run of a prefix) grows to about this long.
@@ -122,26 +123,47 @@ struct Prepared<W: Workload> {
     items: Vec<W::Item>,
 }
 
-impl<W: Workload> Prepared<W> {
-    /// The per-item function. One closure type for every call below, so that the engine is
-    /// compiled once per workload rather than once per call site (it keeps the wasm small).
-    fn f(&self) -> impl Fn(&W::Item) -> W::Output + Sync + '_ {
-        move |x| self.workload.run(x)
-    }
+impl<W: Workload> Mapped for Prepared<W> {
+    type Item = W::Item;
+    type Output = W::Output;
 
-    /// The first `len` items (all of them if there are fewer).
-    fn prefix(&self, len: usize) -> &[W::Item] {
-        &self.items[..len.min(self.items.len())]
-    }
-}
-
-impl<W: Workload> Job for Prepared<W> {
     fn info(&self) -> &WorkloadInfo {
         &self.info
     }
 
+    fn all(&self) -> &[W::Item] {
+        &self.items
+    }
+
+    fn map(&self, item: &W::Item) -> W::Output {
+        self.workload.run(item)
+    }
+}
+
+/// A job's items and per-item function, typed: what `Transferring` runs through the engine.
+/// Catalog workloads and a visitor's own function each implement it once, and are jobs by it.
+pub(crate) trait Mapped: Send + Sync {
+    type Item: Sync + Serialize + DeserializeOwned;
+    type Output: Send + Serialize + DeserializeOwned;
+    fn info(&self) -> &WorkloadInfo;
+    fn all(&self) -> &[Self::Item];
+    fn map(&self, item: &Self::Item) -> Self::Output;
+    /// Runs `op`; a job whose function records failures reports them over `op`'s result.
+    fn guarded<T>(&self, op: impl FnOnce() -> Result<T>) -> Result<T> {
+        op()
+    }
+    fn preview(&self, _count: usize) -> Result<Option<Preview>> {
+        Ok(None)
+    }
+}
+
+impl<M: Mapped> Job for M {
+    fn info(&self) -> &WorkloadInfo {
+        Mapped::info(self)
+    }
+
     fn items(&self) -> usize {
-        self.items.len()
+        self.all().len()
     }
 
     fn transferring(&self, transfer: Transfer) -> Box<dyn Job + '_> {
@@ -152,49 +174,65 @@ impl<W: Workload> Job for Prepared<W> {
     }
 
     fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
-        self.shared().execute_prefix(len, plan, options)
+        shared(self).execute_prefix(len, plan, options)
     }
 
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
-        self.shared().optimize_prefix(len, options)
+        shared(self).optimize_prefix(len, options)
     }
 
     fn sweep(&self, grid: &Grid, options: &Options) -> Result<SweepResult> {
-        self.shared().sweep(grid, options)
+        shared(self).sweep(grid, options)
     }
 
     fn tune(&self, plan: &Plan, options: &Options) -> Result<TuneResult> {
-        self.shared().tune(plan, options)
+        shared(self).tune(plan, options)
     }
 
     fn run_rayon_default(&self) -> Result<f64> {
-        self.shared().run_rayon_default()
+        shared(self).run_rayon_default()
+    }
+
+    fn preview(&self, count: usize) -> Result<Option<Preview>> {
+        Mapped::preview(self, count)
     }
 }
 
-impl<W: Workload> Prepared<W> {
-    fn shared(&self) -> Transferring<'_, W> {
-        Transferring {
-            job: self,
-            transfer: Transfer::Shared,
-        }
+fn shared<M: Mapped>(job: &M) -> Transferring<'_, M> {
+    Transferring {
+        job,
+        transfer: Transfer::Shared,
     }
 }
 
-/// A prepared job with a transfer mode, run through the engine's serde forms, which take the
-/// mode at run time: one instantiation per workload serves both modes (it keeps the wasm small).
-struct Transferring<'a, W: Workload> {
-    job: &'a Prepared<W>,
+/// A job with a transfer mode, run through the engine's serde forms, which take the mode at
+/// run time: one instantiation per job type serves both modes (it keeps the wasm small).
+struct Transferring<'a, M: Mapped> {
+    job: &'a M,
     transfer: Transfer,
 }
 
-impl<W: Workload> Job for Transferring<'_, W> {
+impl<M: Mapped> Transferring<'_, M> {
+    /// The per-item function. One closure type for every call below, so that the engine is
+    /// compiled once per job type rather than once per call site (it keeps the wasm small).
+    fn f(&self) -> impl Fn(&M::Item) -> M::Output + Sync + '_ {
+        move |x| self.job.map(x)
+    }
+
+    /// The first `len` items (all of them if there are fewer).
+    fn prefix(&self, len: usize) -> &[M::Item] {
+        let all = self.job.all();
+        &all[..len.min(all.len())]
+    }
+}
+
+impl<M: Mapped> Job for Transferring<'_, M> {
     fn info(&self) -> &WorkloadInfo {
-        &self.job.info
+        Mapped::info(self.job)
     }
 
     fn items(&self) -> usize {
-        self.job.items.len()
+        self.job.all().len()
     }
 
     fn transferring(&self, transfer: Transfer) -> Box<dyn Job + '_> {
@@ -202,30 +240,42 @@ impl<W: Workload> Job for Transferring<'_, W> {
     }
 
     fn execute_prefix(&self, len: usize, plan: &Plan, options: &Options) -> Result<RunSummary> {
-        let (items, f) = (self.job.prefix(len), self.job.f());
-        crate::api::execute_in(items, f, plan, options, self.transfer).map(|e| e.run)
+        let (items, f) = (self.prefix(len), self.f());
+        self.job.guarded(|| {
+            crate::api::execute_in(items, f, plan, options, self.transfer).map(|e| e.run)
+        })
     }
 
     fn optimize_prefix(&self, len: usize, options: &Options) -> Result<Plan> {
-        let (items, f) = (self.job.prefix(len), self.job.f());
-        crate::api::optimize_in(items, f, options, self.transfer)
+        let (items, f) = (self.prefix(len), self.f());
+        self.job
+            .guarded(|| crate::api::optimize_in(items, f, options, self.transfer))
     }
 
     fn sweep(&self, grid: &Grid, options: &Options) -> Result<SweepResult> {
-        crate::api::sweep_in(&self.job.items, self.job.f(), grid, options, self.transfer)
+        let (items, f) = (self.job.all(), self.f());
+        self.job
+            .guarded(|| crate::api::sweep_in(items, f, grid, options, self.transfer))
     }
 
     fn tune(&self, plan: &Plan, options: &Options) -> Result<TuneResult> {
-        let (items, f) = (&self.job.items, self.job.f());
-        crate::api::tune_around_in(items, f, plan, options, self.transfer)
+        let (items, f) = (self.job.all(), self.f());
+        self.job
+            .guarded(|| crate::api::tune_around_in(items, f, plan, options, self.transfer))
     }
 
     fn run_rayon_default(&self) -> Result<f64> {
-        let watch = crate::clock::Stopwatch::start();
-        let results = crate::playground::baseline::map_rayon(&self.job.items, &self.job.f())?;
-        let elapsed = watch.elapsed();
-        drop(results);
-        Ok(elapsed)
+        self.job.guarded(|| {
+            let watch = crate::clock::Stopwatch::start();
+            let results = crate::playground::baseline::map_rayon(self.job.all(), &self.f())?;
+            let elapsed = watch.elapsed();
+            drop(results);
+            Ok(elapsed)
+        })
+    }
+
+    fn preview(&self, count: usize) -> Result<Option<Preview>> {
+        Mapped::preview(self.job, count)
     }
 }
 
