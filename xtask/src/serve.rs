@@ -2,12 +2,12 @@
 //! origin isolated, as on a host that reads that file), one port sends none of them and withholds
 //! the service worker that would add them (exercises the single-threaded fallback).
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
+use tiny_http::{Method, Request, Server};
 
 use crate::err;
 use crate::headers::{self, Rule};
@@ -89,10 +89,6 @@ pub fn start(root: &Path, port: u16, isolated: bool) -> Result<Running> {
     })
 }
 
-fn header(name: &str, value: &str) -> Header {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
-}
-
 /// The service worker, which the plain port withholds: it would isolate the page after a reload.
 const SERVICE_WORKER: &str = "/coi-sw.js";
 /// What the plain port serves in its place: www/isolation.js reads this marker and does not
@@ -138,27 +134,56 @@ fn handle(root: &Path, rules: Option<&[Rule]>, req: Request) {
             b"405 method not allowed\n".to_vec(),
         ),
     };
-    let mut resp = Response::from_data(body)
-        // Always a Content-Length (tiny_http would chunk bodies over 32 KiB): download
-        // progress for the wasm needs it.
-        .with_chunked_threshold(usize::MAX)
-        .with_status_code(StatusCode(status))
-        .with_header(header("Content-Type", content_type))
-        .with_header(header("Cache-Control", "no-cache"));
+    let mut fields = vec![
+        ("Content-Type".to_string(), content_type.to_string()),
+        ("Cache-Control".into(), "no-cache".into()),
+    ];
     if rules.is_none() {
-        resp.add_header(header("X-Content-Type-Options", "nosniff"));
+        fields.push(("X-Content-Type-Options".into(), "nosniff".into()));
     }
     if status == 405 {
-        resp.add_header(header("Allow", "GET, HEAD"));
+        fields.push(("Allow".into(), "GET, HEAD".into()));
     }
-    for (k, v) in rules
-        .map(|r| headers::for_path(r, &path))
-        .unwrap_or_default()
-    {
-        resp.add_header(header(&k, &v));
+    fields.extend(
+        rules
+            .map(|r| headers::for_path(r, &path))
+            .unwrap_or_default(),
+    );
+    let head = *req.method() == Method::Head;
+    respond_and_close(req, status, &fields, &body, head);
+}
+
+/// Writes the response by hand with `Connection: close` (tiny_http drops that header): each
+/// connection then carries one request. tiny_http serves connections on a pool that can queue
+/// a burst of new ones behind idle keep-alive connections (its spawn check counts threads that
+/// were woken but not yet running as idle), and a page load then stalled with module requests
+/// pending until the browser gave up a connection.
+fn respond_and_close(
+    req: Request,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    head: bool,
+) {
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        _ => "Method Not Allowed",
+    };
+    let mut text = format!("HTTP/1.1 {status} {reason}\r\n");
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
     }
-    // tiny_http leaves the body out for HEAD by itself.
-    let _ = req.respond(resp);
+    text.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
+    let mut out = req.into_writer();
+    let _ = out.write_all(text.as_bytes());
+    if !head {
+        let _ = out.write_all(body);
+    }
+    let _ = out.flush();
 }
 
 fn percent_decode(s: &str) -> Option<String> {
