@@ -2,6 +2,14 @@
 
 use amorsize::plan::WarningKind;
 use std::hint::black_box;
+use std::sync::{Mutex, MutexGuard};
+
+/// These tests time work on the global pool: run in parallel (cargo's default) they would
+/// measure one another, so each holds this lock while it runs.
+fn alone() -> MutexGuard<'static, ()> {
+    static TIMING: Mutex<()> = Mutex::new(());
+    TIMING.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// About `rounds` dependent multiply-adds: a cost proportional to `rounds`.
 fn spin(seed: u64, rounds: u64) -> u64 {
@@ -12,6 +20,7 @@ fn spin(seed: u64, rounds: u64) -> u64 {
 
 #[test]
 fn identical_cheap_items_are_not_reported_as_uneven() {
+    let _alone = alone();
     // Nanosecond items are timed in long batches, whose means differ by timer jitter only.
     let items: Vec<u64> = (0..4_000_000).collect();
     let plan = amorsize::optimize(&items, |&x| spin(x, 2)).unwrap();
@@ -29,6 +38,7 @@ fn identical_cheap_items_are_not_reported_as_uneven() {
 
 #[test]
 fn items_of_two_very_different_costs_are_reported_as_uneven() {
+    let _alone = alone();
     // One item in four costs 40 times the others, in a random order: an item-level CV near 1.7.
     let mut rng = fastrand::Rng::with_seed(7);
     let items: Vec<u64> = (0..20_000)
@@ -62,6 +72,7 @@ fn false_warnings(plan: &amorsize::Plan) -> Vec<String> {
 
 #[test]
 fn fifty_decisions_on_uniform_work_never_call_it_uneven() {
+    let _alone = alone();
     // Items of about 20 ns, 2 us and 20 us: long batches, short batches, and one item per
     // batch. On a loaded machine some batches are preempted; none of that is the workload's.
     let mut seen = Vec::new();
