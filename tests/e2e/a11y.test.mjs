@@ -2,28 +2,18 @@
 // 375 px: axe-core finds no serious or critical violation, the consistency rules hold, nothing
 // overflows sideways, and a screenshot goes to ARTIFACTS_DIR. Exports are read back from the
 // downloads. The single-threaded build shows no one-point chart and no "1 workers".
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { artifact, launch, open, setField, urls } from './browser.mjs';
+import { artifact, base, browser, open, setField, useSharedBrowser } from './browser.mjs';
 import { checkConsistency, checkSingleThreadWording } from './consistency-rules.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PAGES = ['', 'performance', 'tuning', 'use-cases', 'lab'];
 const MODES = [['light', 1280, 900], ['dark', 1280, 900], ['light', 375, 812], ['dark', 375, 812]];
 
-let browser;
-let base;
-before(async () => {
-  base = await urls();
-  if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  base?.close();
-});
+useSharedBrowser();
 
 /** Small inputs, so that Run all on every page fits a few minutes on 2 cores. */
 async function shrink(page, path) {

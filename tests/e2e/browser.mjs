@@ -2,6 +2,7 @@
 // base URLs (AMORSIZE_URL / AMORSIZE_URL_NO_ISOLATION, or our own servers for dist/).
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startServer } from './static-server.mjs';
 
@@ -20,6 +21,23 @@ export async function urls() {
   const a = await startServer({ root, isolated: true });
   const b = await startServer({ root, isolated: false });
   return { isolated: a.url, plain: b.url, close: () => { a.server.close(); b.server.close(); } };
+}
+
+/** The Chromium and base URLs a test file shares, set by useSharedBrowser()'s hooks. */
+export let browser = null;
+export let base = null;
+
+/** Registers the hooks that start Chromium and the servers before a file's tests and stop them after. */
+export function useSharedBrowser() {
+  before(async () => {
+    base = await urls();
+    if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    base?.close();
+  });
 }
 
 export function artifact(name) {

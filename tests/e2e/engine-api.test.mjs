@@ -1,21 +1,11 @@
 // The engine's JS API (engine.js at the site root) as a docs page uses it: a page of the site
 // that imports it from a plain module script. The page is served at the site's root by
 // Playwright (route.fulfill), so it is same-origin with dist/ without being part of it.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, urls } from './browser.mjs';
+import { base, browser, useSharedBrowser } from './browser.mjs';
 
-let browser;
-let base;
-before(async () => {
-  base = await urls();
-  if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  base?.close();
-});
+useSharedBrowser();
 
 const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 

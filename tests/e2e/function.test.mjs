@@ -1,22 +1,11 @@
 // Browser tests of the Lab's function cell: a visitor's own JavaScript map, optimized, run and
 // swept by the engine with threads and on the single-threaded build; each error has its
 // message and the next run works; Stop on an endless loop recovers; links do not auto-run.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, chartData, launch, open, setField, urls } from './browser.mjs';
+import { artifact, base, browser, chartData, open, setField, useSharedBrowser } from './browser.mjs';
 
-let browser;
-let base;
-
-before(async () => {
-  base = await urls();
-  if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  base?.close();
-});
+useSharedBrowser();
 
 // About 2 µs per item: enough work for a sweep to mean something, small enough to be quick.
 const WORK = `x => {

@@ -1,24 +1,13 @@
 // Browser tests of the playground pages (node --test tests/e2e/). Base URLs come from
 // AMORSIZE_URL / AMORSIZE_URL_NO_ISOLATION (cargo xtask test), else from our own servers for dist/.
 // Screenshots go to ARTIFACTS_DIR. Inputs are kept small so the suite fits a few minutes on 2 cores.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { artifact, chartData, launch, open, setField, urls } from './browser.mjs';
+import { artifact, base, browser, chartData, open, setField, useSharedBrowser } from './browser.mjs';
 
-let browser;
-let base;
 const skip = false;
-
-before(async () => {
-  base = await urls();
-  if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  base?.close();
-});
+useSharedBrowser();
 
 const PAGES = ['', 'performance', 'tuning', 'use-cases', 'lab'];
 

@@ -1,22 +1,11 @@
 // Valid input never crashes the engine without a cause: a job too big for wasm memory is refused
 // before it allocates, a panicking item names itself after the trap, and the engine restarts
 // and runs the next request. Both builds: threaded (isolated) and single-threaded (plain).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, launch, open, setField, urls } from './browser.mjs';
+import { artifact, base, browser, open, setField, useSharedBrowser } from './browser.mjs';
 
-let browser;
-let base;
-
-before(async () => {
-  base = await urls();
-  if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  base?.close();
-});
+useSharedBrowser();
 
 async function act(page, action, timeout = 90_000) {
   await page.click(`#lab [data-action="${action}"]`);

@@ -2,21 +2,11 @@
 // parameters, a copied link restores them elsewhere without running anything, results survive a
 // page switch, Back and reload, unknown or hostile input gets a message and never markup, and a
 // page that is left cancels its work.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, launch, open, setField, urls } from './browser.mjs';
+import { artifact, base, browser, open, setField, useSharedBrowser } from './browser.mjs';
 
-let browser;
-let base;
-before(async () => {
-  base = await urls();
-  if (!base) throw new Error('no dist/index.html and no AMORSIZE_URL: build with `cargo xtask dist` first');
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  base?.close();
-});
+useSharedBrowser();
 
 /** open(), also collecting console warnings (a clean load logs none). */
 async function openStrict(url, viewport) {
