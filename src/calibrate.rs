@@ -14,7 +14,7 @@ use crate::runtime::schedule::{schedule, RunSettings};
 use crate::shape::Parallel;
 use crate::stats;
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 /// A cost in seconds, and whether it was measured here.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,20 +62,23 @@ pub struct Costs {
     /// How much slower that is with one writer per core than with one alone.
     pub fresh_memory_contention: Cost,
     pub clock_resolution_s: f64,
-    /// What one run on `cores` parked workers costs beyond its work, measured at several
-    /// per-worker lengths, shortest first: waking threads that went to sleep between runs, the
-    /// start barrier, the first chunk and the join. Warm no-op runs (`run_fixed_s`) never see a
-    /// parked thread; a visitor's run nearly always does.
+    /// How a run on parked workers starts and ends (one worker per core), measured: a
+    /// visitor's run nearly always finds the pool asleep, which warm no-op runs (`run_fixed_s`)
+    /// never see.
     #[serde(default)]
-    pub parked_runs: Vec<RunCost>,
+    pub parked: ParkedRun,
     pub calibration_time_s: f64,
 }
 
-/// The measured overhead of a parked run whose workers each compute `length_s`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunCost {
-    pub length_s: f64,
-    pub overhead: Cost,
+/// When each worker of a run on parked threads took its first chunk, and what the run cost
+/// after its last, over `PARKED_REPEATS` runs. Empty when the pool has one thread.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParkedRun {
+    /// Seconds from the run's start to each worker's first chunk, earliest first. A worker
+    /// that woke after the others had taken every chunk counts as starting when the run ended.
+    pub starts_s: Vec<f64>,
+    /// Seconds from the last chunk's end until the run returned.
+    pub join_s: f64,
 }
 
 impl Costs {
@@ -91,28 +94,27 @@ impl Costs {
         self.run_fixed_s.value + workers as f64 * self.wake_per_worker_s.value
     }
 
-    /// The overhead of a run of `workers` parked workers that each compute for `length_s`,
-    /// read off the measured run lengths (linear between them, flat past either end), and
-    /// never below the warm runs' overhead.
-    pub fn parked_overhead_s(&self, workers: usize, length_s: f64) -> f64 {
-        let warm = self.run_overhead_s(workers);
-        if workers < 2 {
-            return warm;
+    /// When each of a run's `workers` takes its first chunk, earliest first, on a parked pool:
+    /// measured ranks, the last one repeated for workers past them; all zero when unmeasured.
+    pub fn worker_starts_s(&self, workers: usize) -> Vec<f64> {
+        let starts = &self.parked.starts_s;
+        if workers < 2 || starts.is_empty() {
+            return vec![0.0; workers];
         }
-        let runs = &self.parked_runs;
-        let Some(first) = runs.first() else {
-            return warm;
-        };
-        let parked = match runs.iter().position(|r| r.length_s >= length_s) {
-            None => runs[runs.len() - 1].overhead.value,
-            Some(0) => first.overhead.value,
-            Some(i) => {
-                let (a, b) = (runs[i - 1], runs[i]);
-                let t = (length_s - a.length_s) / (b.length_s - a.length_s).max(1e-12);
-                a.overhead.value + t * (b.overhead.value - a.overhead.value)
-            }
-        };
-        parked.max(warm)
+        (0..workers)
+            .map(|w| starts[w.min(starts.len() - 1)])
+            .collect()
+    }
+
+    /// What a run costs besides its workers' late starts: the join, and never less than a
+    /// warm run's start and join.
+    pub fn run_join_s(&self, workers: usize) -> f64 {
+        let warm = self.run_overhead_s(workers);
+        if workers < 2 || self.parked.starts_s.is_empty() {
+            warm
+        } else {
+            self.parked.join_s.max(warm - self.parked.starts_s[0])
+        }
     }
 }
 
@@ -193,7 +195,7 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
         solo
     };
 
-    let parked_runs = measure_parked_runs(pool);
+    let parked = measure_parked_run(pool);
     let startup = measure_startup(pool);
     let fresh = measure_fresh_memory(pool);
     let message = clock::time_per_call(1e-3, &mut || {
@@ -215,18 +217,19 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
         fresh_memory_s_per_byte: fresh.0,
         fresh_memory_contention: fresh.1,
         clock_resolution_s: clock::resolution(),
-        parked_runs,
+        parked,
         calibration_time_s: watch.elapsed(),
     }
 }
 
-/// Per-worker lengths of the parked-run probe: none, a short run, and a run long enough that
-/// waking is small beside it.
-const RUN_LENGTHS_S: [f64; 3] = [0.0, 200e-6, 1e-3];
 /// Idle time before each parked run: rayon's threads go to sleep after a few dozen rounds of
 /// looking for work, well within it.
 const PARK_S: f64 = 0.002;
-const PARKED_REPEATS: usize = 5;
+const PARKED_REPEATS: usize = 7;
+/// The parked-run probe's items: short enough that a late worker still finds chunks, enough
+/// of them (per worker) that the run lasts about a millisecond and a half.
+const PROBE_ITEM_S: f64 = 20e-6;
+const PROBE_ITEMS_PER_WORKER: usize = 64;
 
 /// Busy-waits `seconds` on the calling thread by the clock.
 fn spin_for(seconds: f64) {
@@ -236,52 +239,65 @@ fn spin_for(seconds: f64) {
     }
 }
 
-/// Wall time beyond `length_s` of a run on `workers` workers, each spinning for `length_s`,
-/// started after the pool has gone idle: the lower quartile of `PARKED_REPEATS`.
-fn parked_run(pool: &dyn WorkerPool, workers: usize, length_s: f64) -> Result<f64> {
+/// One run with one worker per core after the pool has gone idle: when each worker took its
+/// first chunk, earliest first (a worker that took none: when the run ended), and the time
+/// from the last chunk's end to the run's return.
+fn parked_run_once(pool: &dyn WorkerPool, workers: usize) -> Result<(Vec<f64>, f64)> {
     let settings = RunSettings {
         pool,
         start: Start::Warm,
-        timeline: false,
+        timeline: true,
         cancel: None,
     };
     let shape = Parallel {
         workers,
         chunk_size: 1,
     };
-    let mut overheads = Vec::with_capacity(PARKED_REPEATS);
-    for _ in 0..PARKED_REPEATS {
-        spin_for(PARK_S);
-        let watch = Stopwatch::start();
-        schedule(workers, shape, settings, watch.started_at(), &|_, _| {
-            spin_for(length_s);
+    // Spinning, not sleeping: on this VM a core left idle halts, and waking it added 1-3 ms
+    // to the first run after it (natively and in the browser) that a run following its
+    // decision, which keeps the cores busy, does not pay.
+    spin_for(PARK_S);
+    let watch = Stopwatch::start();
+    let timeline = schedule(
+        workers * PROBE_ITEMS_PER_WORKER,
+        shape,
+        settings,
+        watch.started_at(),
+        &|_, _| {
+            spin_for(PROBE_ITEM_S);
             Ok(())
-        })?;
-        overheads.push(watch.elapsed() - length_s);
+        },
+    )?;
+    let elapsed = watch.elapsed();
+    let mut starts = vec![elapsed; workers];
+    let mut last_end = 0.0f64;
+    for chunk in &timeline.chunks {
+        starts[chunk.worker] = starts[chunk.worker].min(chunk.start);
+        last_end = last_end.max(chunk.end);
     }
-    // The lower quartile: a run that met outside load at calibration says little about the
-    // runs to come, and one such spell (2-6 ms natively, at a load average of 7) made every
-    // job under 20 ms serial.
-    Ok(stats::quantile(&overheads, 0.25))
+    starts.sort_by(f64::total_cmp);
+    Ok((starts, (elapsed - last_end).max(0.0)))
 }
 
-/// The parked-run overhead with one worker per core, at each of `RUN_LENGTHS_S`.
-fn measure_parked_runs(pool: &dyn WorkerPool) -> Vec<RunCost> {
+/// The parked run's figures, each the lower quartile of `PARKED_REPEATS` runs: a browser
+/// thread's wake is bimodal (0.1-0.2 ms, or 1-3 ms when the engine's own threads crowd the
+/// cores), and one spell of outside load at calibration would make every short job serial.
+fn measure_parked_run(pool: &dyn WorkerPool) -> ParkedRun {
     let workers = pool.cores().min(pool.threads());
     if workers < 2 {
-        return Vec::new();
+        return ParkedRun::default();
     }
-    RUN_LENGTHS_S
-        .iter()
-        .filter_map(|&length_s| {
-            parked_run(pool, workers, length_s)
-                .ok()
-                .map(|overhead| RunCost {
-                    length_s,
-                    overhead: Cost::measured(overhead),
-                })
-        })
-        .collect()
+    let runs: Vec<(Vec<f64>, f64)> = (0..PARKED_REPEATS)
+        .filter_map(|_| parked_run_once(pool, workers).ok())
+        .collect();
+    if runs.is_empty() {
+        return ParkedRun::default();
+    }
+    let starts_s = (0..workers)
+        .map(|rank| stats::quantile(&runs.iter().map(|r| r.0[rank]).collect::<Vec<_>>(), 0.25))
+        .collect();
+    let join_s = stats::median(&runs.iter().map(|r| r.1).collect::<Vec<_>>());
+    ParkedRun { starts_s, join_s }
 }
 
 fn measure_startup(pool: &dyn WorkerPool) -> Cost {
@@ -360,21 +376,67 @@ fn measure_fresh_memory(pool: &dyn WorkerPool) -> (Cost, Cost) {
     (Cost::measured(alone / FRESH_PROBE_BYTES as f64), contention)
 }
 
-static COSTS: OnceLock<Costs> = OnceLock::new();
-
-/// Installs costs measured elsewhere (the browser measures thread start-up at page load).
-pub fn install(costs: Costs) -> bool {
-    COSTS.set(costs).is_ok()
+/// The process's costs, and whether they were taken once the process had settled.
+struct Calibration {
+    costs: &'static Costs,
+    measured_at: f64,
+    settled: bool,
 }
 
-/// The process's costs, measured on first use. The flag tells whether this call measured them.
-pub fn costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
-    let mut measured_now = false;
-    let costs = COSTS.get_or_init(|| {
-        measured_now = true;
-        measure(pool)
+static COSTS: Mutex<Option<Calibration>> = Mutex::new(None);
+
+/// Costs first measured are provisional: they are taken while the process is still starting
+/// (in the browser, while V8 compiles the engine's code on the same two cores, which read
+/// parked runs at 1-2 ms where a settled page takes 0.1-0.3 ms). The first decision at least
+/// this long after them measures again, once, and keeps the new figures.
+const SETTLE_S: f64 = 2.0;
+
+fn remember(costs: Costs, settled: bool) -> &'static Costs {
+    let costs: &'static Costs = Box::leak(Box::new(costs));
+    *COSTS.lock().unwrap_or_else(|e| e.into_inner()) = Some(Calibration {
+        costs,
+        measured_at: clock::now(),
+        settled,
     });
-    (costs, measured_now)
+    costs
+}
+
+/// Installs costs measured elsewhere (the browser measures thread start-up at page load).
+/// They are provisional, like any first measurement.
+pub fn install(costs: Costs) -> bool {
+    if COSTS.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+        return false;
+    }
+    remember(costs, false);
+    true
+}
+
+/// The process's costs: measured on first use, and once more on the first call `SETTLE_S`
+/// after that. The flag tells whether this call measured them.
+pub fn costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
+    let mut slot = COSTS.lock().unwrap_or_else(|e| e.into_inner());
+    let now = clock::now();
+    match slot.as_ref() {
+        Some(c) if c.settled || now - c.measured_at < SETTLE_S => (c.costs, false),
+        previous => {
+            let mut costs = measure(pool);
+            let settled = previous.is_some();
+            if let Some(previous) = previous {
+                // A start-up cost only the first measurement could take (the browser's pool
+                // starts once, at page load) is kept.
+                if costs.startup_per_worker_s.source != Source::Measured {
+                    costs.startup_per_worker_s = previous.costs.startup_per_worker_s;
+                }
+            }
+            let costs: &'static Costs = Box::leak(Box::new(costs));
+            *slot = Some(Calibration {
+                costs,
+                measured_at: clock::now(),
+                settled,
+            });
+            (costs, true)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -403,8 +465,8 @@ mod tests {
         }
         // Any real run costs something to start and join.
         assert!(costs.run_overhead_s(2) > 0.0);
-        assert_eq!(costs.parked_runs.len(), RUN_LENGTHS_S.len());
-        assert!(costs.parked_overhead_s(2, 1e-4) >= costs.run_overhead_s(2));
+        assert_eq!(costs.parked.starts_s.len(), costs.cores.min(costs.threads));
+        assert!(costs.parked.starts_s.windows(2).all(|w| w[0] <= w[1]));
         assert!(costs.run_overhead_s(2) >= costs.run_overhead_s(1));
         assert!(costs.calibration_time_s > 0.0);
     }
@@ -419,20 +481,19 @@ mod tests {
     }
 
     #[test]
-    fn parked_overhead_interpolates_between_run_lengths() {
+    fn workers_past_the_measured_ones_start_with_the_last() {
         let mut costs = measure(&InlinePool);
         costs.run_fixed_s = Cost::measured(1e-6);
         costs.wake_per_worker_s = Cost::measured(0.0);
-        costs.parked_runs = [(0.0, 100e-6), (1e-3, 300e-6)]
-            .map(|(length_s, o)| RunCost {
-                length_s,
-                overhead: Cost::measured(o),
-            })
-            .to_vec();
-        assert!((costs.parked_overhead_s(2, 0.5e-3) - 200e-6).abs() < 1e-12);
-        assert_eq!(costs.parked_overhead_s(2, 5e-3), 300e-6);
+        costs.parked = ParkedRun {
+            starts_s: vec![10e-6, 300e-6],
+            join_s: 5e-6,
+        };
+        assert_eq!(costs.worker_starts_s(3), vec![10e-6, 300e-6, 300e-6]);
+        assert_eq!(costs.run_join_s(3), 5e-6);
         // One worker wakes nobody.
-        assert_eq!(costs.parked_overhead_s(1, 0.5e-3), 1e-6);
+        assert_eq!(costs.worker_starts_s(1), vec![0.0]);
+        assert_eq!(costs.run_join_s(1), 1e-6);
     }
 
     #[test]

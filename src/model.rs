@@ -53,6 +53,9 @@ pub struct Prediction {
 /// chunks that the schedule's tail is at most one chunk.
 const SIMULATED_CHUNKS: usize = 4096;
 const TIE_CHUNKS_PER_WORKER: f64 = 8.0;
+/// The shortest chunk worth a hedge: a stall the hedge is for lasts milliseconds, so splitting a
+/// short run finer only adds per-chunk costs the calibration reads too low at this scale.
+const HEDGE_CHUNK_S: f64 = 0.5e-3;
 /// Result vectors at least this large are taken to land on fresh memory: glibc's largest
 /// dynamic mmap threshold.
 const FRESH_OUTPUT_BYTES: usize = 32 << 20;
@@ -223,9 +226,14 @@ impl<'a> Model<'a> {
         };
         let work = self.total_work();
         let spread_total = slow * work + chunks as f64 * per_chunk + copy_item * n as f64;
-        let ideal = spread_total / k as f64;
+        // The pool has nearly always gone idle since the last run, so workers take their first
+        // chunk when they wake, as measured on parked threads; a late one finds fewer chunks
+        // left, and one that wakes after the last finds none.
+        let starts = self.costs.worker_starts_s(k);
+        let late_s: f64 = starts.iter().sum();
+        let ideal = (spread_total + late_s) / k as f64;
         let makespan = if chunks <= SIMULATED_CHUNKS {
-            let mut free = vec![0.0f64; k];
+            let mut free = starts.clone();
             for j in 0..chunks {
                 let (w, _) = free
                     .iter()
@@ -244,10 +252,8 @@ impl<'a> Model<'a> {
         } else {
             0.0
         };
-        // The pool has nearly always gone idle since the last run, so a run pays for waking
-        // parked workers, measured at run lengths like this one's.
-        let per_worker_s = slow * work / k.min(chunks) as f64;
-        let startup = self.costs.parked_overhead_s(k.min(chunks), per_worker_s)
+        let startup = late_s / k as f64
+            + self.costs.run_join_s(k)
             + match self.start {
                 Start::Cold => k as f64 * self.costs.startup_per_worker_s.value,
                 Start::Warm => 0.0,
@@ -279,7 +285,8 @@ impl<'a> Model<'a> {
     /// The best chunk size for `workers`. Among near-ties (within 0.5%) it takes the one nearest
     /// `TIE_CHUNKS_PER_WORKER` chunks per worker: enough chunks to rebalance when a core stalls
     /// for reasons no model sees (another process, page faults), few enough that handing them
-    /// out costs nothing.
+    /// out costs nothing. A short run aims lower, at chunks of `HEDGE_CHUNK_S` or one chunk
+    /// per worker: natively a 0.1 ms job ran 1.27x slower on ten chunks per worker than on one.
     pub fn best_for(&self, workers: usize) -> Prediction {
         let predictions: Vec<Prediction> = chunk_candidates(self.profile.items, workers)
             .into_iter()
@@ -290,9 +297,11 @@ impl<'a> Model<'a> {
             .map(|p| p.time_s)
             .fold(f64::INFINITY, f64::min);
         let n = self.profile.items as f64;
+        let share_s = self.total_work() / workers.max(1) as f64;
+        let target = (share_s / HEDGE_CHUNK_S).clamp(1.0, TIE_CHUNKS_PER_WORKER);
         let distance = |p: &Prediction| {
             let per_worker = n / (p.chunk_size as f64 * workers.max(1) as f64);
-            (per_worker / TIE_CHUNKS_PER_WORKER).ln().abs()
+            (per_worker / target).ln().abs()
         };
         predictions
             .into_iter()

@@ -5,7 +5,8 @@
 //! k tasks into that pool; each task is one worker that pulls chunks until none are left.
 
 use crate::error::{Error, Result};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 /// A fixed set of threads that can host up to `threads()` concurrent workers.
 pub trait WorkerPool: Send + Sync {
@@ -17,6 +18,127 @@ pub trait WorkerPool: Send + Sync {
     fn run(&self, workers: usize, task: &(dyn Fn(usize) + Sync));
     /// Like `run`, but on threads started for this run alone, paying their start-up.
     fn run_cold(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) -> Result<()>;
+    /// Starts at least `workers` calls of `task` as soon as the pool can, for a run whose
+    /// calls return at once once `workers` of them have started (`runtime::schedule`). A pool
+    /// may start extra calls to wake threads sooner, or start one on the calling thread.
+    fn run_eager(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
+        self.run(workers, task);
+    }
+}
+
+/// Lets a task borrowed by one run be called from pool threads that may start after the run
+/// returned: every call enters first, and `close` waits for the calls inside and turns away
+/// every later one, so the borrow is never used after `close` returns.
+struct Gate {
+    /// Calls inside, with `CLOSED` set once the run has returned.
+    state: AtomicUsize,
+    left: Mutex<()>,
+    last_left: Condvar,
+}
+
+const CLOSED: usize = 1 << (usize::BITS - 1);
+/// How long the caller spins for the last worker before it sleeps: waking a sleeping thread
+/// costs up to milliseconds in the browser, longer than many runs' last chunk.
+const CLOSE_SPIN_S: f64 = 0.002;
+
+impl Gate {
+    fn new() -> Self {
+        Self {
+            state: AtomicUsize::new(0),
+            left: Mutex::new(()),
+            last_left: Condvar::new(),
+        }
+    }
+
+    fn enter(&self) -> bool {
+        let mut state = self.state.load(Ordering::Acquire);
+        loop {
+            if state & CLOSED != 0 {
+                return false;
+            }
+            match self.state.compare_exchange_weak(
+                state,
+                state + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return true,
+                Err(now) => state = now,
+            }
+        }
+    }
+
+    fn leave(&self) {
+        if self.state.fetch_sub(1, Ordering::AcqRel) == CLOSED | 1 {
+            let _left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+            self.last_left.notify_all();
+        }
+    }
+
+    /// Closes the gate and waits until no call is inside. `spin` spins for a while first.
+    fn close(&self, spin: bool) {
+        self.state.fetch_or(CLOSED, Ordering::AcqRel);
+        if spin {
+            let until = crate::clock::now() + CLOSE_SPIN_S;
+            let mut spins = 0u32;
+            while self.state.load(Ordering::Acquire) != CLOSED {
+                std::hint::spin_loop();
+                spins = spins.wrapping_add(1);
+                if spins.is_multiple_of(64) && crate::clock::now() > until {
+                    break;
+                }
+            }
+        }
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        while self.state.load(Ordering::Acquire) != CLOSED {
+            left = self.last_left.wait(left).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// A run's borrowed task, carried into `'static` pool jobs. Only dereferenced between a
+/// successful `Gate::enter` and the matching `leave`, which `Gate::close` outlives.
+#[derive(Clone, Copy)]
+struct BorrowedTask(*const (dyn Fn(usize) + Sync + 'static));
+
+// SAFETY: the task is `Sync`, and the gate keeps every call within the borrow (see above).
+unsafe impl Send for BorrowedTask {}
+
+/// `WorkerPool::run_eager` on a pool whose `spawn` runs `'static` jobs on its threads.
+fn run_eager_with(
+    spawn: impl Fn(Box<dyn FnOnce() + Send + 'static>),
+    workers: usize,
+    spin: bool,
+    task: &(dyn Fn(usize) + Sync),
+) {
+    let gate = Arc::new(Gate::new());
+    // SAFETY: erases the borrow's lifetime; `gate.close` below returns only when no call can
+    // reach the task any more.
+    let borrowed = BorrowedTask(unsafe {
+        std::mem::transmute::<
+            *const (dyn Fn(usize) + Sync + '_),
+            *const (dyn Fn(usize) + Sync + 'static),
+        >(task)
+    });
+    for worker in 1..workers {
+        let gate = Arc::clone(&gate);
+        spawn(Box::new(move || {
+            let task = borrowed;
+            if gate.enter() {
+                struct Leave<'a>(&'a Gate);
+                impl Drop for Leave<'_> {
+                    fn drop(&mut self) {
+                        self.0.leave();
+                    }
+                }
+                let _leave = Leave(&gate);
+                // SAFETY: entered, so the run has not returned and the borrow is live.
+                unsafe { (*task.0)(worker) };
+            }
+        }));
+    }
+    task(0);
+    gate.close(spin);
 }
 
 /// A rayon pool owned by the engine (native; the browser's pool is rayon's global one).
@@ -65,6 +187,18 @@ impl WorkerPool for OwnedPool {
         self.pool.install(|| spawn_workers(workers, task));
     }
 
+    /// Twice as many calls as workers wake twice as many parked threads, and the first
+    /// `workers` to start do the work: rayon wakes no second sleeper while a just-woken thread
+    /// looks idle, and both workers would otherwise run on one thread.
+    fn run_eager(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
+        let calls = if workers > 1 && workers <= self.cores {
+            (2 * workers).min(self.threads())
+        } else {
+            workers
+        };
+        self.run(calls, task);
+    }
+
     fn run_cold(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) -> Result<()> {
         std::thread::scope(|scope| {
             for worker in 0..workers {
@@ -91,6 +225,15 @@ impl WorkerPool for GlobalPool {
 
     fn run(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
         spawn_workers(workers, task);
+    }
+
+    /// The caller runs one call itself, so a run starts at once instead of after a parked
+    /// thread wakes (1-3 ms in the browser, twice over when a pool thread must first wake to
+    /// spawn the rest). Only `workers - 1` threads are woken: each woken thread that finds no
+    /// work still takes a core for a while on a machine with few.
+    fn run_eager(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
+        let spin = workers <= self.cores();
+        run_eager_with(|job| rayon::spawn(job), workers, spin, task);
     }
 
     fn run_cold(&self, _workers: usize, _task: &(dyn Fn(usize) + Sync)) -> Result<()> {
@@ -148,4 +291,36 @@ pub fn current() -> &'static dyn WorkerPool {
     POOL.get()
         .expect("web::start installs the pool before any request")
         .as_ref()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    #[test]
+    fn an_eager_run_returns_only_after_every_started_call_ended() {
+        let pool = GlobalPool { cores: 2 };
+        for round in 0..200 {
+            let started = AtomicUsize::new(0);
+            let ended = AtomicUsize::new(0);
+            let caller_ran = AtomicBool::new(false);
+            let caller = std::thread::current().id();
+            pool.run_eager(4, &|_| {
+                started.fetch_add(1, Ordering::AcqRel);
+                if std::thread::current().id() == caller {
+                    caller_ran.store(true, Ordering::Release);
+                }
+                let until = crate::clock::now() + 20e-6 * (round % 5) as f64;
+                while crate::clock::now() < until {
+                    std::hint::spin_loop();
+                }
+                ended.fetch_add(1, Ordering::AcqRel);
+            });
+            let (started, ended) = (started.into_inner(), ended.into_inner());
+            assert!(caller_ran.into_inner(), "the caller runs one call itself");
+            assert!((1..=4).contains(&started), "{started} calls");
+            assert_eq!(started, ended, "round {round}: a call was still running");
+        }
+    }
 }

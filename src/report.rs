@@ -143,13 +143,24 @@ impl Report {
                 ),
             ]
             .into_iter()
-            .chain(costs.parked_runs.iter().map(|run| {
-                let work = if run.length_s > 0.0 {
-                    format!("{} of work each", crate::units::seconds(run.length_s))
-                } else {
-                    "no work".to_string()
-                };
-                (format!("run on parked workers, {work}"), run.overhead)
+            .chain(
+                costs
+                    .parked
+                    .starts_s
+                    .iter()
+                    .enumerate()
+                    .map(|(rank, &start)| {
+                        (
+                            format!("worker {} takes its first chunk (parked pool)", rank + 1),
+                            Cost::measured(start),
+                        )
+                    }),
+            )
+            .chain((!costs.parked.starts_s.is_empty()).then(|| {
+                (
+                    "run join (parked pool)".to_string(),
+                    Cost::measured(costs.parked.join_s),
+                )
             }))
             .collect(),
             predicted_serial_s: plan.predicted_serial_s,

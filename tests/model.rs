@@ -52,7 +52,7 @@ fn costs(cores: usize, dispatch_s: f64) -> Costs {
         fresh_memory_s_per_byte: Cost::measured(0.3e-9),
         fresh_memory_contention: Cost::measured(1.5),
         clock_resolution_s: 1e-8,
-        parked_runs: Vec::new(),
+        parked: Default::default(),
         calibration_time_s: 0.001,
     }
 }

@@ -111,10 +111,11 @@ pub(crate) struct Timeline {
 }
 
 /// Workers wait at most this long at the start barrier for the others; past it, the run goes
-/// on with the workers that came, and the late one joins when it wakes. A thread that is not
-/// running within it is waiting for a core (under outside load, 3-7 ms in the browser), and
-/// idling the others meanwhile only adds to the run.
-const START_WAIT_S: f64 = 0.001;
+/// on with the workers that came, and a late one joins when it wakes. A parked thread wakes
+/// within tens of microseconds natively; in the browser it took either about 0.1 ms or 1-3 ms,
+/// and idling the caller through a slow wake only lengthened the run (a 2 ms job on 2 workers
+/// ran 2.65 ms with a 1 ms wait, where the caller alone runs it in 2 ms).
+const START_WAIT_S: f64 = 0.0002;
 /// Spins between clock reads at the barrier: the browser's clock is a call into JavaScript.
 const SPINS_PER_CLOCK_READ: u32 = 64;
 
@@ -157,13 +158,6 @@ pub(crate) fn schedule(
     let barrier = workers > 1 && workers <= settings.pool.cores();
     let arrived = AtomicUsize::new(0);
     let starts: Vec<Mutex<f64>> = (0..workers).map(|_| Mutex::new(0.0)).collect();
-    // Twice as many tasks as workers wake twice as many parked threads; the first k to start
-    // are the workers and the rest return at once, so the run waits for the fastest wakers.
-    let spawned = if barrier {
-        (2 * workers).min(settings.pool.threads())
-    } else {
-        workers
-    };
     let slots = AtomicUsize::new(0);
 
     let task = |_: usize| {
@@ -214,7 +208,7 @@ pub(crate) fn schedule(
     };
 
     match settings.start {
-        Start::Warm => settings.pool.run(spawned, &task),
+        Start::Warm => settings.pool.run_eager(workers, &task),
         Start::Cold => settings.pool.run_cold(workers, &task)?,
     }
     if let Some(error) = failure.into_inner().unwrap() {

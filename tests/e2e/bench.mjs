@@ -31,28 +31,31 @@ function nativeRows() {
 
 const SMALL = process.argv.includes('--small');
 
-/** The small-job benchmark: the engine's grid (`bench_small_jobs`), each job on a fresh page after
- * one untimed decision, and the engine's summary. Prints one JSON object. */
+/** The small-job benchmark: the engine's grid (`bench_small_jobs`), all on one page once it has
+ * settled (an untimed decision, a pause past the engine's settling time, and another decision,
+ * which re-measures the run costs taken while the page was starting), and the engine's summary.
+ * Prints one JSON object. */
 async function small(browser, base) {
   const out = { when: new Date().toISOString(), url: base.isolated, platform: 'browser' };
   const page = await open(browser, base.isolated);
   const mode = await page.evaluate(() => window.amorsize.engine.ready().then((i) => i.mode));
   out.mode = { threaded: mode.threaded, threads: mode.threads, cores: mode.cores };
-  out.calibrated_costs = mode.costs;
   const jobs = await page.evaluate(() => window.amorsize.engine.request({ kind: 'bench_small_jobs' }));
+  out.calibrated_costs = await page.evaluate(async (job) => {
+    const e = window.amorsize.engine;
+    await e.request({ kind: 'optimize', job });
+    await new Promise((r) => setTimeout(r, 3000));
+    const [plan] = await e.request({ kind: 'optimize', job });
+    return plan.costs;
+  }, { workload: 'parametric', n: 400, params: { cost_us: 20 } });
   out.jobs = [];
-  const problems = [...page.problems];
   for (const j of jobs) {
     const spec = { workload: j.workload, n: j.n, params: j.cost_us == null ? {} : { cost_us: j.cost_us } };
-    const jPage = await open(browser, base.isolated);
-    const result = await jPage.evaluate(async (job) => {
+    const result = await page.evaluate(async (job) => {
       const e = window.amorsize.engine;
-      await e.ready();
       await e.request({ kind: 'optimize', job });
       return e.request({ kind: 'bench_small', job }).then((ok) => ({ ok }), (err) => ({ err }));
     }, spec);
-    problems.push(...jPage.problems);
-    await jPage.context().close();
     if (result.err) {
       out.jobs.push({ ...j, error: result.err });
       console.error(`bench --small ${j.workload} ${j.cost_us ?? ''} x ${j.n}: ${JSON.stringify(result.err)}`);
@@ -63,6 +66,7 @@ async function small(browser, base) {
     const shape = r.recommended.serial ? 'serial' : `${r.recommended.workers}x${r.recommended.chunk_size}`;
     console.error(`bench --small ${j.workload} ${j.cost_us ?? ''} x ${j.n}: serial ${(r.serial_s * 1e3).toFixed(3)} ms, ${shape} ${(r.recommended.time_s * 1e3).toFixed(3)} ms (${r.measured_speedup.toFixed(2)}x, predicted ${r.predicted_speedup.toFixed(2)}x), regret ${r.regret.toFixed(3)}, outliers ${r.outliers}`);
   }
+  const problems = [...page.problems];
   const rows = out.jobs.filter((r) => !r.error);
   out.summary = rows.length ? await page.evaluate((r) => window.amorsize.engine.request({ kind: 'bench_small_summary', small_rows: r }), rows) : null;
   out.console_errors = problems;

@@ -21,10 +21,13 @@ for (const build of ['isolated', 'plain']) {
     const page = await open(browser, `${base[build]}#/lab`);
     const outcome = await page.evaluate(async () => {
       const { engine } = window.amorsize;
-      const job = { workload: 'parametric', n: 4, params: { cost_us: 1_000_000 } };
+      // 40 items of 1 s: a minute of sweep at least, so it is surely still running at the cancel.
+      const job = { workload: 'parametric', n: 40, params: { cost_us: 1_000_000 } };
       const sweep = engine.request({ kind: 'sweep', job, workers: [1, 2], chunk_sizes: [1], repeats: 1, allow_long: true });
-      const progressed = new Promise((r) => setTimeout(r, 2500));
-      await progressed;
+      let settledEarly = false;
+      sweep.then(() => { settledEarly = true; }, () => { settledEarly = true; });
+      await new Promise((r) => setTimeout(r, 2500));
+      if (settledEarly) return { early: true, ...(await sweep.then((v) => ({ value: JSON.stringify(v).slice(0, 300) }), (e) => ({ kind: e.kind, message: e.message }))) };
       const cancelledAt = performance.now();
       engine.cancel(sweep.id);
       const error = await sweep.then(() => null, (e) => e);
@@ -32,6 +35,7 @@ for (const build of ['isolated', 'plain']) {
       const next = await engine.request({ kind: 'optimize', job: { workload: 'cpu-loop', n: 500 } }).then(() => 'ok', (e) => `${e.kind}: ${e.message}`);
       return { kind: error?.kind, message: error?.message, settledAfterMs, next };
     });
+    assert.ok(!outcome.early, `the sweep settled before the cancel: ${JSON.stringify(outcome)}`);
     assert.equal(outcome.kind, 'cancelled', outcome.message);
     assert.ok(outcome.settledAfterMs < 5000, `settled ${outcome.settledAfterMs} ms after the cancel`);
     assert.equal(outcome.next, 'ok');
