@@ -233,7 +233,7 @@ impl WorkerPool for GlobalPool {
     /// work still takes a core for a while on a machine with few.
     fn run_eager(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
         let spin = workers <= self.cores();
-        run_eager_with(|job| rayon::spawn(job), workers, spin, task);
+        run_eager_with(rayon::spawn, workers, spin, task);
     }
 
     fn run_cold(&self, _workers: usize, _task: &(dyn Fn(usize) + Sync)) -> Result<()> {
