@@ -109,3 +109,171 @@ for (const build of ['isolated', 'plain']) {
     await page.context().close();
   });
 }
+
+// Issue 13: cancels at random moments of optimize, execute, sweep and tune, in a row, leave the
+// engine idle and its pool working, and the next runs are correct. The plain build restarts its
+// Worker on every cancel that catches a running request (about 1 s each), so it runs fewer.
+// The delays come from a seeded PRNG: AMORSIZE_CANCEL_SEED=<seed> replays a failing run.
+const CANCEL_ROUNDS = { isolated: 50, plain: 8 };
+const cancelSeed = Number(process.env.AMORSIZE_CANCEL_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+
+/** Runs `rounds` cancels in the page, then the checks' runs; returns what happened. */
+function cancelStorm(page, rounds, seed) {
+  return page.evaluate(async ({ rounds, seed }) => {
+    const { engine } = window.amorsize;
+    await engine.ready();
+    // mulberry32: small, seedable, and good enough to spread delays and request kinds.
+    let state = seed;
+    const random = () => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(state ^ (state >>> 15), state | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+    const workers = Math.min(2, engine.threads);
+    const parametric = (cost_us, n) => ({ workload: 'parametric', n, params: { cost_us } });
+    const cpuLoop = { workload: 'cpu-loop', n: 3000 };
+    // Each runs for roughly 20-300 ms on an idle machine, so a 0-60 ms delay lands before,
+    // during or after it (the same optimize again is quicker: its calibration is done).
+    const calls = {
+      optimize: () => engine.optimize(parametric(50, 3000)),
+      'execute recommended': () => engine.execute(parametric(100, 400)),
+      'execute fixed': () => engine.execute({ workload: 'cpu-loop', n: 1000 }, { shape: { workers, chunk_size: 4 } }),
+      sweep: () => engine.sweep(parametric(20, 1000), { workers: [1, workers], chunk_sizes: [1, 64], repeats: 1 }),
+      tune: () => engine.tune(parametric(50, 600)),
+    };
+    const names = Object.keys(calls);
+    // A request must not go silent for this long: far longer than any of the steps above, even
+    // on a machine busy with other builds (15 s was reached there), and half the default, so
+    // a stuck pool shows within the test.
+    engine.watchdogMs = 60_000;
+    const restarts = [];
+    const stalls = [];
+    let round = 0;
+    const off = engine.onEvent((e) => {
+      if (e.type === 'restarting') restarts.push({ round, reason: e.reason });
+      if (e.type === 'stalled') stalls.push(`${e.label} silent ${Math.round(e.silentMs)} ms`);
+    });
+    const log = [];
+    const startedAt = performance.now();
+    // The page's own heartbeat: its longest gap in a round says whether the machine froze the
+    // page (and its Worker) for longer than the engine's 2 s stop budget.
+    let lastBeat = performance.now();
+    let longestGap = 0;
+    const heartbeat = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - lastBeat);
+      lastBeat = now;
+    }, 50);
+    for (; round < rounds; round++) {
+      // After a restart (plain build), wait for the new Worker: else every cancel would only
+      // take a queued request off the queue.
+      await engine.ready();
+      const name = names[Math.floor(random() * names.length)];
+      const delayMs = Math.round(random() * 60);
+      longestGap = 0;
+      lastBeat = performance.now();
+      const pending = calls[name]();
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const cancelledAt = performance.now();
+      // Where the cancel found the request: queued, running (and how far), or already done.
+      const now = engine.activity();
+      const at = now.running?.id === pending.id ? (now.running.progress ? `running ${now.running.progress.done}/${now.running.progress.total}` : 'running') : 'not running';
+      engine.cancel(pending);
+      const outcome = await pending.then(
+        () => 'finished',
+        (e) => (e?.kind === 'cancelled' && !e.restarted ? 'cancelled' : `${e?.kind}: ${e?.message}`),
+      );
+      log.push({ round, name, delayMs, at, outcome, settleMs: Math.round(performance.now() - cancelledAt), frozenMs: Math.round(Math.max(longestGap, performance.now() - lastBeat)) });
+    }
+    clearInterval(heartbeat);
+    const stormMs = performance.now() - startedAt;
+    await engine.ready();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const idle = engine.activity();
+    const restartsDuringStorm = restarts.length;
+
+    // The next runs: a parallel run of a fixed shape against a serial run of the same job, and
+    // an optimize. A stuck pool would leave the parallel run unanswered: bounded by a timer.
+    const bounded = (promise, ms, what) => Promise.race([
+      promise,
+      new Promise((_, reject) => setTimeout(() => reject({ kind: 'stuck', message: `${what}: no answer in ${ms} ms` }), ms)),
+    ]);
+    const summary = (run) => ({
+      items: run.items,
+      workers: run.workers,
+      chunk_size: run.chunk_size,
+      serial: run.serial,
+      truncated: run.timeline_truncated,
+      chunkWorkers: [...new Set(run.chunks.map((c) => c.worker))].length,
+      // Which items the chunks covered, in order: [first, end) spans merged.
+      covered: run.chunks.toSorted((a, b) => a.first - b.first).reduce((spans, c) => {
+        const last = spans.at(-1);
+        if (last && last[1] === c.first) last[1] += c.count;
+        else spans.push([c.first, c.first + c.count]);
+        return spans;
+      }, []),
+    });
+    const fail = (e) => ({ error: `${e?.kind}: ${e?.message}` });
+    const parallel = await bounded(engine.execute(cpuLoop, { shape: { workers, chunk_size: 25 } }), 90_000, 'parallel execute').then(summary, fail);
+    const serial = await bounded(engine.execute(cpuLoop, { shape: 'serial' }), 90_000, 'serial execute').then(summary, fail);
+    const plan = await bounded(engine.optimize(parametric(50, 3000)), 90_000, 'optimize').then(
+      (p) => ({ workers: p.workers, serial: p.serial, predicted_time_s: p.predicted_time_s }),
+      fail,
+    );
+    off();
+    return {
+      log, stormMs, idle, workers, n: cpuLoop.n, restartsDuringStorm, restarts, stalls, parallel, serial, plan,
+      mode: engine.mode, threads: engine.threads,
+    };
+  }, { rounds, seed });
+}
+
+for (const build of ['isolated', 'plain']) {
+  const rounds = CANCEL_ROUNDS[build];
+  test(`${build}: ${rounds} cancels at random moments leave the engine idle, and the next runs are correct`, { timeout: 600_000 }, async (t) => {
+    const page = await open(browser, `${base[build]}#/lab`);
+    const r = await cancelStorm(page, rounds, cancelSeed);
+    const replay = `(replay with AMORSIZE_CANCEL_SEED=${cancelSeed})`;
+    const cancelled = r.log.filter((l) => l.outcome === 'cancelled').length;
+    const finished = r.log.filter((l) => l.outcome === 'finished').length;
+    const slowest = Math.max(...r.log.filter((l) => l.outcome === 'cancelled').map((l) => l.settleMs), 0);
+    t.diagnostic(`${build} (${r.mode}, ${r.threads} threads), seed ${cancelSeed}: ${rounds} cancels in ${(r.stormMs / 1000).toFixed(1)} s, ${cancelled} cancelled, ${finished} finished first; slowest cancel settled in ${slowest} ms; ${r.restartsDuringStorm} restarts`);
+    const slow = r.log.filter((l) => l.settleMs > 1000);
+    if (slow.length) t.diagnostic(`settled more than 1 s after the cancel: ${JSON.stringify(slow)}`);
+    const others = r.log.filter((l) => l.outcome !== 'cancelled' && l.outcome !== 'finished');
+    assert.deepEqual(others, [], `requests that neither finished nor were cancelled ${replay}`);
+    assert.ok(cancelled >= rounds / 4, `too few requests were really cancelled: ${cancelled} of ${rounds} ${replay}`);
+    if (build === 'isolated') {
+      // The threaded engine stops at its next cancel check: a restart means a cancel did not
+      // land, unless the machine froze the whole page past the engine's 2 s stop budget in that
+      // round (a starved machine, seen once in 300 rounds beside other sessions' builds).
+      const frozen = (restart) => (r.log[restart.round]?.frozenMs ?? 0) > 1500;
+      const excused = r.restarts.filter(frozen);
+      if (excused.length) t.diagnostic(`restarts while the page was frozen (not counted): ${JSON.stringify(excused.map((x) => r.log[x.round]))}`);
+      assert.deepEqual(r.restarts.filter((x) => !frozen(x)), [], `the threaded engine restarted; slow cancels: ${JSON.stringify(slow)} ${replay}`);
+      assert.equal(r.mode, 'threads');
+      assert.ok(r.workers >= 2, `a parallel run needs 2 threads; the pool has ${r.threads}`);
+    } else {
+      assert.ok(r.restarts.every((x) => x.reason === 'cancelled a single-threaded request'), `${JSON.stringify(r.restarts)} ${replay}`);
+      assert.ok(r.restartsDuringStorm <= cancelled, `${r.restartsDuringStorm} restarts for ${cancelled} cancels ${replay}`);
+    }
+    assert.deepEqual(r.stalls, [], `the engine went silent; then: ${JSON.stringify({ parallel: r.parallel, serial: r.serial, plan: r.plan })} ${replay}`);
+    assert.deepEqual(r.idle, { running: null, waiting: [] }, `the engine is not idle after the cancels ${replay}`);
+    // The next runs: every item once, on every worker asked for, as the serial run does.
+    assert.equal(r.parallel.error, undefined, `${r.parallel.error} ${replay}`);
+    assert.equal(r.serial.error, undefined, `${r.serial.error} ${replay}`);
+    const everyItem = [[0, r.n]];
+    assert.deepEqual(
+      { items: r.parallel.items, workers: r.parallel.workers, chunk_size: r.parallel.chunk_size, chunkWorkers: r.parallel.chunkWorkers, covered: r.parallel.covered },
+      { items: r.n, workers: r.workers, chunk_size: 25, chunkWorkers: r.workers, covered: everyItem },
+      `parallel run after the cancels ${replay}`,
+    );
+    assert.equal(r.parallel.truncated, false);
+    assert.deepEqual({ items: r.serial.items, serial: r.serial.serial, covered: r.serial.covered }, { items: r.n, serial: true, covered: everyItem }, replay);
+    assert.equal(r.plan.error, undefined, `${r.plan.error} ${replay}`);
+    assert.ok(r.plan.workers >= 1 && r.plan.predicted_time_s > 0, `${JSON.stringify(r.plan)} ${replay}`);
+    assert.deepEqual(page.problems, [], replay);
+    await page.context().close();
+  });
+}
