@@ -276,6 +276,17 @@ pub(crate) fn sample(
 
     // Any batch may have been preempted or run before the JIT's optimized tier; short batches
     // of truly costly items read as slow again and keep their reading.
+    // With one batch per stratum nothing inside a stratum tells noise from spread, and the
+    // spread that is read instead (each stratum against its neighbours) is scaled by the batch
+    // length: every batch is timed twice and keeps its faster reading (docs/decisions.md).
+    if per_stratum.iter().all(|times| times.len() <= 1) {
+        for (times, places) in per_stratum.iter_mut().zip(&positions) {
+            for (t, &(first, len)) in times.iter_mut().zip(places) {
+                *t = t.min(batches.time(first, len, false)? / len as f64);
+                sampled += len;
+            }
+        }
+    }
     // A burst of outside load can outlast one re-timing, so slow batches get a few passes;
     // a batch whose second reading confirmed its first is not timed a third time.
     let mut confirmed = Vec::new();
