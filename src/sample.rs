@@ -159,6 +159,10 @@ const RETIME_PASSES: usize = 3;
 const SLOW_BATCH: f64 = 1.5;
 /// Relative spread of batch means that jitter alone produces (docs/decisions.md: batch jitter).
 const BATCH_JITTER: f64 = 0.25;
+/// Clock ticks a batch's reading may be off by: one at its start and one at its end.
+const CLOCK_ERROR_TICKS: f64 = 2.0;
+/// A re-timed batch this close to its first reading (or slower) read right the first time.
+const CONFIRMED: f64 = 1.1;
 
 /// Items per batch for a batch of about `BATCH_MARGIN` times the clock's minimum.
 fn batch_len_for(min_batch_s: f64, per_item_s: f64) -> usize {
@@ -272,9 +276,22 @@ pub(crate) fn sample(
 
     // Any batch may have been preempted or run before the JIT's optimized tier; short batches
     // of truly costly items read as slow again and keep their reading.
-    // A burst of outside load can outlast one re-timing, so slow batches get a few passes.
+    // With one batch per stratum nothing inside a stratum tells noise from spread, and the
+    // spread that is read instead (each stratum against its neighbours) is scaled by the batch
+    // length: every batch is timed twice and keeps its faster reading (docs/decisions.md).
+    if per_stratum.iter().all(|times| times.len() <= 1) {
+        for (times, places) in per_stratum.iter_mut().zip(&positions) {
+            for (t, &(first, len)) in times.iter_mut().zip(places) {
+                *t = t.min(batches.time(first, len, false)? / len as f64);
+                sampled += len;
+            }
+        }
+    }
+    // A burst of outside load can outlast one re-timing, so slow batches get a few passes;
+    // a batch whose second reading confirmed its first is not timed a third time.
+    let mut confirmed = Vec::new();
     for _ in 0..RETIME_PASSES {
-        let rerun = retime_slow_batches(batches, &mut per_stratum, &positions)?;
+        let rerun = retime_slow_batches(batches, &mut per_stratum, &positions, &mut confirmed)?;
         sampled += rerun;
         if rerun == 0 {
             break;
@@ -286,11 +303,20 @@ pub(crate) fn sample(
     // Batches differ by timing jitter that does not shrink with their length, so only spread
     // beyond the jitter allowance is taken for item cost (docs/decisions.md: batch jitter).
     let batch_sd = within_sd(&per_stratum, &stratum_means_s);
-    let jitter = if batch_len >= LONG_BATCH {
+    let allowance = if batch_len >= LONG_BATCH {
         BATCH_JITTER
     } else {
         SHORT_BATCH_JITTER
     };
+    // A batch of a few clock ticks reads up to a tick long or short at each end (the browser's
+    // worker clock steps by 5 us, and tiny's batches, capped by the sample's size, last 20-40
+    // us): that error is the clock's, not the items' (docs/decisions.md: clock ticks).
+    let ticks_error = CLOCK_ERROR_TICKS * clock::resolution() / (mean_s * batch_len as f64);
+    let jitter = allowance.hypot(if ticks_error.is_finite() {
+        ticks_error
+    } else {
+        0.0
+    });
     let within_sd_s = if batch_len > 1 {
         (batch_sd.powi(2) - (jitter * mean_s).powi(2))
             .max(0.0)
@@ -345,29 +371,35 @@ pub(crate) fn sample(
     })
 }
 
-/// Times again the slowest batches that ran over `SLOW_BATCH` times the median batch (at most a
-/// quarter of them), keeping the faster of each batch's two timings; returns the items re-run.
-/// Noise only ever adds time, so such a batch was most likely interrupted; a batch of truly
-/// costly items is as slow the second time and keeps its reading (docs/decisions.md).
+/// Times again the slowest batches that ran over `SLOW_BATCH` times the fastest quarter's
+/// reading (at most half of them), keeping the faster of each batch's timings; returns the
+/// items re-run. Noise only ever adds time, so such a batch was most likely interrupted; a
+/// batch of truly costly items is as slow the second time, keeps its reading, and joins
+/// `confirmed`, which later passes skip. The reference is the lower quartile, not the median:
+/// with four strata, two preempted batches moved the median and escaped (docs/decisions.md).
 fn retime_slow_batches(
     batches: &dyn Batches,
     per_stratum: &mut [Vec<f64>],
     positions: &Positions,
+    confirmed: &mut Vec<(usize, usize)>,
 ) -> Result<usize> {
     let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
-    let limit = SLOW_BATCH * stats::median(&all);
+    let limit = SLOW_BATCH * stats::quantile(&all, 0.25);
     let mut slow: Vec<(usize, usize)> = per_stratum
         .iter()
         .enumerate()
         .flat_map(|(s, times)| (0..times.len()).map(move |b| (s, b)))
-        .filter(|&(s, b)| per_stratum[s][b] > limit)
+        .filter(|&(s, b)| per_stratum[s][b] > limit && !confirmed.contains(&(s, b)))
         .collect();
     slow.sort_by(|&(s1, b1), &(s2, b2)| per_stratum[s2][b2].total_cmp(&per_stratum[s1][b1]));
-    slow.truncate(all.len().div_ceil(4));
+    slow.truncate(all.len().div_ceil(2));
     let mut rerun = 0;
     for (s, b) in slow {
         let (first, len) = positions[s][b];
         let again = batches.time(first, len, false)? / len as f64;
+        if again * CONFIRMED >= per_stratum[s][b] {
+            confirmed.push((s, b));
+        }
         per_stratum[s][b] = per_stratum[s][b].min(again);
         rerun += len;
     }
@@ -513,9 +545,13 @@ mod tests {
     #[test]
     fn an_interrupted_batch_is_replaced_by_its_second_timing() {
         let (mut per_stratum, positions) = readings();
-        let rerun =
-            retime_slow_batches(&Priced { costly: usize::MAX }, &mut per_stratum, &positions)
-                .unwrap();
+        let rerun = retime_slow_batches(
+            &Priced { costly: usize::MAX },
+            &mut per_stratum,
+            &positions,
+            &mut Vec::new(),
+        )
+        .unwrap();
         assert_eq!(rerun, 100);
         assert!(per_stratum.iter().flatten().all(|&t| t == 1e-6));
     }
@@ -525,7 +561,9 @@ mod tests {
         let (mut per_stratum, positions) = readings();
         let costly = Priced { costly: 5 * 62_500 };
         // Strata 6 to 15 hold costly items too, but they read 1 us: only stratum 5 is re-run.
-        retime_slow_batches(&costly, &mut per_stratum, &positions).unwrap();
+        let mut confirmed = Vec::new();
+        retime_slow_batches(&costly, &mut per_stratum, &positions, &mut confirmed).unwrap();
+        assert_eq!(confirmed, vec![(5, 0)]);
         assert_eq!(per_stratum[5][0], 5e-6);
     }
 }
