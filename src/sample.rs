@@ -163,6 +163,9 @@ const BATCH_JITTER: f64 = 0.25;
 const CLOCK_ERROR_TICKS: f64 = 2.0;
 /// A re-timed batch this close to its first reading (or slower) read right the first time.
 const CONFIRMED: f64 = 1.1;
+/// Confirmed slow batches, as a share of all batches, past which they are the workload's own
+/// costly items rather than a batch preempted on both timings (and at least two of them).
+const CONFIRMED_SHARE: f64 = 0.1;
 
 /// Items per batch for a batch of about `BATCH_MARGIN` times the clock's minimum.
 fn batch_len_for(min_batch_s: f64, per_item_s: f64) -> usize {
@@ -302,7 +305,17 @@ pub(crate) fn sample(
     let mean_s = stats::mean(&stratum_means_s);
     // Batches differ by timing jitter that does not shrink with their length, so only spread
     // beyond the jitter allowance is taken for item cost (docs/decisions.md: batch jitter).
-    let batch_sd = within_sd(&per_stratum, &stratum_means_s);
+    // Costly items that read slow on two timings are the workload's. When they are a
+    // minority (one item in four costing 40 times the rest), a median spread reads them as
+    // none, so enough confirmed slow batches switch to the plain spread.
+    let batch_count = per_stratum.iter().map(Vec::len).sum::<usize>();
+    let costly_minority =
+        confirmed.len() >= 2 && confirmed.len() as f64 >= CONFIRMED_SHARE * batch_count as f64;
+    let batch_sd = if costly_minority {
+        plain_within_sd(&per_stratum, &stratum_means_s)
+    } else {
+        within_sd(&per_stratum, &stratum_means_s)
+    };
     let allowance = if batch_len >= LONG_BATCH {
         BATCH_JITTER
     } else {
@@ -435,6 +448,23 @@ fn within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
         .map(|(m, a)| (m - a).abs())
         .collect();
     MAD_TO_SD * stats::median(&residuals)
+}
+
+/// Root-mean-square spread of batch times around their own stratum's mean (or, with one batch
+/// per stratum, of the stratum means): for batches known to be free of interruptions.
+fn plain_within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
+    let residuals: Vec<f64> = per_stratum
+        .iter()
+        .zip(means)
+        .filter(|(times, _)| times.len() > 1)
+        .flat_map(|(times, mean)| times.iter().map(move |t| (t - mean).powi(2)))
+        .collect();
+    if residuals.is_empty() {
+        return stats::std_dev(means);
+    }
+    let batches_per_stratum = residuals.len() as f64 / per_stratum.len() as f64;
+    let correction = batches_per_stratum / (batches_per_stratum - 1.0).max(1.0);
+    (stats::mean(&residuals) * correction).sqrt()
 }
 
 /// Standard error of the stratified mean, relative to it.
