@@ -41,14 +41,21 @@ pub enum Error {
         detail: String,
     },
     #[error(
-        "this {what} is predicted to take {}, over the {} limit; send `allow_long: true` to \
-         run it anyway",
-        crate::units::duration(*predicted_s), crate::units::duration(*limit_s)
+        "this {what} is predicted to take {}, over the {} limit; {}",
+        crate::units::duration(*predicted_s), crate::units::duration(*limit_s),
+        if *confirmable {
+            "send `allow_long: true` to run it anyway"
+        } else {
+            "that is longer than a page should be left running: use fewer or cheaper items \
+             (`allow_long: true` still runs it)"
+        }
     )]
     TooLong {
         what: String,
         predicted_s: f64,
         limit_s: f64,
+        /// Whether a visitor may reasonably confirm it (`policy::CONFIRMABLE_JOB_S`).
+        confirmable: bool,
     },
 }
 

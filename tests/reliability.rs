@@ -116,6 +116,22 @@ fn a_long_job_is_refused_unless_allowed() {
         json!({"kind": "execute", "job": long, "shape": {"type": "serial"}}),
     );
     assert_eq!(reply.kind, "too_long", "{}", reply.message);
+    assert_eq!(reply.confirmable, Some(true), "{}", reply.message);
+    // 10,000,000 items of 1 s: months. Refused, and not offered to run anyway.
+    let absurd =
+        json!({"workload": "parametric", "n": 10_000_000, "params": {"cost_us": 1_000_000}});
+    let reply = refused(
+        &service,
+        json!({"kind": "execute", "job": absurd, "shape": {"type": "serial"}}),
+    );
+    assert_eq!(reply.kind, "too_long", "{}", reply.message);
+    assert_eq!(reply.confirmable, Some(false), "{}", reply.message);
+    assert!(reply.message.contains("days"), "{}", reply.message);
+    assert!(
+        reply.message.contains("fewer or cheaper"),
+        "{}",
+        reply.message
+    );
     // The same job, small enough, runs.
     let quick = json!({"workload": "parametric", "n": 20, "params": {"cost_us": 1000}});
     let run = ask(

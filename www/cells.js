@@ -359,8 +359,9 @@ export function cell(def) {
       ? `${err.restarted ? `${err.message} ` : ''}Run again when you are ready.`
       : (err.message ?? '');
     errorBox.replaceChildren(el('strong', {}, title), ` ${message}`);
-    if (err.kind === 'too_long') {
-      // The engine refused before running: the visitor may still want the long run.
+    if (err.kind === 'too_long' && err.confirmable) {
+      // The engine refused before running: the visitor may still want the long run (the
+      // engine says when it is too long to offer).
       const again = el('button', { type: 'button', class: 'small', 'data-run-anyway': '' }, 'Run anyway');
       again.addEventListener('click', async () => {
         allowLong = true;

@@ -29,6 +29,10 @@ pub const MAX_ASKED_THREADS: usize = 64;
 /// `allow_long: true`: a visitor should not wait minutes for a run they did not mean to start.
 pub const LONG_JOB_S: f64 = 60.0;
 
+/// A refused job predicted to run longer than this is not offered "Run anyway": nobody means
+/// to leave a tab computing for hours (a 104-day job was offered it).
+pub const CONFIRMABLE_JOB_S: f64 = 3600.0;
+
 /// A pool size the visitor asked for, checked: a whole number of threads from 1 to
 /// `MAX_ASKED_THREADS`.
 pub fn asked_threads(threads: usize) -> crate::error::Result<usize> {

@@ -582,6 +582,9 @@ pub struct ErrorReply {
     pub line: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
+    /// A `too_long` refusal: whether the page offers to run it anyway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmable: Option<bool>,
 }
 
 impl ErrorReply {
@@ -595,6 +598,7 @@ impl ErrorReply {
             index: None,
             line: None,
             column: None,
+            confirmable: None,
         }
     }
 }
@@ -616,6 +620,10 @@ impl From<&Error> for ErrorReply {
                 index: *index,
                 line: *line,
                 column: *column,
+                ..reply
+            },
+            Error::TooLong { confirmable, .. } => Self {
+                confirmable: Some(*confirmable),
                 ..reply
             },
             _ => reply,
@@ -788,6 +796,7 @@ impl Service {
             what: what.into(),
             predicted_s,
             limit_s: policy::LONG_JOB_S,
+            confirmable: predicted_s <= policy::CONFIRMABLE_JOB_S,
         })
     }
 

@@ -64,7 +64,7 @@ for (const build of ['isolated', 'plain']) {
     await page.context().close();
   });
 
-  test(`${build}: a run predicted past a minute is refused, and "Run anyway" sends it with allow_long`, { timeout: 180_000 }, async () => {
+  test(`${build}: a run predicted past a minute is refused, "Run anyway" sends it with allow_long, and days are not offered`, { timeout: 180_000 }, async () => {
     // 400 items of 1 s: minutes on any pool this machine gives the page.
     const page = await open(browser, `${base[build]}#/lab?workload=parametric&n=400&cost_us=1000000`);
     await page.waitForSelector('#lab [data-action="execute"]');
@@ -87,6 +87,13 @@ for (const build of ['isolated', 'plain']) {
     await page.click('#lab button.cancel');
     await page.waitForFunction(() => ['cancelled', 'error'].includes(document.querySelector('#lab').dataset.state), null, { timeout: 60_000 });
     assert.equal(await page.getAttribute('#lab', 'data-state'), 'cancelled');
+    // Days of work: refused, and not offered to run anyway.
+    await page.goto(`${base[build]}#/lab?workload=parametric&n=1000000&cost_us=1000000`);
+    await page.waitForSelector('#lab [data-action="execute"]');
+    const absurd = await act(page, 'execute', 120_000);
+    assert.equal(absurd.state, 'error', absurd.error);
+    assert.match(absurd.error, /days.*fewer or cheaper items/, absurd.error);
+    assert.equal(await page.locator('#lab [data-run-anyway]').count(), 0);
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });
