@@ -76,7 +76,7 @@ fn calibrate_and_sample(
         },
         pool,
     )?;
-    Ok((profile, costs.clone(), calibrated_now))
+    Ok((profile, costs, calibrated_now))
 }
 
 /// Recommends how to map `f` over `items` on this machine, with shared (zero-copy) transfer.

@@ -412,8 +412,34 @@ pub fn install(costs: Costs) -> bool {
 }
 
 /// The process's costs: measured on first use, and once more on the first call `SETTLE_S`
-/// after that. The flag tells whether this call measured them.
-pub fn costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
+/// after that, with the parked starts read off the latest runs (the probe's included). The
+/// flag tells whether this call measured them.
+pub fn costs(pool: &dyn WorkerPool) -> (Costs, bool) {
+    let (measured, measured_now) = measured_costs(pool);
+    let mut costs = measured.clone();
+    if let Some(starts_s) = observed_starts(costs.parked.starts_s.len()) {
+        costs.parked.starts_s = starts_s;
+    }
+    (costs, measured_now)
+}
+
+/// Each rank's start, the lower quartile of the latest runs that had it (as the probe's
+/// figures are), once every rank has at least as many runs as the probe makes.
+fn observed_starts(ranks: usize) -> Option<Vec<f64>> {
+    let mut starts: Vec<f64> = (0..ranks)
+        .map(|rank| {
+            let seen = crate::runtime::wakes::recent(rank);
+            (seen.len() >= PARKED_REPEATS).then(|| stats::quantile(&seen, 0.25))
+        })
+        .collect::<Option<_>>()?;
+    if starts.is_empty() {
+        return None;
+    }
+    starts.sort_by(f64::total_cmp);
+    Some(starts)
+}
+
+fn measured_costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
     let mut slot = COSTS.lock().unwrap_or_else(|e| e.into_inner());
     let now = clock::now();
     match slot.as_ref() {

@@ -781,7 +781,7 @@ impl Service {
             threaded: self.threaded,
             threads: pool.threads(),
             cores: pool.cores(),
-            costs: calibrate::costs(pool).0.clone(),
+            costs: calibrate::costs(pool).0,
             memory_limit: self.memory_limit(),
             memory_in_use: memory::in_use() as u64,
         }

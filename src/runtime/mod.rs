@@ -5,3 +5,4 @@
 pub(crate) mod copy;
 pub(crate) mod schedule;
 pub(crate) mod slots;
+pub(crate) mod wakes;

@@ -157,7 +157,9 @@ pub(crate) fn schedule(
     // (docs/decisions.md: start barrier). Past the cores, workers take turns anyway.
     let barrier = workers > 1 && workers <= settings.pool.cores();
     let arrived = AtomicUsize::new(0);
-    let starts: Vec<Mutex<f64>> = (0..workers).map(|_| Mutex::new(0.0)).collect();
+    let began = clock::now();
+    // Since `began`; a worker that never started keeps infinity until the run's end.
+    let entered: Vec<Mutex<f64>> = (0..workers).map(|_| Mutex::new(f64::INFINITY)).collect();
     let slots = AtomicUsize::new(0);
 
     let task = |_: usize| {
@@ -165,7 +167,7 @@ pub(crate) fn schedule(
         if worker >= workers {
             return;
         }
-        *starts[worker].lock().unwrap() = clock::now() - started_at;
+        *entered[worker].lock().unwrap() = clock::now() - began;
         if barrier {
             wait_for_all(&arrived, workers);
         }
@@ -219,10 +221,18 @@ pub(crate) fn schedule(
         .flat_map(|log| log.into_inner().unwrap())
         .collect();
     chunks.sort_by_key(|c| c.first);
-    let latest_start_s = starts
+    let ended = clock::now() - began;
+    let mut starts: Vec<f64> = entered
         .into_iter()
-        .map(|s| s.into_inner().unwrap())
-        .fold(0.0, f64::max);
+        .map(|s| s.into_inner().unwrap().min(ended))
+        .collect();
+    starts.sort_by(f64::total_cmp);
+    // Runs of one worker per core or fewer, started warm, are what the model's parked starts
+    // stand for (`calibrate::Costs::worker_starts_s`).
+    if barrier && settings.start == Start::Warm {
+        super::wakes::record(&starts);
+    }
+    let latest_start_s = starts.last().copied().unwrap_or(0.0) + (began - started_at);
     Ok(Timeline {
         chunks,
         truncated: truncated.into_inner(),
