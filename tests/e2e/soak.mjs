@@ -2,7 +2,11 @@
 // Lab's Sweep button. After a warm-up (SOAK_WARM_UP sweeps, default the first tenth) and at the end it reads the page's JS
 // heap (CDP, after a forced GC), the engine's wasm memory (memory.buffer.byteLength) and the
 // bytes the engine has allocated (`info`'s memory_in_use). Fails if any grew by more than 10%
-// after the warm-up, or on any console error.
+// after the warm-up, or on any console error. It also shows, without gating on it, Blink's heap
+// (DOM, canvas and font caches: CDP's embedderHeapUsedSize). SOAK_HEAP_SPLIT=1 also takes a
+// heap snapshot at both points and splits the JS heap into V8's code (bytecode, and the machine
+// code V8 adds as it optimizes more of the page's functions) and everything else, the objects
+// the page holds.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { artifact, launch, open, urls } from './browser.mjs';
@@ -22,9 +26,32 @@ try {
   await page.waitForSelector('#lab [data-action="sweep"]');
   const cdp = await page.context().newCDPSession(page);
 
+  // Self sizes by the snapshot's node types: 'code' is V8's code space and function metadata,
+  // 'native' and 'synthetic' are Blink's objects and the snapshot's own roots.
+  const heapSplit = async () => {
+    const chunks = [];
+    const onChunk = (e) => chunks.push(e.chunk);
+    cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    const { snapshot: { meta }, nodes } = JSON.parse(chunks.join(''));
+    const width = meta.node_fields.length;
+    const typeAt = meta.node_fields.indexOf('type');
+    const sizeAt = meta.node_fields.indexOf('self_size');
+    const types = meta.node_types[typeAt];
+    const split = { code: 0, objects: 0 };
+    for (let i = 0; i < nodes.length; i += width) {
+      const type = types[nodes[i + typeAt]];
+      if (type === 'code') split.code += nodes[i + sizeAt];
+      else if (type !== 'native' && type !== 'synthetic') split.objects += nodes[i + sizeAt];
+    }
+    return split;
+  };
+
   const measure = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     const heap = await cdp.send('Runtime.getHeapUsage');
+    const split = process.env.SOAK_HEAP_SPLIT ? await heapSplit() : null;
     const engine = await page.evaluate(async (path) => {
       // The page's engine: engine.js exports the Engine class and the app publishes its
       // instance as window.amorsize.engine; a module of the older shape (current(), request())
@@ -35,7 +62,10 @@ try {
       const reply = await (engine ? engine.request({ kind: 'info' }) : mod.request({ kind: 'info' }));
       return { wasm: info.memory?.buffer.byteLength ?? null, inUse: reply.memory_in_use };
     }, ENGINE_MODULE);
-    return { jsHeap: heap.usedSize, wasm: engine.wasm, engineInUse: engine.inUse };
+    return {
+      jsHeap: heap.usedSize, wasm: engine.wasm, engineInUse: engine.inUse,
+      blinkHeap: heap.embedderHeapUsedSize ?? null, jsCode: split?.code ?? null, jsObjects: split?.objects ?? null,
+    };
   };
 
   const started = Date.now();
@@ -51,20 +81,24 @@ try {
   const end = await measure();
   const elapsed = (Date.now() - started) / 1000;
   const growth = (k) => (warm[k] ? end[k] / warm[k] - 1 : 0);
+  const GATED = ['jsHeap', 'wasm', 'engineInUse'];
+  const SHOWN = [['jsHeap', 'page JS heap'], ['wasm', 'wasm memory'], ['engineInUse', 'engine allocated'], ['blinkHeap', 'Blink heap'],
+    ...(warm.jsCode === null ? [] : [['jsCode', ' of it: V8 code'], ['jsObjects', ' of it: objects']])];
   const mib = (b) => (b === null ? 'n/a' : `${(b / 1048576).toFixed(2)} MiB`);
   const report = {
     sweeps: SWEEPS, warmUp: WARM_UP, seconds: elapsed, warm, end,
-    growth: { jsHeap: growth('jsHeap'), wasm: growth('wasm'), engineInUse: growth('engineInUse') },
+    growth: Object.fromEntries(SHOWN.map(([k]) => [k, growth(k)])),
     consoleProblems: page.problems,
   };
   console.log(`soak: ${SWEEPS} sweeps in ${elapsed.toFixed(0)} s`);
-  for (const [k, label] of [['jsHeap', 'page JS heap'], ['wasm', 'wasm memory'], ['engineInUse', 'engine allocated']]) {
-    console.log(`  ${label.padEnd(17)} after ${WARM_UP}: ${mib(warm[k])}  at the end: ${mib(end[k])}  (${(100 * growth(k)).toFixed(1)}%)`);
+  for (const [k, label] of SHOWN) {
+    const gated = GATED.includes(k) ? '' : ', not gated';
+    console.log(`  ${label.padEnd(17)} after ${WARM_UP}: ${mib(warm[k])}  at the end: ${mib(end[k])}  (${(100 * growth(k)).toFixed(1)}%${gated})`);
   }
   const file = artifact('soak.json');
   if (file) writeFileSync(file, JSON.stringify(report, null, 2));
   assert.deepEqual(page.problems, [], 'console errors');
-  for (const k of ['jsHeap', 'wasm', 'engineInUse']) {
+  for (const k of GATED) {
     assert.ok(growth(k) <= MAX_GROWTH, `${k} grew ${(100 * growth(k)).toFixed(1)}% after the warm-up`);
   }
 } catch (e) {

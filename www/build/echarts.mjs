@@ -29,4 +29,4 @@ echarts.use([
   ToolboxSaveAsImage, CanvasRenderer, SVGRenderer,
 ]);
 
-export const { init, getInstanceByDom, registerTheme } = echarts;
+export const { init, getInstanceByDom, registerTheme, setPlatformAPI } = echarts;
