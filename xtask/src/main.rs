@@ -71,16 +71,16 @@ enum Command {
         seconds: u64,
         targets: Vec<String>,
     },
-    /// 100 back-to-back short sweeps in one page; fails if JS heap or wasm memory grow over 10%
-    /// after warm-up, or on any console error.
+    /// 100 back-to-back short sweeps in one page after a warm-up of 300; fails if JS heap or
+    /// wasm memory grow over 10% across the 100, or on any console error.
     Soak {
         /// Serve dist/ as it is, without building.
         #[arg(long)]
         no_build: bool,
-        /// Sweeps to run.
+        /// Sweeps measured after the warm-up.
         #[arg(long, default_value_t = 100)]
         sweeps: u32,
-        /// Sweeps before the first reading (default: a tenth of them).
+        /// Sweeps before the first reading (default 300: V8 optimizes the page's code meanwhile).
         #[arg(long)]
         warm_up: Option<u32>,
     },
