@@ -38,7 +38,7 @@ const SMALL = process.argv.includes('--small');
 async function small(browser, base) {
   const out = { when: new Date().toISOString(), url: base.isolated, platform: 'browser' };
   const page = await open(browser, base.isolated);
-  const mode = await page.evaluate(() => window.amorsize.engine.ready().then((i) => i.mode));
+  const mode = await page.evaluate(() => window.amorsize.engine.ready().then(({ info: i }) => i.mode));
   out.mode = { threaded: mode.threaded, threads: mode.threads, cores: mode.cores };
   const jobs = await page.evaluate(() => window.amorsize.engine.request({ kind: 'bench_small_jobs' }));
   out.calibrated_costs = await page.evaluate(async (job) => {
