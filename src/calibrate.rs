@@ -385,10 +385,11 @@ struct Calibration {
 
 static COSTS: Mutex<Option<Calibration>> = Mutex::new(None);
 
-/// Costs first measured are provisional: they are taken while the process is still starting
-/// (in the browser, while V8 compiles the engine's code on the same two cores, which read
-/// parked runs at 1-2 ms where a settled page takes 0.1-0.3 ms). The first decision at least
-/// this long after them measures again, once, and keeps the new figures.
+/// Installed costs are provisional: the browser takes them while the page is still starting,
+/// with V8 compiling the engine's code on the same two cores (parked runs read 1-2 ms where a
+/// settled page takes 0.1-0.3 ms). The first call at least this long after them measures
+/// again, once, and keeps the new figures; the page makes that call itself when it is idle
+/// (`web::settle`), so that no visitor's decision pays for it.
 const SETTLE_S: f64 = 2.0;
 
 fn remember(costs: Costs, settled: bool) -> &'static Costs {
@@ -411,8 +412,16 @@ pub fn install(costs: Costs) -> bool {
     true
 }
 
-/// The process's costs: measured on first use, and once more on the first call `SETTLE_S`
-/// after that, with the parked starts read off the latest runs (the probe's included). The
+/// Seconds until provisional costs are due to be measured again (0 or less: due now), or
+/// `None` when they are not provisional.
+pub fn settles_in_s() -> Option<f64> {
+    let slot = COSTS.lock().unwrap_or_else(|e| e.into_inner());
+    let c = slot.as_ref()?;
+    (!c.settled).then(|| c.measured_at + SETTLE_S - clock::now())
+}
+
+/// The process's costs: measured on first use (or installed, and then measured once more on
+/// the first call `SETTLE_S` after that), with the parked starts read off the latest runs (the probe's included). The
 /// flag tells whether this call measured them.
 pub fn costs(pool: &dyn WorkerPool) -> (Costs, bool) {
     let (measured, measured_now) = measured_costs(pool);
@@ -448,7 +457,9 @@ fn measured_costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
         Some(c) if c.settled || now - c.measured_at < SETTLE_S => (c.costs, false),
         previous => {
             let mut costs = measure(pool);
-            let settled = previous.is_some();
+            // Natively the first measurement is taken on first use, in a process that has
+            // nothing left to compile: only installed costs are provisional.
+            let settled = true;
             if let Some(previous) = previous {
                 // A start-up cost only the first measurement could take (the browser's pool
                 // starts once, at page load) is kept.

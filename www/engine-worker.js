@@ -107,6 +107,14 @@ boot().then(
       poolReadyMs: performance.now() - bornAt,
     });
     while (backlog.length) run(backlog.shift());
+    // The costs measured at start-up were taken while the page was still compiling the engine;
+    // measure them again once it has settled, between requests, so no decision pays for it.
+    const settle = () => {
+      if (crashed) return;
+      const waitMs = engine.settle();
+      if (waitMs > 0) setTimeout(settle, waitMs + 50);
+    };
+    settle();
   },
   (e) => postMessage({ type: 'boot-error', error: { kind: 'boot', message: String(e?.message ?? e) } }),
 );

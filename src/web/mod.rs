@@ -87,6 +87,21 @@ pub fn start(cores: usize, pool_startup_s: f64) -> Result<JsValue, JsValue> {
     Ok(request::to_js(&request::with_service(|s| s.info())))
 }
 
+/// Measures the engine's costs again once the page has settled (`calibrate::SETTLE_S` after
+/// `start`). Returns the milliseconds until that is due (call again then), or 0 once done.
+/// Call it when the engine is idle.
+#[wasm_bindgen]
+pub fn settle() -> f64 {
+    match calibrate::settles_in_s() {
+        Some(wait) if wait > 0.0 => wait * 1e3,
+        Some(_) => {
+            calibrate::costs(pool::current());
+            0.0
+        }
+        None => 0.0,
+    }
+}
+
 /// Threads to start the pool with (call before `initThreadPool`): at least `cores`, with
 /// headroom for waiting workloads, fewer when `device_memory_gb` (0: unknown) is short.
 #[wasm_bindgen]
