@@ -392,23 +392,25 @@ static COSTS: Mutex<Option<Calibration>> = Mutex::new(None);
 /// (`web::settle`), so that no visitor's decision pays for it.
 const SETTLE_S: f64 = 2.0;
 
-fn remember(costs: Costs, settled: bool) -> &'static Costs {
-    let costs: &'static Costs = Box::leak(Box::new(costs));
-    *COSTS.lock().unwrap_or_else(|e| e.into_inner()) = Some(Calibration {
-        costs,
-        measured_at: clock::now(),
-        settled,
-    });
-    costs
+impl Calibration {
+    /// `costs`, measured now, kept for the rest of the process.
+    fn new(costs: Costs, settled: bool) -> Self {
+        Self {
+            costs: Box::leak(Box::new(costs)),
+            measured_at: clock::now(),
+            settled,
+        }
+    }
 }
 
 /// Installs costs measured elsewhere (the browser measures thread start-up at page load).
-/// They are provisional, like any first measurement.
+/// They are provisional (`SETTLE_S`).
 pub fn install(costs: Costs) -> bool {
-    if COSTS.lock().unwrap_or_else(|e| e.into_inner()).is_some() {
+    let mut slot = COSTS.lock().unwrap_or_else(|e| e.into_inner());
+    if slot.is_some() {
         return false;
     }
-    remember(costs, false);
+    *slot = Some(Calibration::new(costs, false));
     true
 }
 
@@ -421,8 +423,8 @@ pub fn settles_in_s() -> Option<f64> {
 }
 
 /// The process's costs: measured on first use (or installed, and then measured once more on
-/// the first call `SETTLE_S` after that), with the parked starts read off the latest runs (the probe's included). The
-/// flag tells whether this call measured them.
+/// the first call `SETTLE_S` after that), with the parked starts read off the latest runs (the
+/// probe's included). The flag tells whether this call measured them.
 pub fn costs(pool: &dyn WorkerPool) -> (Costs, bool) {
     let (measured, measured_now) = measured_costs(pool);
     let mut costs = measured.clone();
@@ -457,9 +459,6 @@ fn measured_costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
         Some(c) if c.settled || now - c.measured_at < SETTLE_S => (c.costs, false),
         previous => {
             let mut costs = measure(pool);
-            // Natively the first measurement is taken on first use, in a process that has
-            // nothing left to compile: only installed costs are provisional.
-            let settled = true;
             if let Some(previous) = previous {
                 // A start-up cost only the first measurement could take (the browser's pool
                 // starts once, at page load) is kept.
@@ -467,12 +466,11 @@ fn measured_costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
                     costs.startup_per_worker_s = previous.costs.startup_per_worker_s;
                 }
             }
-            let costs: &'static Costs = Box::leak(Box::new(costs));
-            *slot = Some(Calibration {
-                costs,
-                measured_at: clock::now(),
-                settled,
-            });
+            // Natively the first measurement is taken on first use, in a process that has
+            // nothing left to compile: only installed costs are provisional.
+            let calibration = Calibration::new(costs, true);
+            let costs = calibration.costs;
+            *slot = Some(calibration);
             (costs, true)
         }
     }

@@ -233,7 +233,7 @@ impl<'a> Model<'a> {
         let late_s: f64 = starts.iter().sum();
         let ideal = (spread_total + late_s) / k as f64;
         let makespan = if chunks <= SIMULATED_CHUNKS {
-            let mut free = starts.clone();
+            let mut free = starts;
             for j in 0..chunks {
                 let (w, _) = free
                     .iter()

@@ -419,22 +419,29 @@ fn retime_slow_batches(
     Ok(rerun)
 }
 
-/// Robust spread of batch times around their own stratum's mean: 1.4826 times the median
-/// absolute residual, so that a batch hit by an interrupt does not pass for heterogeneity.
-/// With one batch per stratum it falls back to each stratum's distance from what its
-/// neighbours agree on, which neither a smooth trend nor one odd stratum inflates.
-fn within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
-    const MAD_TO_SD: f64 = 1.4826;
+/// Each batch's distance from its own stratum's mean (strata of two batches or more), and the
+/// factor that undoes their shrinking: residuals from a stratum's own mean shrink by
+/// sqrt((m - 1) / m) for m batches. Empty when every stratum has one batch.
+fn stratum_residuals(per_stratum: &[Vec<f64>], means: &[f64]) -> (Vec<f64>, f64) {
     let residuals: Vec<f64> = per_stratum
         .iter()
         .zip(means)
         .filter(|(times, _)| times.len() > 1)
         .flat_map(|(times, mean)| times.iter().map(move |t| (t - mean).abs()))
         .collect();
+    let batches_per_stratum = residuals.len() as f64 / per_stratum.len().max(1) as f64;
+    let correction = (batches_per_stratum / (batches_per_stratum - 1.0).max(1.0)).sqrt();
+    (residuals, correction)
+}
+
+/// Robust spread of batch times around their own stratum's mean: 1.4826 times the median
+/// absolute residual, so that a batch hit by an interrupt does not pass for heterogeneity.
+/// With one batch per stratum it falls back to each stratum's distance from what its
+/// neighbours agree on, which neither a smooth trend nor one odd stratum inflates.
+fn within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
+    const MAD_TO_SD: f64 = 1.4826;
+    let (residuals, correction) = stratum_residuals(per_stratum, means);
     if !residuals.is_empty() {
-        let batches_per_stratum = residuals.len() as f64 / per_stratum.len() as f64;
-        // Residuals from a stratum's own mean shrink by sqrt((m - 1) / m) for m batches.
-        let correction = (batches_per_stratum / (batches_per_stratum - 1.0).max(1.0)).sqrt();
         return MAD_TO_SD * stats::median(&residuals) * correction;
     }
     if means.len() < 2 {
@@ -453,18 +460,12 @@ fn within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
 /// Root-mean-square spread of batch times around their own stratum's mean (or, with one batch
 /// per stratum, of the stratum means): for batches known to be free of interruptions.
 fn plain_within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
-    let residuals: Vec<f64> = per_stratum
-        .iter()
-        .zip(means)
-        .filter(|(times, _)| times.len() > 1)
-        .flat_map(|(times, mean)| times.iter().map(move |t| (t - mean).powi(2)))
-        .collect();
+    let (residuals, correction) = stratum_residuals(per_stratum, means);
     if residuals.is_empty() {
         return stats::std_dev(means);
     }
-    let batches_per_stratum = residuals.len() as f64 / per_stratum.len() as f64;
-    let correction = batches_per_stratum / (batches_per_stratum - 1.0).max(1.0);
-    (stats::mean(&residuals) * correction).sqrt()
+    let squares: Vec<f64> = residuals.iter().map(|r| r * r).collect();
+    stats::mean(&squares).sqrt() * correction
 }
 
 /// Standard error of the stratified mean, relative to it.

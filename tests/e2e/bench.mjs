@@ -32,9 +32,9 @@ function nativeRows() {
 const SMALL = process.argv.includes('--small');
 
 /** The small-job benchmark: the engine's grid (`bench_small_jobs`), all on one page once it has
- * settled (an untimed decision, a pause past the engine's settling time, and another decision,
- * which re-measures the run costs taken while the page was starting), and the engine's summary.
- * Prints one JSON object. */
+ * settled (an untimed decision, then a pause past the engine's settling time, in which the engine
+ * re-measures the run costs it took while the page was starting; the second decision reports the
+ * costs the jobs use), and the engine's summary. Prints one JSON object. */
 async function small(browser, base) {
   const out = { when: new Date().toISOString(), url: base.isolated, platform: 'browser' };
   const page = await open(browser, base.isolated);
