@@ -307,10 +307,14 @@ pub(crate) fn sample(
     // beyond the jitter allowance is taken for item cost (docs/decisions.md: batch jitter).
     // Costly items that read slow on two timings are the workload's. When they are a
     // minority (one item in four costing 40 times the rest), a median spread reads them as
-    // none, so enough confirmed slow batches switch to the plain spread.
+    // none, so enough confirmed slow batches of single items switch to the plain spread. Only
+    // single items: a batch of many averages its costly items, and one that is slow twice
+    // (cold memory, a slower core) says nothing of them; scaled up by the batch length, two
+    // such batches of 25,000 tiny items read as a CV of 20 in the browser.
     let batch_count = per_stratum.iter().map(Vec::len).sum::<usize>();
-    let costly_minority =
-        confirmed.len() >= 2 && confirmed.len() as f64 >= CONFIRMED_SHARE * batch_count as f64;
+    let costly_minority = batch_len == 1
+        && confirmed.len() >= 2
+        && confirmed.len() as f64 >= CONFIRMED_SHARE * batch_count as f64;
     let batch_sd = if costly_minority {
         plain_within_sd(&per_stratum, &stratum_means_s)
     } else {
