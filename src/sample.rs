@@ -163,6 +163,10 @@ const BATCH_JITTER: f64 = 0.25;
 const CLOCK_ERROR_TICKS: f64 = 2.0;
 /// A re-timed batch this close to its first reading (or slower) read right the first time.
 const CONFIRMED: f64 = 1.1;
+/// Once this many slow batches were timed again and at least `TRUSTED_SHARE` of them read slow
+/// again, the remaining slow batches are taken as the workload's without a second timing.
+const TRUSTED_AFTER: usize = 4;
+const TRUSTED_SHARE: f64 = 0.75;
 /// Confirmed slow batches, as a share of all batches, past which they are the workload's own
 /// costly items rather than a batch preempted on both timings (and at least two of them).
 const CONFIRMED_SHARE: f64 = 0.1;
@@ -229,10 +233,12 @@ pub(crate) fn sample(
     // their position (docs/decisions.md: batch size).
     batch_len = batch_len.min(batch_len_for(min_batch_s, per_item_guess));
 
-    let estimated_serial = per_item_guess * n as f64;
-    let budget = (BUDGET_SHARE * estimated_serial)
-        .max(MIN_BUDGET_S)
-        .min(limits.budget_s);
+    let budget_for = |per_item_s: f64| {
+        (BUDGET_SHARE * per_item_s * n as f64)
+            .max(MIN_BUDGET_S)
+            .min(limits.budget_s)
+    };
+    let mut budget = budget_for(per_item_guess);
     let batch_cost = per_item_guess * batch_len as f64;
     let strata = ((budget / batch_cost.max(1e-12)) as usize)
         .clamp(MIN_STRATA, MAX_STRATA)
@@ -266,6 +272,13 @@ pub(crate) fn sample(
             positions[s].push((first, len));
             sampled += len;
         }
+        // The warm-up's one or two items guess the serial time, and mandelbrot's costliest
+        // rows guessed it 3x high: the first round, one batch from every stratum, sets the
+        // budget it was sized by.
+        if round == 0 {
+            let first_round: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
+            budget = budget_for(stats::mean(&first_round));
+        }
         let spent = watch.elapsed();
         let next_round_fits = spent * (round + 2) as f64 / (round + 1) as f64 <= budget;
         let room = sampled + strata * batch_len <= max_sampled;
@@ -282,7 +295,10 @@ pub(crate) fn sample(
     // With one batch per stratum nothing inside a stratum tells noise from spread, and the
     // spread that is read instead (each stratum against its neighbours) is scaled by the batch
     // length: every batch is timed twice and keeps its faster reading (docs/decisions.md).
-    if per_stratum.iter().all(|times| times.len() <= 1) {
+    // Self-warming items (a millisecond or more) are long beside the clock and most
+    // interruptions, and a second timing of each would double the decision (io-wait's strata
+    // are 5 ms items); the slow ones among them are still timed again below.
+    if !self_warming && per_stratum.iter().all(|times| times.len() <= 1) {
         for (times, places) in per_stratum.iter_mut().zip(&positions) {
             for (t, &(first, len)) in times.iter_mut().zip(places) {
                 *t = t.min(batches.time(first, len, false)? / len as f64);
@@ -411,11 +427,20 @@ fn retime_slow_batches(
     slow.sort_by(|&(s1, b1), &(s2, b2)| per_stratum[s2][b2].total_cmp(&per_stratum[s1][b1]));
     slow.truncate(all.len().div_ceil(2));
     let mut rerun = 0;
-    for (s, b) in slow {
+    let mut agreeing = 0;
+    for (i, &(s, b)) in slow.iter().enumerate() {
+        // Interruptions are rare, costly items are not: when most of the slowest batches read
+        // slow again, the rest are the workload's too, and timing them again would add half the
+        // sample to the decision (mandelbrot's costly rows, 32 ms of a 60 ms decision).
+        if i >= TRUSTED_AFTER && agreeing as f64 >= TRUSTED_SHARE * i as f64 {
+            confirmed.extend_from_slice(&slow[i..]);
+            break;
+        }
         let (first, len) = positions[s][b];
         let again = batches.time(first, len, false)? / len as f64;
         if again * CONFIRMED >= per_stratum[s][b] {
             confirmed.push((s, b));
+            agreeing += 1;
         }
         per_stratum[s][b] = per_stratum[s][b].min(again);
         rerun += len;
