@@ -218,9 +218,11 @@ pub(crate) fn sample(
     // code for its hot loop); another one would only add to the decision's time.
     let self_warming = per_item_guess >= PROBE_MIN_S;
     let warmup = Stopwatch::start();
+    let mut costliest_warm = 0.0f64;
     while !self_warming && warmup.elapsed() < warmup_cap && warmup_items + batch_len <= n {
         let first = rng.usize(..=n - batch_len);
         let t = batches.time(first, batch_len, false)? / batch_len as f64;
+        costliest_warm = costliest_warm.max(t);
         warmup_items += batch_len;
         let settled = t > per_item_guess / STILL_WARMING;
         per_item_guess = t;
@@ -232,6 +234,14 @@ pub(crate) fn sample(
     // Size batches on the settled estimate, not on the first items, whose cost may depend on
     // their position (docs/decisions.md: batch size).
     batch_len = batch_len.min(batch_len_for(min_batch_s, per_item_guess));
+    // A first call that ran cold (inference's first item took 20 us, the rest 1.5) stopped the
+    // batches at one item, and single items read 1.5-2x their cost in a run (each finds its
+    // data out of cache): batches grow to what the costliest warm reading allows.
+    if costliest_warm > 0.0 {
+        let allowed =
+            batch_len_for(min_batch_s, costliest_warm).min((max_sampled / MIN_STRATA).max(1));
+        batch_len = batch_len.max(allowed);
+    }
 
     let budget_for = |per_item_s: f64| {
         (BUDGET_SHARE * per_item_s * n as f64)

@@ -69,6 +69,23 @@ impl<R> Results<R> {
         Self { storage }
     }
 
+    /// Storage whose pages are already mapped: a batch timed into it measures the items, not
+    /// the kernel mapping fresh pages, which depends on the allocator's history (a stretch of
+    /// transactions read 1.0 or 1.75 ms by whether glibc reused memory). Runs that do land on
+    /// fresh memory are costed from the calibration (`Model::fresh_output_s`).
+    pub fn prefaulted(n: usize) -> Self {
+        const PAGE: usize = 4096;
+        let mut results = Self::new(n);
+        let bytes = n * std::mem::size_of::<R>();
+        let base = results.storage.as_mut_ptr().cast::<u8>();
+        for offset in (0..bytes).step_by(PAGE) {
+            // SAFETY: `offset` is inside the allocation, and its slots are uninitialized
+            // memory, which any byte may occupy.
+            unsafe { base.add(offset).write_volatile(0) };
+        }
+        results
+    }
+
     /// Borrows the storage for as long as the map lives, so that it cannot be handed out as
     /// results while a run may still write into it.
     pub fn map<'a, T, F>(&'a mut self, items: &'a [T], f: &'a F) -> SlotMap<'a, T, R, F> {

@@ -60,14 +60,14 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R,
         self.items.len()
     }
 
-    /// Results are written into slots allocated beforehand, as the executor writes them, so
-    /// that storing them is timed too.
+    /// Results are written into slots allocated (and mapped) beforehand, as the executor
+    /// writes them, so that storing them is timed too.
     fn time(&self, first: usize, len: usize, keep: bool) -> Result<f64> {
         if self.cancel.is_some_and(|c| c.is_cancelled()) {
             return Err(Error::Cancelled);
         }
         let batch = &self.items[first..first + len];
-        let mut results = Results::new(len);
+        let mut results = Results::prefaulted(len);
         let watch = Stopwatch::start();
         // SAFETY: one call maps the fresh storage's every index once.
         let mapped = unsafe { results.map(batch, self.f).map(0..len, None) };
