@@ -141,6 +141,8 @@ const MIN_STRATA: usize = 4;
 const MAX_ROUNDS: usize = 32;
 /// Batches last at least this many clock ticks, so that resolution adds under 1% error.
 const TICKS_PER_BATCH: f64 = 100.0;
+/// Fewer clock ticks than this, and a batch's reading is mostly the clock's rounding.
+const READABLE_TICKS: f64 = 8.0;
 const MIN_BATCH_S: f64 = 20e-6;
 /// Batches are shrunk to at most this many times the minimum once the cost per item is known.
 const BATCH_MARGIN: f64 = 2.0;
@@ -188,7 +190,17 @@ pub(crate) fn sample(
     }
     let watch = Stopwatch::start();
     let mut rng = fastrand::Rng::with_seed(limits.seed);
-    let max_sampled = (n / 10).max(n.min(8));
+    let mut max_sampled = (n / 10).max(n.min(8));
+    // Batches may grow to a quarter of the input while they are too short for the clock to
+    // read: in the browser's 5 µs ticks, tiny x 100,000 (0.14 ms), capped at a tenth of its
+    // items, read batches of 0 and reported "0.00 ns of work".
+    let batch_cap = |t: f64| {
+        if t < READABLE_TICKS * clock::resolution() {
+            (n / MIN_STRATA).max(1)
+        } else {
+            (max_sampled / MIN_STRATA).max(1)
+        }
+    };
     let min_batch_s = (TICKS_PER_BATCH * clock::resolution()).max(MIN_BATCH_S);
 
     // Warm-up, and a first guess at the batch length from how long the warm-up took.
@@ -202,14 +214,13 @@ pub(crate) fn sample(
         last_warmup = (first, t);
         warmup_items += batch_len;
         per_item_guess = t / batch_len as f64;
-        if t >= min_batch_s || batch_len * 2 > max_sampled / MIN_STRATA.min(n) {
+        if t >= min_batch_s || batch_len * 2 > batch_cap(t) {
             break;
         }
         let wanted = (min_batch_s / per_item_guess.max(1e-12)).ceil() as usize;
-        batch_len = wanted
-            .clamp(batch_len * 2, batch_len * 8)
-            .min((max_sampled / MIN_STRATA).max(1));
+        batch_len = wanted.clamp(batch_len * 2, batch_len * 8).min(batch_cap(t));
     }
+    max_sampled = max_sampled.max((MIN_STRATA * batch_len).min(n));
 
     // Keep warming up while batches still get faster: caches filling, and in the browser the
     // JIT swapping baseline code for optimized code after the first calls.
