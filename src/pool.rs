@@ -172,7 +172,6 @@ fn run_eager_with(
     spin: bool,
     task: &(dyn Fn(usize) + Sync),
 ) {
-    RUNS.fetch_add(1, Ordering::AcqRel);
     let gate = Arc::new(Gate::new());
     // SAFETY: erases the borrow's lifetime; `gate.close` below returns only when no call can
     // reach the task any more.
@@ -199,6 +198,9 @@ fn run_eager_with(
             }
         }));
     }
+    // Only now that the run's jobs are queued: a spinner that left before would find nothing,
+    // park, and leave the job to a thread that must be woken.
+    RUNS.fetch_add(1, Ordering::AcqRel);
     task(0);
     gate.close(spin);
 }
