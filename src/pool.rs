@@ -24,22 +24,6 @@ pub trait WorkerPool: Send + Sync {
     fn run_eager(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
         self.run(workers, task);
     }
-    /// Keeps the pool's threads from parking between runs while `awake` is true (a request is
-    /// being answered); a pool whose threads wake fast ignores it.
-    fn stay_awake(&self, _awake: bool) {}
-}
-
-/// Runs `f` with the process's pool kept awake between its runs (`WorkerPool::stay_awake`).
-pub fn awake_while<R>(f: impl FnOnce() -> R) -> R {
-    struct Asleep;
-    impl Drop for Asleep {
-        fn drop(&mut self) {
-            current().stay_awake(false);
-        }
-    }
-    current().stay_awake(true);
-    let _asleep = Asleep;
-    f()
 }
 
 /// Lets a task borrowed by one run be called from pool threads that may start after the run
@@ -120,51 +104,6 @@ struct BorrowedTask(*const (dyn Fn(usize) + Sync + 'static));
 // SAFETY: the task is `Sync`, and the gate keeps every call within the borrow (see above).
 unsafe impl Send for BorrowedTask {}
 
-/// Keeping a pool awake: while `AWAKE` is set, `cores - 1` spinner jobs hold pool threads
-/// awake until the next run is posted (`RUNS` changes), and are posted again after each run.
-/// A parked browser thread takes 0.1-2.4 ms to wake on this VM (the longer the cores were
-/// idle, the longer), as long as a whole job of half a millisecond; a spinning one takes its
-/// first chunk in microseconds, and a request's decision leaves it time to wake.
-static AWAKE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-/// Runs posted so far: a spinner gives its thread back when this changes.
-static RUNS: AtomicUsize = AtomicUsize::new(0);
-/// Spinners waiting for a run, or in the spawn queue.
-static SPINNERS: AtomicUsize = AtomicUsize::new(0);
-/// A spinner parks after this long without a run: a request's own serial work (a long serial
-/// run, a big sample) should not keep a core spinning for its whole length.
-const SPIN_FOR_S: f64 = 0.05;
-
-/// Posts spinners until `wanted` are waiting or queued.
-fn post_spinners(spawn: &impl Fn(Box<dyn FnOnce() + Send + 'static>), wanted: usize) {
-    loop {
-        let waiting = SPINNERS.load(Ordering::Acquire);
-        if waiting >= wanted || !AWAKE.load(Ordering::Acquire) {
-            return;
-        }
-        if SPINNERS
-            .compare_exchange(waiting, waiting + 1, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
-            continue;
-        }
-        // Read when posted, not when started: a spinner that starts after the next run was
-        // posted must leave at once rather than spin beside that run's workers.
-        let posted = RUNS.load(Ordering::Acquire);
-        spawn(Box::new(move || {
-            let until = crate::clock::now() + SPIN_FOR_S;
-            let mut spins = 0u32;
-            while AWAKE.load(Ordering::Acquire) && RUNS.load(Ordering::Acquire) == posted {
-                std::hint::spin_loop();
-                spins = spins.wrapping_add(1);
-                if spins.is_multiple_of(1024) && crate::clock::now() > until {
-                    break;
-                }
-            }
-            SPINNERS.fetch_sub(1, Ordering::AcqRel);
-        }));
-    }
-}
-
 /// `WorkerPool::run_eager` on a pool whose `spawn` runs `'static` jobs on its threads.
 fn run_eager_with(
     spawn: impl Fn(Box<dyn FnOnce() + Send + 'static>),
@@ -198,9 +137,6 @@ fn run_eager_with(
             }
         }));
     }
-    // Only now that the run's jobs are queued: a spinner that left before would find nothing,
-    // park, and leave the job to a thread that must be woken.
-    RUNS.fetch_add(1, Ordering::AcqRel);
     task(0);
     gate.close(spin);
 }
@@ -302,14 +238,6 @@ impl WorkerPool for GlobalPool {
             task(worker);
         };
         run_eager_with(rayon::spawn, workers, workers <= self.cores(), &claim);
-        post_spinners(&rayon::spawn, self.cores().saturating_sub(1));
-    }
-
-    fn stay_awake(&self, awake: bool) {
-        AWAKE.store(awake, Ordering::Release);
-        if awake {
-            post_spinners(&rayon::spawn, self.cores().saturating_sub(1));
-        }
     }
 
     /// The caller runs one call itself, so a run starts at once instead of after a parked
@@ -319,7 +247,6 @@ impl WorkerPool for GlobalPool {
     fn run_eager(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
         let spin = workers <= self.cores();
         run_eager_with(rayon::spawn, workers, spin, task);
-        post_spinners(&rayon::spawn, self.cores().saturating_sub(1));
     }
 
     fn run_cold(&self, _workers: usize, _task: &(dyn Fn(usize) + Sync)) -> Result<()> {
@@ -383,33 +310,6 @@ pub fn current() -> &'static dyn WorkerPool {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
-
-    #[test]
-    fn an_awake_pool_runs_every_call_and_its_spinners_leave_when_it_may_sleep() {
-        let pool = GlobalPool { cores: 2 };
-        pool.stay_awake(true);
-        for _ in 0..50 {
-            let calls = AtomicUsize::new(0);
-            pool.run_eager(2, &|_| {
-                calls.fetch_add(1, Ordering::AcqRel);
-            });
-            assert!((1..=2).contains(&calls.into_inner()));
-        }
-        assert!(
-            SPINNERS.load(Ordering::Acquire) <= 1,
-            "at most cores - 1 spinners"
-        );
-        pool.stay_awake(false);
-        let until = crate::clock::now() + 5.0;
-        while SPINNERS.load(Ordering::Acquire) > 0 && crate::clock::now() < until {
-            std::thread::yield_now();
-        }
-        assert_eq!(
-            SPINNERS.load(Ordering::Acquire),
-            0,
-            "a spinner kept its thread"
-        );
-    }
 
     #[test]
     fn a_run_makes_every_call_once() {

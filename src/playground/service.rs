@@ -307,22 +307,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Whether answering may run the workload on the pool.
-    fn runs(self) -> bool {
-        matches!(
-            self,
-            Kind::Optimize
-                | Kind::Execute
-                | Kind::Sweep
-                | Kind::Tune
-                | Kind::Compare
-                | Kind::WorkerCurve
-                | Kind::Scaling
-                | Kind::Bench
-                | Kind::BenchSmall
-        )
-    }
-
     fn name(self) -> &'static str {
         match self {
             Kind::Optimize => "optimize",
@@ -833,17 +817,7 @@ impl Service {
     }
 
     /// Runs one request. `progress` receives `{done, total, workers, chunk_size}` between runs.
-    /// The pool stays awake while a request that runs the workload is answered, so that its
-    /// runs start on threads that are already up (`pool::awake_while`).
     pub fn handle(&self, request: &Request, progress: &dyn Fn(&Progress)) -> Result<Response> {
-        if request.kind.runs() {
-            crate::pool::awake_while(|| self.answer(request, progress))
-        } else {
-            self.answer(request, progress)
-        }
-    }
-
-    fn answer(&self, request: &Request, progress: &dyn Fn(&Progress)) -> Result<Response> {
         self.cancel.reset();
         request.check_numbers()?;
         let control = |repeats: usize| StudyControl {
