@@ -73,7 +73,16 @@ pub fn reasons(
     let mut out = vec![format!(
         "Each item takes {} on average (timed on {} in {}; CV {:.2}), so {} are about {} of work.",
         seconds(profile.mean_s),
-        count(profile.sampled_items, "item", "items"),
+        // Batches are timed again when they read slow, so a small job's sample can hold more
+        // calls than it has items.
+        if profile.sampled_items > profile.items {
+            format!(
+                "{}, some items more than once,",
+                count(profile.sampled_items, "item call", "item calls")
+            )
+        } else {
+            count(profile.sampled_items, "item", "items")
+        },
         count(profile.batches, "batch", "batches"),
         profile.cv,
         if profile.items == 1 {
