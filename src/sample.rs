@@ -139,8 +139,11 @@ const STILL_WARMING: f64 = 1.1;
 const MAX_STRATA: usize = 16;
 const MIN_STRATA: usize = 4;
 const MAX_ROUNDS: usize = 32;
-/// Batches last at least this many clock ticks, so that resolution adds under 1% error.
-const TICKS_PER_BATCH: f64 = 100.0;
+/// Batches last at least this many clock ticks, so that resolution adds under 2% error (each
+/// end may be a tick off), well inside the batch jitter allowed. 100 ticks of the browser's
+/// 5 µs clock made batches of half a millisecond, and mandelbrot's browser sample three
+/// times the native one.
+const TICKS_PER_BATCH: f64 = 50.0;
 /// Fewer clock ticks than this, and a batch's reading is mostly the clock's rounding.
 const READABLE_TICKS: f64 = 8.0;
 const MIN_BATCH_S: f64 = 20e-6;
