@@ -419,13 +419,17 @@ pub fn bench_small_job(
     } else {
         (Shape::Serial, serial.median_s)
     };
-    // Serial against itself is 1, even for a job shorter than the clock's tick (0 / 0).
+    // Serial against itself is 1, even for a job shorter than the clock's tick (0 / 0). A run
+    // that read zero ticks took under one tick: the browser's 5 µs clock read tiny x 1,000 on 4
+    // workers as 0, which made its regret infinite.
+    let tick = crate::clock::resolution();
+    let ticks = |s: f64| s.max(tick);
     let (measured_speedup, recommended_vs_serial) = if plan.is_serial() {
         (1.0, 1.0)
     } else {
         (
-            serial.median_s / recommended.median_s,
-            recommended.median_s / serial.median_s,
+            ticks(serial.median_s) / ticks(recommended.median_s),
+            ticks(recommended.median_s) / ticks(serial.median_s),
         )
     };
     Ok(SmallRow {
@@ -438,7 +442,7 @@ pub fn bench_small_job(
         predicted_speedup: plan.predicted_speedup,
         measured_speedup,
         recommended_vs_serial,
-        regret: (recommended.median_s / best_s).max(1.0),
+        regret: (ticks(recommended.median_s) / ticks(best_s)).max(1.0),
         prediction_error: (plan.predicted_speedup - measured_speedup).abs() / measured_speedup,
         outliers,
         decision_s: plan.decision.total_s,
