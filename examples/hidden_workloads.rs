@@ -51,11 +51,6 @@ fn strings(i: &u64) -> usize {
     words.len()
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn check<R: Send>(name: &str, items: &[u64], f: impl Fn(&u64) -> R + Sync) -> serde_json::Value {
     let plan = amorsize::optimize(items, &f).expect("optimize");
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
@@ -78,7 +73,8 @@ fn check<R: Send>(name: &str, items: &[u64], f: impl Fn(&u64) -> R + Sync) -> se
         recommended.push(time(&plan));
         swept.push(time(&best));
     }
-    let (serial, recommended, swept) = (median(serial), median(recommended), median(swept));
+    let median = amorsize::stats::median;
+    let (serial, recommended, swept) = (median(&serial), median(&recommended), median(&swept));
     let fastest = serial.min(swept).min(recommended);
     let row = json!({
         "workload": name,

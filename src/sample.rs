@@ -139,7 +139,7 @@ const STILL_WARMING: f64 = 1.1;
 const MAX_STRATA: usize = 16;
 const MIN_STRATA: usize = 4;
 const MAX_ROUNDS: usize = 32;
-/// Batches last at least this many clock ticks, so that resolution adds under 2% error (each
+/// Batches last at least this many clock ticks, so that resolution adds at most 4% error (each
 /// end may be a tick off), well inside the batch jitter allowed. 100 ticks of the browser's
 /// 5 µs clock made batches of half a millisecond, and mandelbrot's browser sample three
 /// times the native one.
