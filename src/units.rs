@@ -5,6 +5,10 @@ pub fn seconds(s: f64) -> String {
     if !s.is_finite() {
         return "n/a".into();
     }
+    // A cost measured as nothing (a fit's slope clamped at zero) reads "0 ns", not "0.00 ns".
+    if s == 0.0 {
+        return "0 ns".into();
+    }
     let abs = s.abs();
     let (value, unit) = if abs >= 1.0 {
         (s, "s")
@@ -150,6 +154,14 @@ mod tests {
         assert_eq!(number(4e12), "4 trillion");
         assert_eq!(number(3e15), "3.0e15");
         assert_eq!(number(f64::NAN), "n/a");
+    }
+
+    #[test]
+    fn durations_take_the_unit_that_reads_best() {
+        assert_eq!(seconds(0.0), "0 ns");
+        assert_eq!(seconds(4.2e-9), "4.20 ns");
+        assert_eq!(seconds(0.0501), "50.1 ms");
+        assert_eq!(seconds(f64::INFINITY), "n/a");
     }
 
     #[test]
