@@ -126,6 +126,9 @@ async function route() {
   const ticket = ++rendering;
   if (!engine.info) main.replaceChildren(el('p', { class: 'loading' }, 'Starting the engine (loading WebAssembly and its thread pool)…'));
   const [, module] = await Promise.all([engine.ready(), LOADERS[share.page]()]);
+  // A restart while the page's module loaded (a cancelled single-threaded run) clears the
+  // engine's catalog until the new Worker is ready.
+  while (!engine.info) await engine.ready();
   if (ticket !== rendering) return;
   shown = { page: share.page };
   beginPage(share.page, share);

@@ -418,8 +418,16 @@ pub fn bench_small_job(
         runs[2] = runs[1].clone();
     }
     let outliers = outliers(&runs[0])
-        + if plan.is_serial() { 0 } else { outliers(&runs[1]) }
-        + if best_is_recommended { 0 } else { outliers(&runs[2]) };
+        + if plan.is_serial() {
+            0
+        } else {
+            outliers(&runs[1])
+        }
+        + if best_is_recommended {
+            0
+        } else {
+            outliers(&runs[2])
+        };
     let [serial, recommended, best] = runs.map(Measurement::from_runs);
     let (best_shape, best_s) = if best.median_s < serial.median_s {
         (best_shape, best.median_s)
