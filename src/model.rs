@@ -8,6 +8,7 @@
 use crate::calibrate::Costs;
 use crate::options::{Start, Transfer};
 use crate::provenance::Source;
+use crate::runtime::schedule::{holds_at_start, START_WAIT_S};
 use crate::sample::Profile;
 use serde::{Deserialize, Serialize};
 
@@ -229,11 +230,10 @@ impl<'a> Model<'a> {
         // The pool has nearly always gone idle since the last run, so workers take their first
         // chunk when they wake, as measured on parked threads; a late one finds fewer chunks
         // left, and one that wakes after the last finds none.
-        let starts = self.costs.worker_starts_s(k);
-        let late_s: f64 = starts.iter().sum();
-        let ideal = (spread_total + late_s) / k as f64;
+        let starts = self.held_at_start(self.costs.worker_starts_s(k), chunks);
         let makespan = if chunks <= SIMULATED_CHUNKS {
-            let mut free = starts;
+            let mut free = starts.clone();
+            let mut took = vec![false; k];
             for j in 0..chunks {
                 let (w, _) = free
                     .iter()
@@ -241,11 +241,19 @@ impl<'a> Model<'a> {
                     .min_by(|a, b| a.1.total_cmp(b.1))
                     .expect("at least one worker");
                 free[w] += chunk_cost(j * c);
+                took[w] = true;
             }
-            free.into_iter().fold(0.0, f64::max)
+            // The run returns without waiting for a worker that took nothing.
+            free.iter()
+                .zip(&took)
+                .filter(|(_, took)| **took)
+                .fold(0.0, |m, (f, _)| f64::max(m, *f))
         } else {
-            ideal + 0.5 * chunk_cost(n - c)
+            filled_level(spread_total, &starts) + 0.5 * chunk_cost(n - c)
         };
+        // A worker is late only until the run ends.
+        let late_s: f64 = starts.iter().map(|s| s.min(makespan)).sum();
+        let ideal = (spread_total + late_s) / k as f64;
         let busy = k.min(chunks);
         let noise = if busy >= 2 {
             slow * self.profile.within_sd_s * (2.0 * c as f64 * (busy as f64).ln()).sqrt()
@@ -280,6 +288,17 @@ impl<'a> Model<'a> {
             high_s: breakdown.compute_s + compute_spread + 2.0 * overhead,
             breakdown,
         }
+    }
+
+    /// When each worker takes its first chunk: as it wakes, or, where the run holds its
+    /// workers at a start barrier, once the last has come or the barrier gave up on it.
+    fn held_at_start(&self, starts: Vec<f64>, chunks: usize) -> Vec<f64> {
+        if !holds_at_start(starts.len(), chunks, self.costs.cores) {
+            return starts;
+        }
+        let last = starts.iter().copied().fold(0.0, f64::max);
+        let released = last.min(START_WAIT_S);
+        starts.into_iter().map(|s| s.max(released)).collect()
     }
 
     /// The best chunk size for `workers`. Among near-ties (within 0.5%) it takes the one nearest
@@ -335,4 +354,21 @@ pub fn chunk_ladder(n: usize, ratio: usize) -> Vec<usize> {
         .collect();
     sizes.push(n.max(1));
     sizes
+}
+
+/// When `work` seconds, shared out as it comes among workers that start at `starts_s`, is
+/// done: each worker works from its start until that moment, and one that starts after it
+/// does nothing.
+fn filled_level(work: f64, starts_s: &[f64]) -> f64 {
+    let mut sorted = starts_s.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let mut started_sum = 0.0;
+    for (j, &start) in sorted.iter().enumerate() {
+        started_sum += start;
+        let level = (work + started_sum) / (j + 1) as f64;
+        if sorted.get(j + 1).is_none_or(|&next| level <= next) {
+            return level;
+        }
+    }
+    work
 }

@@ -117,9 +117,9 @@ fn timeline_is_capped_but_results_are_complete() {
 }
 
 #[test]
-fn no_chunk_starts_before_every_worker_has_arrived() {
-    // Without the start barrier, the spawning worker ran chunk after chunk while the other
-    // pool thread was still waking (2 ms here under load), and a short run went serial.
+fn with_one_chunk_per_worker_no_chunk_starts_before_every_worker_has_arrived() {
+    // Without the start barrier, the spawning worker ran its chunk and then the other's while
+    // that pool thread was still waking (2 ms here under load), and a short run went serial.
     let items: Vec<u64> = (0..64).collect();
     let pool = amorsize::pool::current();
     if pool.cores() < 2 {
@@ -128,7 +128,7 @@ fn no_chunk_starts_before_every_worker_has_arrived() {
     for _ in 0..5 {
         // Let the pool's threads go to sleep between runs, as between a visitor's clicks.
         std::thread::sleep(std::time::Duration::from_millis(5));
-        let run = execute(&items, work, &Plan::fixed(2, 1)).unwrap().run;
+        let run = execute(&items, work, &Plan::fixed(2, 32)).unwrap().run;
         assert!(run.latest_start_s >= 0.0 && run.latest_start_s <= run.elapsed_s);
         let first = run
             .chunks

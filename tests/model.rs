@@ -199,3 +199,25 @@ fn large_result_vectors_pay_for_fresh_memory_which_shares_out_poorly() {
         "{parallel} vs {expected}"
     );
 }
+
+#[test]
+fn a_late_worker_delays_a_held_start_but_not_a_run_of_many_chunks() {
+    // 0.4 ms of uniform work on 2 cores; the second worker wakes 1 ms after the run starts.
+    let p = profile(400, 1e-6, 0.0);
+    let mut c = costs(2, 1e-9);
+    c.parked = amorsize::calibrate::ParkedRun {
+        starts_s: vec![0.0, 1e-3],
+        join_s: 0.0,
+    };
+    let model = Model::new(&p, &c, Transfer::Shared, Start::Warm);
+    let serial = model.serial().time_s;
+    // One chunk each: the caller waits at the barrier until it gives up (0.2 ms), then runs
+    // both chunks itself.
+    let held = model.predict(2, 200).time_s;
+    assert!(held > serial + 0.15e-3, "{held} vs serial {serial}");
+    // Many chunks: the caller starts at once and takes them all; the run costs what serial
+    // does, plus dispatch and join.
+    let eager = model.predict(2, 10).time_s;
+    assert!(eager < held - 0.15e-3, "{eager} vs held {held}");
+    assert!(eager < serial * 1.1, "{eager} vs serial {serial}");
+}

@@ -129,3 +129,26 @@ fn a_score_of_waiting_items_is_probed_and_gets_more_workers_than_cores() {
         assert!(plan.workers > cores, "{n} items: {} workers", plan.workers);
     }
 }
+
+#[test]
+fn computing_items_stay_within_the_cores_decision_after_decision() {
+    let Some((_alone, cores)) = alone_on_two_cores("the waiting probe needs two cores") else {
+        return;
+    };
+    // One round of the probe whose idle run met a slow wake used to read collatz as waiting
+    // (0% CPU) and put it on 8 workers of 2 cores at a predicted 3.9x.
+    for (workload, n) in [("collatz", Some(100_000)), ("cpu-loop", None)] {
+        for _ in 0..8 {
+            let job = amorsize::playground::job::prepare(workload, &Default::default(), n).unwrap();
+            let plan = job.optimize(&Default::default()).unwrap();
+            let profile = plan.profile.as_ref().unwrap();
+            assert!(
+                plan.workers <= cores,
+                "{workload}: {} workers on {cores} cores (CPU share {}, gain past the cores {})",
+                plan.workers,
+                profile.cpu_fraction,
+                profile.oversubscribed_gain
+            );
+        }
+    }
+}

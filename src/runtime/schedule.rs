@@ -114,10 +114,21 @@ pub(crate) struct Timeline {
 /// on with the workers that came, and a late one joins when it wakes. A parked thread wakes
 /// within tens of microseconds natively; in the browser it took either about 0.1 ms or 1-3 ms,
 /// and idling the caller through a slow wake only lengthened the run (a 2 ms job on 2 workers
-/// ran 2.65 ms with a 1 ms wait, where the caller alone runs it in 2 ms).
-const START_WAIT_S: f64 = 0.0002;
+/// ran 2.65 ms with a 1 ms wait, where the caller alone runs it in 2 ms). The model charges
+/// this wait (`model::Model::predict`).
+pub(crate) const START_WAIT_S: f64 = 0.0002;
 /// Spins between clock reads at the barrier: the browser's clock is a call into JavaScript.
 const SPINS_PER_CLOCK_READ: u32 = 64;
+
+/// Whether a run's workers wait for each other before their first chunk. With one chunk per
+/// worker, the first to arrive would otherwise take a late worker's chunk as well and the run
+/// would go at serial speed (docs/decisions.md: start barrier). With more chunks, an early
+/// worker does useful work while the others wake and they take what is left: waiting would
+/// only idle it (a 0.4 ms job on 2 x 512 ran 0.6 ms in the browser, 0.2 ms of it waiting).
+/// Past the cores, workers take turns anyway.
+pub(crate) fn holds_at_start(workers: usize, chunks: usize, cores: usize) -> bool {
+    workers > 1 && workers <= cores && chunks <= workers
+}
 
 /// Holds each worker until all `workers` have arrived, or `START_WAIT_S` has passed.
 fn wait_for_all(arrived: &AtomicUsize, workers: usize) {
@@ -152,10 +163,8 @@ pub(crate) fn schedule(
     let logs: Vec<Mutex<Vec<ChunkTiming>>> = (0..workers).map(|_| Mutex::default()).collect();
     let truncated = AtomicBool::new(false);
     let per_worker_limit = TIMELINE_LIMIT / workers;
-    // k workers means k at once: without the barrier, the worker that runs the spawning code
-    // takes chunk after chunk while parked threads wake up, and a short run goes at serial speed
-    // (docs/decisions.md: start barrier). Past the cores, workers take turns anyway.
-    let barrier = workers > 1 && workers <= settings.pool.cores();
+    let chunks = n.div_ceil(chunk.max(1));
+    let barrier = holds_at_start(workers, chunks, settings.pool.cores());
     let arrived = AtomicUsize::new(0);
     let began = clock::now();
     // Since `began`; a worker that never started keeps infinity until the run's end.
@@ -229,7 +238,7 @@ pub(crate) fn schedule(
     starts.sort_by(f64::total_cmp);
     // Runs of one worker per core or fewer, started warm, are what the model's parked starts
     // stand for (`calibrate::Costs::worker_starts_s`).
-    if barrier && settings.start == Start::Warm {
+    if workers > 1 && workers <= settings.pool.cores() && settings.start == Start::Warm {
         super::wakes::record(&starts);
     }
     let latest_start_s = starts.last().copied().unwrap_or(0.0) + (began - started_at);

@@ -6,7 +6,7 @@ use crate::clock::Stopwatch;
 use crate::error::{Error, Result};
 use crate::pool::WorkerPool;
 use crate::provenance::Source;
-use crate::tuning::{CONTENTION_NOISE, WAITING_SHARE};
+use crate::tuning::{CONTENTION_NOISE, OVERSUBSCRIBED_GAIN, WAITING_SHARE};
 use std::sync::Mutex;
 
 /// The probe runs at least this long per worker, so that waking workers is small beside it.
@@ -124,7 +124,7 @@ pub(super) fn probe_side_by_side(
     // read from it.
     let mut alone = vec![if long_items { stretch_s } else { f64::INFINITY }; cores];
     let mut side_by_side = vec![f64::INFINITY; cores];
-    let mut wall = f64::INFINITY;
+    let mut idle_wall = f64::INFINITY;
     let mut busy_wall = f64::INFINITY;
     for _ in 0..PROBE_REPEATS {
         // One stretch per core; it also wakes the pool threads the oversubscribed run needs,
@@ -142,10 +142,8 @@ pub(super) fn probe_side_by_side(
         }
         if waits_probed {
             // Less the time to start and join that many workers with nothing to do.
-            let idle = run_regions(batches, &starts, 0, pool)?.1;
-            let busy = run_regions(batches, &starts, len, pool)?.1;
-            wall = wall.min((busy - idle).max(0.0));
-            busy_wall = busy_wall.min(busy);
+            idle_wall = idle_wall.min(run_regions(batches, &starts, 0, pool)?.1);
+            busy_wall = busy_wall.min(run_regions(batches, &starts, len, pool)?.1);
         }
         if long_items {
             break;
@@ -164,17 +162,6 @@ pub(super) fn probe_side_by_side(
     } else {
         assumed.contention
     };
-    let cpu_fraction = if waits_probed {
-        let per_stretch = alone_sum / cores as f64;
-        let factor = oversubscribed as f64 / cores as f64;
-        let share = ((wall / per_stretch - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
-        // Only clearly waiting work is trusted with more workers than cores; a mixed reading
-        // is within the probe's noise and is taken as CPU-bound.
-        let fraction = if share <= WAITING_SHARE { share } else { 1.0 };
-        (fraction, Source::Measured)
-    } else {
-        assumed.cpu_fraction
-    };
     // Items per second with twice the workers against one per core: above 1 when items wait
     // (for I/O, page faults, an allocator's lock) and another worker can use the core meanwhile.
     // Both sides come from the robust readings: the least alone time and the contention for
@@ -191,6 +178,27 @@ pub(super) fn probe_side_by_side(
         )
     } else {
         assumed.oversubscribed_gain
+    };
+    let cpu_fraction = if waits_probed {
+        let per_stretch = alone_sum / cores as f64;
+        let factor = oversubscribed as f64 / cores as f64;
+        // The least busy run less the least idle one: the least of each difference took the
+        // one round whose idle run met a slow wake, and collatz read as waiting (0%) and went
+        // to 8 workers on 2 cores at a predicted 3.9x.
+        let wall = (busy_wall - idle_wall).max(0.0);
+        let share = ((wall / per_stretch - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
+        // Only clearly waiting work is trusted with more workers than cores, and only when
+        // running more of them did gain throughput; a mixed reading is within the probe's
+        // noise and is taken as CPU-bound.
+        let gained = oversubscribed_gain.0 >= OVERSUBSCRIBED_GAIN;
+        let fraction = if share <= WAITING_SHARE && gained {
+            share
+        } else {
+            1.0
+        };
+        (fraction, Source::Measured)
+    } else {
+        assumed.cpu_fraction
     };
     Ok(SideBySide {
         contention,
