@@ -125,9 +125,9 @@ async function route() {
   document.title = `${label} · Amorsize Playground`;
   const ticket = ++rendering;
   if (!engine.info) main.replaceChildren(el('p', { class: 'loading' }, 'Starting the engine (loading WebAssembly and its thread pool)…'));
-  const [, module] = await Promise.all([engine.ready(), LOADERS[share.page]()]);
-  // A restart while the page's module loaded (a cancelled single-threaded run) clears the
-  // engine's catalog until the new Worker is ready.
+  const module = await LOADERS[share.page]();
+  // Checked after the module loads: a restart meanwhile (a cancelled single-threaded run)
+  // clears the engine's catalog until the new Worker is ready.
   while (!engine.info) await engine.ready();
   if (ticket !== rendering) return;
   shown = { page: share.page };

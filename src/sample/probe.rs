@@ -168,8 +168,8 @@ pub(super) fn probe_side_by_side(
     // one per core, and the least whole oversubscribed run, start and join included. A
     // per-core run or an idle run that met outside load cannot fake a gain: the browser's
     // mandelbrot read 2x that way and was put on 4 workers at a predicted 3.9x.
+    let per_stretch = alone_sum / cores as f64;
     let oversubscribed_gain = if waits_probed && busy_wall.is_finite() && busy_wall > 0.0 {
-        let per_stretch = alone_sum / cores as f64;
         let per_core_throughput = cores as f64 / (per_stretch * contention.0);
         let gain = (regions as f64 / busy_wall) / per_core_throughput;
         (
@@ -180,7 +180,6 @@ pub(super) fn probe_side_by_side(
         assumed.oversubscribed_gain
     };
     let cpu_fraction = if waits_probed {
-        let per_stretch = alone_sum / cores as f64;
         let factor = oversubscribed as f64 / cores as f64;
         // The least busy run less the least idle one: the least of each difference took the
         // one round whose idle run met a slow wake, and collatz read as waiting (0%) and went
