@@ -67,6 +67,8 @@ fn calibrate_and_sample(
     }
     check_options(options)?;
     let pool = pool::current();
+    // The run that follows the decision then finds its threads awake.
+    pool.wake_ahead();
     let (costs, calibrated_now) = calibrate::costs(pool);
     let profile = sample::sample(
         batches,

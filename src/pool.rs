@@ -5,6 +5,7 @@
 //! k tasks into that pool; each task is one worker that pulls chunks until none are left.
 
 use crate::error::{Error, Result};
+use crate::runtime::linger;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
@@ -24,6 +25,9 @@ pub trait WorkerPool: Send + Sync {
     fn run_eager(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
         self.run(workers, task);
     }
+    /// Wakes parked threads now for a run expected soon (a decision's), so that it does not
+    /// wait for their wake. Pools whose threads wake fast do nothing.
+    fn wake_ahead(&self) {}
 }
 
 /// Lets a task borrowed by one run be called from pool threads that may start after the run
@@ -210,6 +214,12 @@ impl WorkerPool for OwnedPool {
     }
 }
 
+/// Sends the engine's lingering threads back to rayon (`runtime::linger`): rayon's own
+/// scheduling is about to run, or the pool is to go idle.
+pub fn stop_lingering() {
+    crate::runtime::linger::release();
+}
+
 /// rayon's global pool, as wasm-bindgen-rayon builds it in the browser.
 pub struct GlobalPool {
     pub cores: usize,
@@ -237,7 +247,7 @@ impl WorkerPool for GlobalPool {
             }
             task(worker);
         };
-        run_eager_with(rayon::spawn, workers, workers <= self.cores(), &claim);
+        self.run_then_linger(workers, &claim);
     }
 
     /// The caller runs one call itself, so a run starts at once instead of after a parked
@@ -245,12 +255,26 @@ impl WorkerPool for GlobalPool {
     /// spawn the rest). Only `workers - 1` threads are woken: each woken thread that finds no
     /// work still takes a core for a while on a machine with few.
     fn run_eager(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
-        let spin = workers <= self.cores();
-        run_eager_with(rayon::spawn, workers, spin, task);
+        self.run_then_linger(workers, task);
     }
 
     fn run_cold(&self, _workers: usize, _task: &(dyn Fn(usize) + Sync)) -> Result<()> {
         Err(Error::ColdStartUnsupported)
+    }
+
+    fn wake_ahead(&self) {
+        linger::keep(self.cores().saturating_sub(1));
+    }
+}
+
+impl GlobalPool {
+    /// A run as `run_eager` starts it, its calls handed to lingering threads where there are
+    /// some, after which as many threads as it used beside the caller (at most one fewer than
+    /// the cores, which leaves the caller its own) linger for the next (`runtime::linger`).
+    fn run_then_linger(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
+        let cores = self.cores();
+        run_eager_with(linger::hand_off, workers, workers <= cores, task);
+        linger::keep(workers.min(cores).saturating_sub(1));
     }
 }
 

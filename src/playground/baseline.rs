@@ -20,6 +20,8 @@ pub(crate) fn map_rayon<T: Sync, R: Send>(
 
 fn split_like_rayon(map: &dyn ChunkMap) -> Result<()> {
     use rayon::iter::ParallelIterator;
+    // The engine's lingering threads hand their cores back to rayon's own scheduling.
+    crate::pool::stop_lingering();
     let halve = |range: Range<usize>| {
         if range.len() < 2 {
             return (range, None);
