@@ -5,7 +5,7 @@
 //! k tasks into that pool; each task is one worker that pulls chunks until none are left.
 
 use crate::error::{Error, Result};
-use crate::runtime::linger;
+mod linger;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
@@ -214,10 +214,10 @@ impl WorkerPool for OwnedPool {
     }
 }
 
-/// Sends the engine's lingering threads back to rayon (`runtime::linger`): rayon's own
+/// Sends the engine's lingering threads back to rayon (`pool::linger`): rayon's own
 /// scheduling is about to run, or the pool is to go idle.
 pub fn stop_lingering() {
-    crate::runtime::linger::release();
+    linger::release();
 }
 
 /// rayon's global pool, as wasm-bindgen-rayon builds it in the browser.
@@ -270,7 +270,7 @@ impl WorkerPool for GlobalPool {
 impl GlobalPool {
     /// A run as `run_eager` starts it, its calls handed to lingering threads where there are
     /// some, after which as many threads as it used beside the caller (at most one fewer than
-    /// the cores, which leaves the caller its own) linger for the next (`runtime::linger`).
+    /// the cores, which leaves the caller its own) linger for the next (`pool::linger`).
     fn run_then_linger(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
         let cores = self.cores();
         run_eager_with(linger::hand_off, workers, workers <= cores, task);

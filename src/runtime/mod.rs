@@ -3,7 +3,6 @@
 //! through it; it knows nothing of plans or models.
 
 pub(crate) mod copy;
-pub(crate) mod linger;
 pub(crate) mod schedule;
 pub(crate) mod slots;
 pub(crate) mod wakes;

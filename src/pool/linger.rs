@@ -30,7 +30,7 @@ static QUEUE: Mutex<VecDeque<Call>> = Mutex::new(VecDeque::new());
 static RELEASES: AtomicUsize = AtomicUsize::new(0);
 
 /// Tops the lingering threads up to `threads`, spawning them into rayon's global pool.
-pub(crate) fn keep(threads: usize) {
+pub(super) fn keep(threads: usize) {
     loop {
         let alive = ALIVE.load(Ordering::Acquire);
         if alive >= threads {
@@ -47,12 +47,12 @@ pub(crate) fn keep(threads: usize) {
 }
 
 /// Sends every lingering thread back to rayon once it has taken the calls queued for it.
-pub(crate) fn release() {
+pub(super) fn release() {
     RELEASES.fetch_add(1, Ordering::AcqRel);
 }
 
 /// Hands `call` to a free lingering thread, or spawns it into rayon when none is free.
-pub(crate) fn hand_off(call: Call) {
+pub(super) fn hand_off(call: Call) {
     if take_one(&FREE) {
         QUEUE
             .lock()
