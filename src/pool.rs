@@ -273,7 +273,17 @@ impl GlobalPool {
     /// the cores, which leaves the caller its own) linger for the next (`pool::linger`).
     fn run_then_linger(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
         let cores = self.cores();
-        run_eager_with(linger::hand_off, workers, workers <= cores, task);
+        if workers <= cores {
+            run_eager_with(linger::hand_off, workers, true, task);
+        } else {
+            // More workers than cores need rayon's threads: the lingering ones, awake, go back
+            // to take the first calls, and rayon wakes the rest. Handing one call to a
+            // lingering thread and spawning the others left them waiting on rayon's lazy
+            // wakes, and io-wait's probe read 1.04-1.48x more throughput on 4 workers where
+            // its items wait 100% of the time (2x).
+            linger::release();
+            run_eager_with(rayon::spawn, workers, false, task);
+        }
         linger::keep(workers.min(cores).saturating_sub(1));
     }
 }
