@@ -506,8 +506,9 @@ pub fn summarize_small(rows: &[SmallRow]) -> SmallSummary {
             "max prediction error <= 25% (serial >= 2 ms)".to_string(),
             summary.max_prediction_error <= 0.25,
         ),
-        ("no outlier runs".to_string(), summary.outliers == 0),
     ];
+    // Outliers are counted, not targeted: the target of none is the full benchmark's, and on
+    // jobs of microseconds one preempted run is an outlier.
     SmallSummary { targets, ..summary }
 }
 
