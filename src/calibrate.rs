@@ -160,8 +160,8 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
     let threads = pool.threads();
     // One worker runs on the caller alone and costs next to nothing: it is left out of the
     // line unless there are too few other points, or its near-zero time would pull the fixed
-    // cost of every real run towards the cost of waking `threads` workers (70 µs against
-    // 14 µs for two in the browser) by giving the line a negative slope.
+    // cost of every real run towards the cost of waking `threads` workers (70-100 µs in the
+    // browser, where two warm workers cost under 10 µs) by giving the line a negative slope.
     let mut worker_counts: Vec<usize> = (2..=cores.min(threads)).collect();
     if threads > cores {
         worker_counts.push(threads);
@@ -252,7 +252,8 @@ fn spin_for(seconds: f64) {
     }
 }
 
-/// One run with one worker per core after the pool has gone idle: when each worker took its
+/// One run with one worker per core after the pool has gone idle and a decision's
+/// `wake_ahead` has had `DECISION_LEAD_S` to wake it: when each worker took its
 /// first chunk, earliest first (a worker that took none: when the run ended), and the time
 /// from the last chunk's end to the run's return.
 fn parked_run_once(pool: &dyn WorkerPool, workers: usize) -> Result<(Vec<f64>, f64)> {

@@ -5,9 +5,10 @@
 //! k tasks into that pool; each task is one worker that pulls chunks until none are left.
 
 use crate::error::{Error, Result};
-mod linger;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
+
+mod linger;
 
 /// A fixed set of threads that can host up to `threads()` concurrent workers.
 pub trait WorkerPool: Send + Sync {
