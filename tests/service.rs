@@ -210,7 +210,10 @@ fn the_small_job_benchmark_its_grid_and_its_summary() {
     // median and max; outliers are counted, not a target.
     let targets = summary["targets"].as_array().unwrap();
     assert_eq!(targets.len(), 5, "{summary}");
-    assert!(!targets.iter().any(|t| t[0] == "no outlier runs"), "{summary}");
+    assert!(
+        !targets.iter().any(|t| t[0] == "no outlier runs"),
+        "{summary}"
+    );
     assert!(summary["outliers"].is_number(), "{summary}");
     let empty = refused(json!({"kind": "bench_small_summary", "small_rows": []}));
     assert_eq!(empty.kind, "invalid_parameter");
