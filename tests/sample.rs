@@ -46,7 +46,14 @@ fn items_of_two_very_different_costs_are_reported_as_uneven() {
         .collect();
     let plan = amorsize::optimize(&items, |&rounds| spin(rounds, rounds)).unwrap();
     let profile = plan.profile.as_ref().unwrap();
-    assert!(profile.cv > 0.5, "cv {} on bimodal items", profile.cv);
+    assert!(
+        profile.cv > 0.5,
+        "cv {} on bimodal items, batch {} x {}, mean {}",
+        profile.cv,
+        profile.batches,
+        profile.batch_len,
+        profile.mean_s
+    );
     assert!(
         plan.warnings
             .iter()

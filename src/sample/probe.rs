@@ -17,31 +17,61 @@ const PROBE_REPEATS: usize = 2;
 /// needs a third of its items (docs/decisions.md: oversubscription is measured).
 const PROBE_SHARE: f64 = 0.35;
 
-/// Times `f` over each region `starts[w]..starts[w] + len` on its own worker, all at once.
-/// Returns each worker's own time and the wall time of the whole run.
-fn run_regions(
+/// Items `first..first + len`, timed as one batch.
+type Segment = (usize, usize);
+
+/// Times each worker's segments on its own worker, all at once. Returns each worker's own time
+/// and the wall time of the whole run.
+fn run_segments(
     batches: &dyn Batches,
-    starts: &[usize],
-    len: usize,
+    work: &[Vec<Segment>],
     pool: &dyn WorkerPool,
 ) -> Result<(Vec<f64>, f64)> {
-    let times: Mutex<Vec<f64>> = Mutex::new(vec![0.0; starts.len()]);
+    let times: Mutex<Vec<f64>> = Mutex::new(vec![0.0; work.len()]);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let watch = Stopwatch::start();
-    pool.run(
-        starts.len(),
-        &|w| match batches.time(starts[w], len, false) {
+    pool.run(work.len(), &|w| {
+        let timed: Result<f64> = work[w]
+            .iter()
+            .map(|&(first, len)| batches.time(first, len, false))
+            .sum();
+        match timed {
             Ok(t) => times.lock().unwrap()[w] = t,
             Err(e) => {
                 failure.lock().unwrap().get_or_insert(e);
             }
-        },
-    );
+        }
+    });
     let wall = watch.elapsed();
     match failure.into_inner().unwrap() {
         Some(e) => Err(e),
         None => Ok((times.into_inner().unwrap(), wall)),
     }
+}
+
+/// One stretch of `len` items from each start, each on its own worker.
+fn one_each(starts: &[usize], len: usize) -> Vec<Vec<Segment>> {
+    starts.iter().map(|&start| vec![(start, len)]).collect()
+}
+
+/// The same items as `one_each(starts, len)`, shared out in order over `workers` workers, as
+/// even in count as whole items allow.
+fn shared_out(starts: &[usize], len: usize, workers: usize) -> Vec<Vec<Segment>> {
+    let total = starts.len() * len;
+    (0..workers)
+        .map(|w| {
+            let (from, to) = (w * total / workers, (w + 1) * total / workers);
+            let mut segments: Vec<Segment> = Vec::new();
+            let mut i = from;
+            while i < to {
+                let (stretch, offset) = (i / len, i % len);
+                let take = (len - offset).min(to - i);
+                segments.push((starts[stretch] + offset, take));
+                i += take;
+            }
+            segments
+        })
+        .collect()
 }
 
 /// What running items side by side showed: how much slower each computes with one worker per
@@ -56,14 +86,15 @@ pub(super) struct SideBySide {
 }
 
 /// Runs stretches of about `PROBE_MIN_S` of items alone, one per core side by side, and (when
-/// the pool has more threads than cores) more of them than cores.
+/// the pool has more threads than cores) the same items shared out over more workers than
+/// cores.
 ///
 /// Contention is measured for items shorter than a stretch: side by side, each stretch should
 /// take what it took alone, and items that share an allocator lock or memory bandwidth take
 /// longer (docs/decisions.md: contention is measured).
-/// The waiting share is measured when the pool can oversubscribe: CPU-bound work takes
-/// `oversubscribed / cores` times as long on more workers than cores, and waiting work no
-/// longer.
+/// The waiting share and the throughput past the cores are measured when the pool can
+/// oversubscribe: shared out over `factor` times as many workers, CPU-bound items take as long
+/// as they took one per core, and items that wait take `factor` times less.
 pub(super) fn probe_side_by_side(
     batches: &dyn Batches,
     mean_s: f64,
@@ -80,26 +111,31 @@ pub(super) fn probe_side_by_side(
         oversubscribed_workers: oversubscribed,
     };
     let n = batches.len();
-    let len = ((PROBE_MIN_S / mean_s.max(1e-12)).ceil() as usize).clamp(1, n);
+    let waits_probed = oversubscribed > cores;
+    // Shared out over more workers, every worker needs an item of its own.
+    let least_len = if waits_probed {
+        oversubscribed.div_ceil(cores)
+    } else {
+        1
+    };
+    let len = ((PROBE_MIN_S / mean_s.max(1e-12)).ceil() as usize)
+        .max(least_len)
+        .min(n);
     let stretch_s = len as f64 * mean_s;
     let long_items = mean_s >= PROBE_MIN_S;
-    let waits_probed = oversubscribed > cores;
-    // A stretch of one long item is timed well enough by the sample already, and timing its
-    // contention would cost a long item per core per repeat.
+    // A stretch of long items is timed well enough by the sample already, and timing its
+    // contention would cost a stretch per core per repeat.
     let contention_probed = !long_items;
     if cores < 2 || stretch_s < PROBE_MIN_S || !(waits_probed || contention_probed) {
         return Ok(assumed);
     }
-    // The probe's cost in stretches, each a stretch's worth of items run alone.
-    let oversubscribed_stretches = if waits_probed {
-        oversubscribed as f64 / cores as f64
-    } else {
-        0.0
-    };
+    // The probe's cost in stretches of wall time: one side by side, one alone per core, and
+    // the same items again shared out.
+    let per_round = 1.0 + if long_items { 0.0 } else { cores as f64 } + f64::from(waits_probed);
     let stretches = if long_items {
-        1.0 + oversubscribed_stretches
+        per_round
     } else {
-        PROBE_REPEATS as f64 * ((cores + 1) as f64 + oversubscribed_stretches)
+        PROBE_REPEATS as f64 * per_round
     };
     // Counted in items, not seconds: both sides scale with the item time, and a tie in seconds
     // fell either way with its noise.
@@ -108,50 +144,58 @@ pub(super) fn probe_side_by_side(
     if !affordable {
         return Ok(assumed);
     }
-    let regions = oversubscribed.max(cores);
-    let starts: Vec<usize> = if n >= len * regions {
-        let span = n / regions;
-        (0..regions)
+    let starts: Vec<usize> = if n >= len * cores {
+        let span = n / cores;
+        (0..cores)
             .map(|w| w * span + rng.usize(..=span - len))
             .collect()
     } else {
-        vec![rng.usize(..=n - len); regions]
+        vec![rng.usize(..=n - len); cores]
     };
+    let per_core = one_each(&starts, len);
+    let spread = shared_out(&starts, len, oversubscribed);
+    let nothing: Vec<Vec<Segment>> = vec![Vec::new(); oversubscribed];
     // Each figure is the least of a few repeats: the OS may briefly put two fresh busy threads
     // on one core, which only ever adds time. Alone runs on a pool worker too, so that both
     // sides run on the same kind of thread. Long items get one round, the cost `stretches`
-    // counts: a stretch is one item, so a round costs whole items, and only the waiting share is
-    // read from it.
-    let mut alone = vec![if long_items { stretch_s } else { f64::INFINITY }; cores];
+    // counts.
+    let mut alone = vec![f64::INFINITY; cores];
     let mut side_by_side = vec![f64::INFINITY; cores];
     let mut idle_wall = f64::INFINITY;
     let mut busy_wall = f64::INFINITY;
+    let mut gain = f64::INFINITY;
     for _ in 0..PROBE_REPEATS {
         // One stretch per core; it also wakes the pool threads the oversubscribed run needs,
         // which a pool hands work to lazily. It runs before the stretches alone: timed after
         // them, it found each stretch's items in the other core's cache, and inference read
         // 2x slower side by side (0.9 against 0.42 ms) where its runs scale 1.93x.
-        let (times, _) = run_regions(batches, &starts[..cores], len, pool)?;
+        let (times, _) = run_segments(batches, &per_core, pool)?;
+        let per_core_s = times.iter().sum::<f64>() / cores as f64;
         for (best, t) in side_by_side.iter_mut().zip(times) {
             *best = best.min(t);
         }
-        if !long_items {
-            for (best, &start) in alone.iter_mut().zip(&starts[..cores]) {
-                *best = best.min(run_regions(batches, &[start], len, pool)?.0[0]);
+        if contention_probed {
+            for (best, stretch) in alone.iter_mut().zip(&per_core) {
+                *best = best.min(run_segments(batches, std::slice::from_ref(stretch), pool)?.0[0]);
             }
         }
         if waits_probed {
             // Less the time to start and join that many workers with nothing to do.
-            idle_wall = idle_wall.min(run_regions(batches, &starts, 0, pool)?.1);
-            busy_wall = busy_wall.min(run_regions(batches, &starts, len, pool)?.1);
+            idle_wall = idle_wall.min(run_segments(batches, &nothing, pool)?.1);
+            let wall = run_segments(batches, &spread, pool)?.1;
+            busy_wall = busy_wall.min(wall);
+            // The same items on more workers against one per core, in the same round, and the
+            // least of the rounds: a gain that is real shows in each. Items of uneven cost read
+            // a gain as large as their spread when the extra workers ran other items than the
+            // per-core run (collatz: 0.46-1.26, and 4 workers on 2 cores).
+            gain = gain.min(per_core_s / wall);
         }
         if long_items {
             break;
         }
     }
-    let alone_sum: f64 = alone.iter().sum();
     let contention = if contention_probed {
-        let slowdown = side_by_side.iter().sum::<f64>() / alone_sum;
+        let slowdown = side_by_side.iter().sum::<f64>() / alone.iter().sum::<f64>();
         // Fresh threads that briefly share a core read up to 5% slow on work that scales.
         let reading = if slowdown < CONTENTION_NOISE {
             1.0
@@ -162,30 +206,24 @@ pub(super) fn probe_side_by_side(
     } else {
         assumed.contention
     };
-    // Items per second with twice the workers against one per core: above 1 when items wait
-    // (for I/O, page faults, an allocator's lock) and another worker can use the core meanwhile.
-    // Both sides come from the robust readings: the least alone time and the contention for
-    // one per core, and the least whole oversubscribed run, start and join included. A
-    // per-core run or an idle run that met outside load cannot fake a gain: the browser's
-    // mandelbrot read 2x that way and was put on 4 workers at a predicted 3.9x.
-    let per_stretch = alone_sum / cores as f64;
-    let oversubscribed_gain = if waits_probed && busy_wall.is_finite() && busy_wall > 0.0 {
-        let per_core_throughput = cores as f64 / (per_stretch * contention.0);
-        let gain = (regions as f64 / busy_wall) / per_core_throughput;
-        (
-            gain.clamp(0.0, regions as f64 / cores as f64),
-            Source::Measured,
-        )
+    // Items per second shared out over more workers than cores against one per core: above 1
+    // when items wait (for I/O, page faults, an allocator's lock) and another worker can use
+    // the core meanwhile. The shared-out run is timed whole, start and join included, so that
+    // an idle run that met a slow wake cannot fake a gain.
+    let factor = oversubscribed as f64 / cores as f64;
+    let oversubscribed_gain = if waits_probed && gain.is_finite() && gain > 0.0 {
+        (gain.clamp(0.0, factor), Source::Measured)
     } else {
         assumed.oversubscribed_gain
     };
     let cpu_fraction = if waits_probed {
-        let factor = oversubscribed as f64 / cores as f64;
+        let per_core_s = side_by_side.iter().sum::<f64>() / cores as f64;
         // The least busy run less the least idle one: the least of each difference took the
         // one round whose idle run met a slow wake, and collatz read as waiting (0%) and went
-        // to 8 workers on 2 cores at a predicted 3.9x.
+        // to 8 workers on 2 cores at a predicted 3.9x. CPU-bound items take `per_core_s`
+        // shared out, and items that only wait take `factor` times less.
         let wall = (busy_wall - idle_wall).max(0.0);
-        let share = ((wall / per_stretch - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
+        let share = ((wall * factor / per_core_s - 1.0) / (factor - 1.0)).clamp(0.0, 1.0);
         // Only clearly waiting work is trusted with more workers than cores, and only when
         // running more of them did gain throughput; a mixed reading is within the probe's
         // noise and is taken as CPU-bound.
@@ -203,6 +241,35 @@ pub(super) fn probe_side_by_side(
         contention,
         cpu_fraction,
         oversubscribed_gain,
-        oversubscribed_workers: regions,
+        oversubscribed_workers: oversubscribed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_out_covers_the_same_items_in_order() {
+        let starts = [10, 50, 90];
+        for workers in [3, 4, 5, 6, 7] {
+            let spread = shared_out(&starts, 4, workers);
+            assert_eq!(spread.len(), workers);
+            let items: Vec<usize> = spread
+                .iter()
+                .flatten()
+                .flat_map(|&(first, len)| first..first + len)
+                .collect();
+            let expected: Vec<usize> = one_each(&starts, 4)
+                .iter()
+                .flatten()
+                .flat_map(|&(first, len)| first..first + len)
+                .collect();
+            assert_eq!(items, expected, "{workers} workers");
+            let counts: Vec<usize> = spread.iter().map(|w| w.iter().map(|s| s.1).sum()).collect();
+            let (least, most) = (counts.iter().min(), counts.iter().max());
+            assert!(most.unwrap() - least.unwrap() <= 1, "{counts:?}");
+            assert!(*least.unwrap() >= 1, "{counts:?}");
+        }
+    }
 }
