@@ -79,6 +79,16 @@ pub struct ParkedRun {
     pub starts_s: Vec<f64>,
     /// Seconds from the last chunk's end until the run returned.
     pub join_s: f64,
+    /// Seconds of work a woken worker loses while its core comes back from idle: its first
+    /// chunks run slower than the caller's, on a core that was not. On this VM a core idle for
+    /// 2 ms ran its first 0.7 ms of work 30-45% slower (the hypervisor halts an idle virtual
+    /// CPU). Counted as a later start for every worker but the first.
+    #[serde(default)]
+    pub cold_core_s: f64,
+    /// The share of a woken worker's time lost while its core is slow, over the probe's run:
+    /// a shorter run loses this share of its length.
+    #[serde(default)]
+    pub cold_core_share: f64,
 }
 
 impl Costs {
@@ -104,6 +114,11 @@ impl Costs {
         (0..workers)
             .map(|w| starts[w.min(starts.len() - 1)])
             .collect()
+    }
+
+    /// Work a woken worker loses to its core's slow start in a run where it works `span_s`.
+    pub fn cold_core_loss_s(&self, span_s: f64) -> f64 {
+        (self.parked.cold_core_share * span_s.max(0.0)).min(self.parked.cold_core_s)
     }
 
     /// What a run costs besides its workers' late starts: the join, and never less than a
@@ -244,6 +259,27 @@ const PARKED_REPEATS: usize = 7;
 const PROBE_ITEM_S: f64 = 20e-6;
 const PROBE_ITEMS_PER_WORKER: usize = 64;
 
+/// A fixed amount of arithmetic, `rounds` steps of a xorshift: unlike a wait by the clock, it
+/// takes longer on a core that runs slow.
+fn fixed_work(rounds: u32) -> u64 {
+    let mut state = std::hint::black_box(0x9E37_79B9_7F4A_7C15u64);
+    for _ in 0..rounds {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+    }
+    std::hint::black_box(state)
+}
+
+/// Rounds of `fixed_work` that take about `seconds` on the calling thread.
+fn fixed_work_rounds(seconds: f64) -> u32 {
+    const TRIAL: u32 = 10_000;
+    let per_round = clock::time_per_call(1e-3, &mut || {
+        fixed_work(TRIAL);
+    }) / f64::from(TRIAL);
+    (seconds / per_round.max(1e-12)).clamp(1.0, 1e9) as u32
+}
+
 /// Busy-waits `seconds` on the calling thread by the clock.
 fn spin_for(seconds: f64) {
     let until = clock::now() + seconds;
@@ -252,11 +288,23 @@ fn spin_for(seconds: f64) {
     }
 }
 
+/// What one parked run showed.
+struct ParkedReading {
+    /// When each worker took its first chunk, earliest first (a worker that took none: when
+    /// the run ended).
+    starts_s: Vec<f64>,
+    /// From the last chunk's end to the run's return.
+    join_s: f64,
+    /// The work the other workers lost against the earliest one's pace, each on average.
+    cold_core_s: f64,
+    /// How long the other workers worked, on average.
+    woken_span_s: f64,
+}
+
 /// One run with one worker per core after the pool has gone idle and a decision's
-/// `wake_ahead` has had `DECISION_LEAD_S` to wake it: when each worker took its
-/// first chunk, earliest first (a worker that took none: when the run ended), and the time
-/// from the last chunk's end to the run's return.
-fn parked_run_once(pool: &dyn WorkerPool, workers: usize) -> Result<(Vec<f64>, f64)> {
+/// `wake_ahead` has had `DECISION_LEAD_S` to wake it. Its items are a fixed amount of work
+/// (`rounds` of `fixed_work`), so that a worker on a slow core does fewer of them.
+fn parked_run_once(pool: &dyn WorkerPool, workers: usize, rounds: u32) -> Result<ParkedReading> {
     let settings = RunSettings {
         pool,
         start: Start::Warm,
@@ -281,19 +329,60 @@ fn parked_run_once(pool: &dyn WorkerPool, workers: usize) -> Result<(Vec<f64>, f
         settings,
         watch.started_at(),
         &|_, _| {
-            spin_for(PROBE_ITEM_S);
+            fixed_work(rounds);
             Ok(())
         },
     )?;
     let elapsed = watch.elapsed();
-    let mut starts = vec![elapsed; workers];
-    let mut last_end = 0.0f64;
+    // Each worker's chunks (one item each) in the order it ran them.
+    let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new(); workers];
     for chunk in &timeline.chunks {
-        starts[chunk.worker] = starts[chunk.worker].min(chunk.start);
-        last_end = last_end.max(chunk.end);
+        runs[chunk.worker].push((chunk.start, chunk.end));
     }
+    for chunks in &mut runs {
+        chunks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    let mut starts: Vec<f64> = runs
+        .iter()
+        .map(|chunks| chunks.first().map_or(elapsed, |c| c.0))
+        .collect();
+    let last_end = runs
+        .iter()
+        .filter_map(|chunks| chunks.last().map(|c| c.1))
+        .fold(0.0, f64::max);
+    // The earliest worker is the caller, whose core never went idle: its pace is the work's.
+    let earliest = (0..workers)
+        .min_by(|&a, &b| starts[a].total_cmp(&starts[b]))
+        .unwrap_or(0);
+    let span = |chunks: &[(f64, f64)]| chunks.last().map_or(0.0, |c| c.1) - chunks[0].0;
+    let pace = if runs[earliest].is_empty() {
+        0.0
+    } else {
+        span(&runs[earliest]) / runs[earliest].len() as f64
+    };
+    let others: Vec<&Vec<(f64, f64)>> = (0..workers)
+        .filter(|&w| w != earliest && !runs[w].is_empty())
+        .map(|w| &runs[w])
+        .collect();
+    // Not clamped at zero here: a reading a clock tick short must offset one a tick long, or
+    // the browser's 5 µs clock alone reads a loss of 20 µs.
+    let lost = |chunks: &[(f64, f64)]| span(chunks) - chunks.len() as f64 * pace;
+    let average = |values: Vec<f64>| {
+        if values.is_empty() {
+            0.0
+        } else {
+            stats::mean(&values)
+        }
+    };
+    let cold_core_s = average(others.iter().map(|chunks| lost(chunks)).collect());
+    let woken_span_s = average(others.iter().map(|chunks| span(chunks)).collect());
     starts.sort_by(f64::total_cmp);
-    Ok((starts, (elapsed - last_end).max(0.0)))
+    Ok(ParkedReading {
+        starts_s: starts,
+        join_s: (elapsed - last_end).max(0.0),
+        cold_core_s,
+        woken_span_s,
+    })
 }
 
 /// The parked run's figures, each the lower quartile of `PARKED_REPEATS` runs: a browser
@@ -304,21 +393,38 @@ fn measure_parked_run(pool: &dyn WorkerPool) -> ParkedRun {
     if workers < 2 {
         return ParkedRun::default();
     }
-    let runs: Vec<(Vec<f64>, f64)> = (0..PARKED_REPEATS)
-        .filter_map(|_| parked_run_once(pool, workers).ok())
+    let rounds = fixed_work_rounds(PROBE_ITEM_S);
+    let runs: Vec<ParkedReading> = (0..PARKED_REPEATS)
+        .filter_map(|_| parked_run_once(pool, workers, rounds).ok())
         .collect();
     if runs.is_empty() {
         return ParkedRun::default();
     }
+    let lower_quartile = |of: &dyn Fn(&ParkedReading) -> f64| {
+        stats::quantile(&runs.iter().map(of).collect::<Vec<_>>(), 0.25)
+    };
     let starts_s = (0..workers)
-        .map(|rank| stats::quantile(&runs.iter().map(|r| r.0[rank]).collect::<Vec<_>>(), 0.25))
+        .map(|rank| lower_quartile(&|r| r.starts_s[rank]))
         .collect();
     // The lower quartile too: in the browser, a thread of its own (V8 compiling hot code)
     // sometimes takes a core from a worker that has entered the run, and the join then waits
     // a scheduler slice for it (2.7-2.8 ms in 1 page load out of 3); charged to every run, that
     // kept 10 ms jobs serial.
-    let join_s = stats::quantile(&runs.iter().map(|r| r.1).collect::<Vec<_>>(), 0.25);
-    ParkedRun { starts_s, join_s }
+    let join_s = lower_quartile(&|r| r.join_s);
+    // The mean, not the lower quartile: a woken core ran slow (by 0.25-0.4 ms) in about half
+    // the runs and not at all in the others, so that a quantile read either. The loss is taken
+    // to build up evenly over the probe's run; it builds up faster (the core runs about a third
+    // slow, then at full speed), so a short run is charged somewhat less than it loses.
+    let mean_of =
+        |of: &dyn Fn(&ParkedReading) -> f64| stats::mean(&runs.iter().map(of).collect::<Vec<_>>());
+    let cold_core_s = mean_of(&|r| r.cold_core_s).max(0.0);
+    let woken_span_s = mean_of(&|r| r.woken_span_s);
+    ParkedRun {
+        starts_s,
+        join_s,
+        cold_core_s,
+        cold_core_share: (cold_core_s / woken_span_s.max(f64::MIN_POSITIVE)).min(1.0),
+    }
 }
 
 fn measure_startup(pool: &dyn WorkerPool) -> Cost {
@@ -546,8 +652,13 @@ mod tests {
         costs.parked = ParkedRun {
             starts_s: vec![10e-6, 300e-6],
             join_s: 5e-6,
+            cold_core_s: 200e-6,
+            cold_core_share: 0.25,
         };
         assert_eq!(costs.worker_starts_s(3), vec![10e-6, 300e-6, 300e-6]);
+        // A short run loses its share; a long one no more than the whole loss.
+        assert_eq!(costs.cold_core_loss_s(400e-6), 100e-6);
+        assert_eq!(costs.cold_core_loss_s(2e-3), 200e-6);
         assert_eq!(costs.run_join_s(3), 5e-6);
         // One worker wakes nobody.
         assert_eq!(costs.worker_starts_s(1), vec![0.0]);

@@ -230,7 +230,13 @@ impl<'a> Model<'a> {
         // The pool has nearly always gone idle since the last run, so workers take their first
         // chunk when they wake, as measured on parked threads; a late one finds fewer chunks
         // left, and one that wakes after the last finds none.
-        let starts = self.held_at_start(self.costs.worker_starts_s(k), chunks);
+        let mut starts = self.held_at_start(self.costs.worker_starts_s(k), chunks);
+        // A woken worker's core may run slow for its first stretch (`ParkedRun::cold_core_s`):
+        // the work it loses counts as a later start.
+        let cold = self.costs.cold_core_loss_s(spread_total / k as f64);
+        for start in starts.iter_mut().skip(1) {
+            *start += cold;
+        }
         let makespan = if chunks <= SIMULATED_CHUNKS {
             let mut free = starts.clone();
             let mut took = vec![false; k];

@@ -162,6 +162,12 @@ impl Report {
                     Cost::measured(costs.parked.join_s),
                 )
             }))
+            .chain((!costs.parked.starts_s.is_empty()).then(|| {
+                (
+                    "work lost to a woken core's slow start (parked pool)".to_string(),
+                    Cost::measured(costs.parked.cold_core_s),
+                )
+            }))
             .collect(),
             predicted_serial_s: plan.predicted_serial_s,
             predicted_time_s: plan.predicted_time_s,

@@ -208,6 +208,7 @@ fn a_late_worker_delays_a_held_start_but_not_a_run_of_many_chunks() {
     c.parked = amorsize::calibrate::ParkedRun {
         starts_s: vec![0.0, 1e-3],
         join_s: 0.0,
+        ..Default::default()
     };
     let model = Model::new(&p, &c, Transfer::Shared, Start::Warm);
     let serial = model.serial().time_s;
