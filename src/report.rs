@@ -156,18 +156,23 @@ impl Report {
                         )
                     }),
             )
-            .chain((!costs.parked.starts_s.is_empty()).then(|| {
-                (
-                    "run join (parked pool)".to_string(),
-                    Cost::measured(costs.parked.join_s),
-                )
-            }))
-            .chain((!costs.parked.starts_s.is_empty()).then(|| {
-                (
-                    "work lost to a woken core's slow start (parked pool)".to_string(),
-                    Cost::measured(costs.parked.cold_core_s),
-                )
-            }))
+            .chain(
+                (!costs.parked.starts_s.is_empty())
+                    .then(|| {
+                        [
+                            (
+                                "run join (parked pool)".to_string(),
+                                Cost::measured(costs.parked.join_s),
+                            ),
+                            (
+                                "work lost to a woken core's slow start (parked pool)".to_string(),
+                                Cost::measured(costs.parked.cold_core_s),
+                            ),
+                        ]
+                    })
+                    .into_iter()
+                    .flatten(),
+            )
             .collect(),
             predicted_serial_s: plan.predicted_serial_s,
             predicted_time_s: plan.predicted_time_s,

@@ -360,13 +360,6 @@ pub(crate) fn sample(
     } else {
         within_sd(&per_stratum, &stratum_means_s, batch_len < LONG_BATCH)
     };
-    if std::env::var("AMS_DEBUG").is_ok() {
-        eprintln!(
-            "DBG len {batch_len} mean {mean_s:e} sd {batch_sd:e} confirmed {} strata {:?}",
-            confirmed.len(),
-            per_stratum
-        );
-    }
     let allowance = if batch_len >= LONG_BATCH {
         BATCH_JITTER
     } else {
