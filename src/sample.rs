@@ -158,6 +158,10 @@ type Positions = Vec<Vec<(usize, usize)>>;
 /// 40x apart (item CV 1.7) spread more in batches of up to about 70 items.
 const LONG_BATCH: usize = 64;
 const SHORT_BATCH_JITTER: f64 = 0.2;
+/// Short batches timed twice (one per stratum) allow the jitter their two readings show, and
+/// at least this much; from `MIN_PAIRS` pairs on (docs/decisions.md: measured jitter).
+const JITTER_FLOOR: f64 = 0.05;
+const MIN_PAIRS: usize = 4;
 /// Passes of re-timing slow batches at most.
 const RETIME_PASSES: usize = 3;
 /// A long batch this many times slower per item than the median batch is timed again.
@@ -322,10 +326,17 @@ pub(crate) fn sample(
     // Self-warming items (a millisecond or more) are long beside the clock and most
     // interruptions, and a second timing of each would double the decision (io-wait's strata
     // are 5 ms items); the slow ones among them are still timed again below.
+    // The two readings of one batch timed the same items, so how far they part is the
+    // machine's jitter at this moment, measured rather than assumed.
+    let mut pair_gaps = Vec::new();
     if !self_warming && per_stratum.iter().all(|times| times.len() <= 1) {
         for (times, places) in per_stratum.iter_mut().zip(&positions) {
             for (t, &(first, len)) in times.iter_mut().zip(places) {
-                *t = t.min(batches.time(first, len, false)? / len as f64);
+                let again = batches.time(first, len, false)? / len as f64;
+                if t.min(again) > 0.0 {
+                    pair_gaps.push((*t - again).abs() / t.min(again));
+                }
+                *t = t.min(again);
                 sampled += len;
             }
         }
@@ -362,6 +373,8 @@ pub(crate) fn sample(
     };
     let allowance = if batch_len >= LONG_BATCH {
         BATCH_JITTER
+    } else if pair_gaps.len() >= MIN_PAIRS {
+        measured_jitter(&pair_gaps)
     } else {
         SHORT_BATCH_JITTER
     };
@@ -426,6 +439,14 @@ pub(crate) fn sample(
         warmup_items,
         sampling_time_s: watch.elapsed(),
     })
+}
+
+/// The relative spread of one batch reading that timing the same batch twice shows: 1.4826
+/// times the median gap between the two readings, over sqrt(2) for the gap's two readings, and
+/// no less than `JITTER_FLOOR`, for drift slower than two back-to-back timings.
+fn measured_jitter(pair_gaps: &[f64]) -> f64 {
+    const MAD_TO_SD: f64 = 1.4826;
+    (MAD_TO_SD * stats::median(pair_gaps) / std::f64::consts::SQRT_2).max(JITTER_FLOOR)
 }
 
 /// Times again the slowest batches that ran over `SLOW_BATCH` times the fastest quarter's
