@@ -42,6 +42,7 @@ fn optimize_sampled<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     let batches = sample::TypedBatches::new(items, f, options.cancel.as_ref());
     let (mut profile, costs, calibrated_now) = calibrate_and_sample(&batches, options)?;
     measure_transfer(batches.into_sampled_results(), &mut profile)?;
+    let costs = costs.after_wake(total.elapsed());
     let model_watch = Stopwatch::start();
     let mut plan =
         plan::optimize_profile(profile, costs, transfer, options.start, options.max_workers);
@@ -67,7 +68,7 @@ fn calibrate_and_sample(
     }
     check_options(options)?;
     let pool = pool::current();
-    // The run that follows the decision then finds its threads awake.
+    // The run that follows the decision then finds its threads awake (`Costs::after_wake`).
     pool.wake_ahead();
     let (costs, calibrated_now) = calibrate::costs(pool);
     let profile = sample::sample(

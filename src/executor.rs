@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::options::Transfer;
 use crate::pool::WorkerPool;
 use crate::runtime::copy::{schedule_copied, CopyMap};
-use crate::runtime::schedule::{schedule, RunSettings};
+use crate::runtime::schedule::{schedule, CancelCheck, RunSettings};
 use crate::runtime::slots::{ChunkMap, Results};
 use crate::shape::Shape;
 use serde::de::DeserializeOwned;
@@ -119,7 +119,7 @@ fn run_serial(map: &dyn ChunkMap, cancel: Option<&CancelToken>) -> Result<RunSum
     let n = map.len();
     let watch = clock::Stopwatch::start();
     // SAFETY: one call maps every index once.
-    unsafe { map.map(0..n, cancel) }?;
+    unsafe { map.map(0..n, &CancelCheck::new(cancel)) }?;
     let elapsed = watch.elapsed();
     Ok(RunSummary {
         elapsed_s: elapsed,
@@ -166,8 +166,9 @@ pub(crate) fn run(
     let (timeline, transfer) = match map {
         TransferMap::Shared(map) => {
             // SAFETY: the schedule hands every index to exactly one chunk.
-            let body =
-                |_worker: usize, range: Range<usize>| unsafe { map.map(range, settings.cancel) };
+            let body = |_worker: usize, range: Range<usize>, check: &CancelCheck<'_>| unsafe {
+                map.map(range, check)
+            };
             let timeline = schedule(n, parallel, settings, started_at, &body)?;
             (timeline, Transfer::Shared)
         }

@@ -29,6 +29,12 @@ pub trait WorkerPool: Send + Sync {
     /// Wakes parked threads now for a run expected soon (a decision's), so that it does not
     /// wait for their wake. Pools whose threads wake fast do nothing.
     fn wake_ahead(&self) {}
+    /// Whether a run of `workers` would start now as the run after a decision does, on
+    /// threads woken ahead or kept awake since the last run. A pool that wakes its threads
+    /// alike for every run always would.
+    fn awake_for(&self, _workers: usize) -> bool {
+        true
+    }
 }
 
 /// Lets a task borrowed by one run be called from pool threads that may start after the run
@@ -265,6 +271,10 @@ impl WorkerPool for GlobalPool {
 
     fn wake_ahead(&self) {
         linger::keep(self.cores().saturating_sub(1));
+    }
+
+    fn awake_for(&self, workers: usize) -> bool {
+        linger::free() + 1 >= workers
     }
 }
 

@@ -2,6 +2,7 @@
 //! recommendation against.
 
 use crate::error::Result;
+use crate::runtime::schedule::CancelCheck;
 use crate::runtime::slots::{ChunkMap, Results};
 use std::ops::Range;
 
@@ -31,7 +32,7 @@ fn split_like_rayon(map: &dyn ChunkMap) -> Result<()> {
     };
     rayon::iter::split(0..map.len(), halve).try_for_each(|range| {
         // SAFETY: the leaves of a split are disjoint.
-        unsafe { map.map(range, None) }
+        unsafe { map.map(range, &CancelCheck::new(None)) }
     })
 }
 

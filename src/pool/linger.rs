@@ -46,6 +46,11 @@ pub(super) fn keep(threads: usize) {
     }
 }
 
+/// Lingering threads free to take a call, including those spawned and not yet running.
+pub(super) fn free() -> usize {
+    FREE.load(Ordering::Acquire)
+}
+
 /// Sends every lingering thread back to rayon once it has taken the calls queued for it.
 pub(super) fn release() {
     RELEASES.fetch_add(1, Ordering::AcqRel);

@@ -1,9 +1,8 @@
 //! The copy path: each chunk's items and results are serialized on the way to and from their
 //! worker, as a process pool or `postMessage` must. Only this module needs serde for a map.
 
-use crate::cancel::CancelToken;
 use crate::error::{Error, Result};
-use crate::runtime::schedule::{schedule, RunSettings, Timeline};
+use crate::runtime::schedule::{schedule, CancelCheck, RunSettings, Timeline};
 use crate::runtime::slots::{ChunkMap, Results, SlotMap};
 use crate::shape::Parallel;
 use serde::de::DeserializeOwned;
@@ -15,7 +14,7 @@ use std::sync::Mutex;
 pub(crate) trait CopyMap: ChunkMap {
     /// A worker's part of a copied chunk: the items of `range` are encoded and decoded (their
     /// trip to the worker), mapped, and their results encoded for the trip back.
-    fn map_copied(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<Vec<u8>>;
+    fn map_copied(&self, range: Range<usize>, cancel: &CancelCheck<'_>) -> Result<Vec<u8>>;
     /// The caller's part: decodes the results `map_copied` encoded for `range` into its slots.
     fn receive(&self, range: Range<usize>, bytes: &[u8]) -> Result<()>;
 }
@@ -26,7 +25,7 @@ where
     R: Send + Serialize + DeserializeOwned,
     F: Fn(&T) -> R + Sync,
 {
-    fn map_copied(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<Vec<u8>> {
+    fn map_copied(&self, range: Range<usize>, cancel: &CancelCheck<'_>) -> Result<Vec<u8>> {
         let first = range.start;
         let sent: Vec<&T> = self.items[range].iter().collect();
         let message = encode(&sent, first)?;
@@ -92,8 +91,8 @@ pub(crate) fn schedule_copied(
     started_at: f64,
 ) -> Result<Timeline> {
     let outboxes: Vec<Outbox> = (0..shape.workers).map(|_| Mutex::default()).collect();
-    let body = |worker: usize, range: Range<usize>| {
-        let reply = map.map_copied(range.clone(), settings.cancel)?;
+    let body = |worker: usize, range: Range<usize>, check: &CancelCheck<'_>| {
+        let reply = map.map_copied(range.clone(), check)?;
         outboxes[worker].lock().unwrap().push((range, reply));
         Ok(())
     };

@@ -1,8 +1,7 @@
 //! Result slots that workers fill in place, and the type-erased chunk map that writes them.
 
-use crate::cancel::CancelToken;
 use crate::error::Result;
-use crate::runtime::schedule::map_range_cancellable;
+use crate::runtime::schedule::{map_range_cancellable, CancelCheck};
 use std::mem::MaybeUninit;
 use std::ops::Range;
 
@@ -34,7 +33,7 @@ pub(crate) trait ChunkMap: Sync {
     /// # Safety
     /// Each index is mapped at most once per run: two calls that overlap would write one slot
     /// from two threads.
-    unsafe fn map(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<()>;
+    unsafe fn map(&self, range: Range<usize>, cancel: &CancelCheck<'_>) -> Result<()>;
 }
 
 /// `f` over `items`, each result written into its own slot.
@@ -49,7 +48,7 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> ChunkMap for SlotMap<'_, T, R, F> 
         self.items.len()
     }
 
-    unsafe fn map(&self, range: Range<usize>, cancel: Option<&CancelToken>) -> Result<()> {
+    unsafe fn map(&self, range: Range<usize>, cancel: &CancelCheck<'_>) -> Result<()> {
         // SAFETY: the caller maps every index once, so no other worker writes it.
         let write = |index, r| unsafe { self.slots.write(index, r) };
         map_range_cancellable(self.items, range, self.f, write, cancel)

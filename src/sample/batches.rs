@@ -3,6 +3,7 @@
 
 use crate::clock::Stopwatch;
 use crate::error::{Error, Result};
+use crate::runtime::schedule::CancelCheck;
 use crate::runtime::slots::{ChunkMap, Results};
 use std::hint::black_box;
 use std::sync::Mutex;
@@ -70,7 +71,11 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R,
         let mut results = Results::prefaulted(len);
         let watch = Stopwatch::start();
         // SAFETY: one call maps the fresh storage's every index once.
-        let mapped = unsafe { results.map(batch, self.f).map(0..len, None) };
+        let mapped = unsafe {
+            results
+                .map(batch, self.f)
+                .map(0..len, &CancelCheck::new(None))
+        };
         let elapsed = watch.elapsed();
         mapped.map_err(|e| e.offset_items(first))?;
         // SAFETY: the whole batch was mapped.
