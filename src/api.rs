@@ -266,8 +266,10 @@ fn shared_runner<'a, T: Sync, R: Send>(
     f: &'a (impl Fn(&T) -> R + Sync),
 ) -> impl Fn(&Plan, Option<&CancelToken>) -> Result<f64> + 'a {
     move |plan, cancel| {
-        executor::execute_shared(items, f, plan.shape(), measuring_run_settings(cancel))
-            .map(|e| e.run.elapsed_s)
+        crate::clock::readable_run(|| {
+            executor::execute_shared(items, f, plan.shape(), measuring_run_settings(cancel))
+                .map(|e| e.run.elapsed_s)
+        })
     }
 }
 
@@ -282,14 +284,16 @@ where
     R: Send + Serialize + DeserializeOwned,
 {
     move |plan, cancel| {
-        executor::execute(
-            items,
-            f,
-            plan.shape(),
-            measuring_run_settings(cancel),
-            transfer,
-        )
-        .map(|e| e.run.elapsed_s)
+        crate::clock::readable_run(|| {
+            executor::execute(
+                items,
+                f,
+                plan.shape(),
+                measuring_run_settings(cancel),
+                transfer,
+            )
+            .map(|e| e.run.elapsed_s)
+        })
     }
 }
 

@@ -29,9 +29,10 @@ pub trait WorkerPool: Send + Sync {
     /// Wakes parked threads now for a run expected soon (a decision's), so that it does not
     /// wait for their wake. Pools whose threads wake fast do nothing.
     fn wake_ahead(&self) {}
-    /// Whether a run of `workers` would start now as the run after a decision does, on
-    /// threads woken ahead or kept awake since the last run. A pool that wakes its threads
-    /// alike for every run always would.
+    /// Whether a run of `workers` would start now on threads already up: kept awake since the
+    /// last run, or woken ahead by a decision and up by now. The runs that follow a decision
+    /// and each other are such runs; a pool that wakes its threads alike for every run has
+    /// only such runs.
     fn awake_for(&self, _workers: usize) -> bool {
         true
     }
@@ -274,7 +275,7 @@ impl WorkerPool for GlobalPool {
     }
 
     fn awake_for(&self, workers: usize) -> bool {
-        linger::free() + 1 >= workers
+        linger::spinning() + 1 >= workers
     }
 }
 

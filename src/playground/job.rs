@@ -18,10 +18,6 @@ use serde::Serialize;
 /// A warm-up round (one serial and one parallel run of a prefix) grows to about this long.
 const WARM_UP_ROUND_S: f64 = 0.004;
 
-/// A run shorter than this many clock ticks is timed as a block of runs (`readable_run`).
-const READABLE_RUN_TICKS: f64 = 20.0;
-const MOST_RUNS_PER_BLOCK: f64 = 1000.0;
-
 /// Most items a prepared job may hold; beyond it the items alone would not fit in memory here.
 pub const MAX_ITEMS: usize = 100_000_000;
 
@@ -78,28 +74,9 @@ impl<'a> dyn Job + 'a {
             ..options.clone()
         };
         let runs = (0..repeats.max(1))
-            .map(|_| self.readable_run(plan, &options))
+            .map(|_| crate::clock::readable_run(|| self.run_prefix(self.items(), plan, &options)))
             .collect::<Result<Vec<f64>>>()?;
         Ok(Measurement::from_runs(runs))
-    }
-
-    /// The seconds one run of `plan` takes. A run too short for the clock to read is timed
-    /// as a block of runs back to back, over their count: the browser's 5 µs clock read
-    /// tiny x 10,000 as 15 µs on two workers and 25 µs serially, three ticks against five.
-    fn readable_run(&self, plan: &Plan, options: &Options) -> Result<f64> {
-        let once = self.run_prefix(self.items(), plan, options)?;
-        let readable = READABLE_RUN_TICKS * crate::clock::resolution();
-        if once >= readable {
-            return Ok(once);
-        }
-        let runs = (readable / once.max(crate::clock::resolution()))
-            .ceil()
-            .clamp(2.0, MOST_RUNS_PER_BLOCK) as usize;
-        let block = Stopwatch::start();
-        for _ in 0..runs {
-            self.run_prefix(self.items(), plan, options)?;
-        }
-        Ok(block.elapsed() / runs as f64)
     }
 
     /// `run_rayon_default`, `repeats` times.

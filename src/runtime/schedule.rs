@@ -268,12 +268,12 @@ pub(crate) fn schedule(
         .map(|s| s.into_inner().unwrap().min(ended))
         .collect();
     starts.sort_by(f64::total_cmp);
-    // Runs of one worker per core or fewer, started warm on threads woken ahead (as a
-    // decision leaves them), are what the model's parked starts stand for
-    // (`calibrate::Costs::worker_starts_s`). A run after the threads went back to sleep (a
-    // benchmark's parallel run after a 200 ms serial one) starts later than any run that
-    // follows its decision: counted in, its starts kept 0.1-0.2 ms jobs serial that ran 1.7x
-    // on two workers.
+    // Runs of one worker per core or fewer, started warm on threads that are up, are what the
+    // model's parked starts stand for (`calibrate::Costs::worker_starts_s`): the runs after a
+    // decision and after each other, which a plan's measurements are. A run after the threads
+    // went back to sleep (a benchmark's parallel run after a 200 ms serial one), or before
+    // the ones a decision woke were up, starts 0.1-1 ms later: counted in, such starts kept
+    // 0.1-0.2 ms jobs serial that ran 1.7-1.8x on two workers.
     if workers > 1
         && workers <= settings.pool.cores()
         && settings.start == Start::Warm
