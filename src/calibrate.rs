@@ -188,6 +188,7 @@ fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Re
 
 /// Measures `pool`'s costs. Takes a few milliseconds natively.
 pub fn measure(pool: &dyn WorkerPool) -> Costs {
+    let _unrecorded = crate::runtime::wakes::Unrecorded::new();
     let watch = Stopwatch::start();
     let cores = pool.cores();
     let threads = pool.threads();
