@@ -333,10 +333,11 @@ pub(crate) fn sample(
         for (times, places) in per_stratum.iter_mut().zip(&positions) {
             for (t, &(first, len)) in times.iter_mut().zip(places) {
                 let again = read_batch(batches, first, len, false)? / len as f64;
-                if t.min(again) > 0.0 {
-                    pair_gaps.push((*t - again).abs() / t.min(again));
+                let faster = t.min(again);
+                if faster > 0.0 {
+                    pair_gaps.push((*t - again).abs() / faster);
                 }
-                *t = t.min(again);
+                *t = faster;
                 sampled += len;
             }
         }
@@ -445,8 +446,7 @@ pub(crate) fn sample(
 /// times the median gap between the two readings, over sqrt(2) for the gap's two readings, and
 /// no less than `JITTER_FLOOR`, for drift slower than two back-to-back timings.
 fn measured_jitter(pair_gaps: &[f64]) -> f64 {
-    const MAD_TO_SD: f64 = 1.4826;
-    (MAD_TO_SD * stats::median(pair_gaps) / std::f64::consts::SQRT_2).max(JITTER_FLOOR)
+    (stats::robust_sd(pair_gaps) / std::f64::consts::SQRT_2).max(JITTER_FLOOR)
 }
 
 /// `batches.time`, taken again as a block of back-to-back timings of the same batch when it
@@ -526,10 +526,9 @@ fn stratum_residuals(per_stratum: &[Vec<f64>], means: &[f64]) -> (Vec<f64>, f64)
 /// With one batch per stratum it falls back to each stratum's distance from what its
 /// neighbours agree on, which neither a smooth trend nor one odd stratum inflates.
 fn within_sd(per_stratum: &[Vec<f64>], means: &[f64], short_batches: bool) -> f64 {
-    const MAD_TO_SD: f64 = 1.4826;
     let (residuals, correction) = stratum_residuals(per_stratum, means);
     if !residuals.is_empty() {
-        return MAD_TO_SD * stats::median(&residuals) * correction;
+        return stats::robust_sd(&residuals) * correction;
     }
     if means.len() < 2 {
         return 0.0;
@@ -549,7 +548,7 @@ fn within_sd(per_stratum: &[Vec<f64>], means: &[f64], short_batches: bool) -> f6
     } else {
         1.0
     };
-    MAD_TO_SD * stats::median(&residuals) / shrink
+    stats::robust_sd(&residuals) / shrink
 }
 
 /// How much smaller a stratum's distance from `agreed` reads than its spread: the median it is

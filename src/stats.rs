@@ -36,6 +36,14 @@ pub fn std_dev(values: &[f64]) -> f64 {
     (squares / (values.len() - 1) as f64).sqrt()
 }
 
+/// The standard deviation that absolute deviations (from a mean, a median or each other)
+/// imply, from their median: 1.4826 times it, which is exact for normal data and not moved by
+/// a few outliers (NaN when empty).
+pub fn robust_sd(absolute_deviations: &[f64]) -> f64 {
+    const MAD_TO_SD: f64 = 1.4826;
+    MAD_TO_SD * median(absolute_deviations)
+}
+
 /// Least-squares line through `(x, y)` points: returns `(intercept, slope)`.
 pub fn fit_line(points: &[(f64, f64)]) -> (f64, f64) {
     let n = points.len() as f64;

@@ -196,7 +196,7 @@ pub(crate) fn schedule(
     let chunks = n.div_ceil(chunk.max(1));
     let barrier = holds_at_start(workers, chunks, settings.pool.cores());
     let arrived = AtomicUsize::new(0);
-    let after_wake = settings.pool.awake_for(workers);
+    let threads_up = settings.pool.awake_for(workers);
     let began = clock::now();
     // Since `began`; a worker that never started keeps infinity until the run's end.
     let entered: Vec<Mutex<f64>> = (0..workers).map(|_| Mutex::new(f64::INFINITY)).collect();
@@ -277,7 +277,7 @@ pub(crate) fn schedule(
     if workers > 1
         && workers <= settings.pool.cores()
         && settings.start == Start::Warm
-        && after_wake
+        && threads_up
     {
         super::wakes::record(&starts);
     }
