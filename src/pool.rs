@@ -116,9 +116,13 @@ struct BorrowedTask(*const (dyn Fn(usize) + Sync + 'static));
 // SAFETY: the task is `Sync`, and the gate keeps every call within the borrow (see above).
 unsafe impl Send for BorrowedTask {}
 
-/// `WorkerPool::run_eager` on a pool whose `spawn` runs `'static` jobs on its threads.
+/// A pool job: one worker call of a run, carried to a pool thread.
+type Call = Box<dyn FnOnce() + Send + 'static>;
+
+/// `WorkerPool::run_eager` on a pool whose `launch` runs `'static` jobs on its threads: the
+/// calls for workers 1 and up go to `launch` at once, and the caller runs worker 0.
 fn run_eager_with(
-    spawn: impl Fn(Box<dyn FnOnce() + Send + 'static>),
+    launch: impl FnOnce(Vec<Call>),
     workers: usize,
     spin: bool,
     task: &(dyn Fn(usize) + Sync),
@@ -132,25 +136,45 @@ fn run_eager_with(
             *const (dyn Fn(usize) + Sync + 'static),
         >(task)
     });
-    for worker in 1..workers {
-        let gate = Arc::clone(&gate);
-        spawn(Box::new(move || {
-            let task = borrowed;
-            if gate.enter() {
-                struct Leave<'a>(&'a Gate);
-                impl Drop for Leave<'_> {
-                    fn drop(&mut self) {
-                        self.0.leave();
+    let calls = (1..workers)
+        .map(|worker| {
+            let gate = Arc::clone(&gate);
+            Box::new(move || {
+                let task = borrowed;
+                if gate.enter() {
+                    struct Leave<'a>(&'a Gate);
+                    impl Drop for Leave<'_> {
+                        fn drop(&mut self) {
+                            self.0.leave();
+                        }
                     }
+                    let _leave = Leave(&gate);
+                    // SAFETY: entered, so the run has not returned and the borrow is live.
+                    unsafe { (*task.0)(worker) };
                 }
-                let _leave = Leave(&gate);
-                // SAFETY: entered, so the run has not returned and the borrow is live.
-                unsafe { (*task.0)(worker) };
-            }
-        }));
-    }
+            }) as Call
+        })
+        .collect();
+    launch(calls);
     task(0);
     gate.close(spin);
+}
+
+/// Wakes every thread of rayon's global pool and lets the first to come take the calls. rayon
+/// wakes sleeping threads lazily: calls spawned one after another wake one sleeper while the
+/// last one woken still looks idle, so that two calls ran one after the other on one thread.
+/// A broadcast wakes each thread by name.
+fn broadcast_calls(calls: Vec<Call>) {
+    if calls.is_empty() {
+        return;
+    }
+    let calls = Arc::new(Mutex::new(calls));
+    rayon::spawn_broadcast(move |_| {
+        let call = calls.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        if let Some(call) = call {
+            call();
+        }
+    });
 }
 
 /// A rayon pool owned by the engine (native; the browser's pool is rayon's global one).
@@ -286,15 +310,20 @@ impl GlobalPool {
     fn run_then_linger(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) {
         let cores = self.cores();
         if workers <= cores {
-            run_eager_with(linger::hand_off, workers, true, task);
+            run_eager_with(
+                |calls| calls.into_iter().for_each(linger::hand_off),
+                workers,
+                true,
+                task,
+            );
         } else {
             // More workers than cores need rayon's threads: the lingering ones, awake, go back
-            // to take the first calls, and rayon wakes the rest. Handing one call to a
-            // lingering thread and spawning the others left them waiting on rayon's lazy
-            // wakes, and io-wait's probe read 1.04-1.48x more throughput on 4 workers where
-            // its items wait 100% of the time (2x).
+            // to rayon, and a broadcast wakes every thread. Handing one call to a lingering
+            // thread and spawning the others left them waiting on rayon's lazy wakes, and so
+            // did spawning them all: io-wait's probe read 1.16-1.41x more throughput on 4
+            // workers in 3 decisions of 12, where its items wait 100% of the time (2x).
             linger::release();
-            run_eager_with(rayon::spawn, workers, false, task);
+            run_eager_with(broadcast_calls, workers, false, task);
         }
         linger::keep(workers.min(cores).saturating_sub(1));
     }

@@ -8,6 +8,7 @@
 //! thread's core for 30-150 µs while it looked for work. OpenMP keeps its threads spinning ten
 //! times as long (`KMP_BLOCKTIME`, 200 ms).
 
+use super::Call;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -15,8 +16,6 @@ use std::sync::Mutex;
 /// How long a thread lingers after its last call: the run after a decision, a sweep's next
 /// shape and a chart's next point come well within it.
 pub const LINGER_S: f64 = 0.02;
-
-type Call = Box<dyn FnOnce() + Send + 'static>;
 
 /// Lingering threads, spinning or running a handed-off call.
 static ALIVE: AtomicUsize = AtomicUsize::new(0);

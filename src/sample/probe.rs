@@ -12,6 +12,12 @@ use std::sync::Mutex;
 /// The probe runs at least this long per worker, so that waking workers is small beside it.
 pub(super) const PROBE_MIN_S: f64 = 0.001;
 const PROBE_REPEATS: usize = 2;
+/// Times a disturbed shared-out run may be timed again (`least_wall`).
+const RETIMES: usize = 2;
+/// A worker that began later than this share of the fastest worker's time per item came late.
+const LATE_ENTRY_SHARE: f64 = 0.25;
+/// A worker slower per item than this many times the fastest ran slow.
+const SLOW_WORKER_RATIO: f64 = 1.2;
 /// Share of the items the probe may run beyond the sampling budget. Throughput past the
 /// cores is measured for every workload that affords it, and a 2,000-item map of 20 µs items
 /// needs a third of its items (docs/decisions.md: oversubscription is measured).
@@ -20,33 +26,111 @@ const PROBE_SHARE: f64 = 0.35;
 /// Items `first..first + len`, timed as one batch.
 type Segment = (usize, usize);
 
-/// Times each worker's segments on its own worker, all at once. Returns each worker's own time
-/// and the wall time of the whole run.
+/// One run of the probe: each worker's own time, and when the run's workers came.
+struct Reading {
+    /// Each worker's time for its own segments.
+    own: Vec<f64>,
+    /// From the run's start until the last worker finished, as that worker read it. The
+    /// caller's own return is left out: past the cores it sleeps until the last worker leaves,
+    /// and in the browser that wake took up to 3.5 ms, which made io-wait's four 5 ms items on
+    /// 4 workers read 7.6-8.6 ms in 3 of 30 decisions (1.2-1.3x throughput for 2x).
+    wall: f64,
+    /// When the last worker began, since the run's start.
+    latest_entry: f64,
+}
+
+impl Reading {
+    /// Each worker's time per item, for workers that had items.
+    fn per_item(&self, work: &[Vec<Segment>]) -> Vec<f64> {
+        self.own
+            .iter()
+            .zip(work)
+            .filter_map(|(t, segments)| {
+                let items: usize = segments.iter().map(|s| s.1).sum();
+                (items > 0).then(|| t / items as f64)
+            })
+            .collect()
+    }
+
+    /// Whether the run measured a hiccup of the machine rather than its items: a worker that
+    /// began late (a thread woke milliseconds late), one that ran slow beside the others (an
+    /// item's wait overran by as much), or workers that all ran slower per item than sharing
+    /// `slowest_share` cores' worth of time could make them (every wait overran at once). All
+    /// three were seen in the browser on items of 5 ms. `alone_per_item_s` is the items' time
+    /// per item with a core each.
+    fn disturbed(&self, work: &[Vec<Segment>], alone_per_item_s: f64, slowest_share: f64) -> bool {
+        let per_item = self.per_item(work);
+        if per_item.is_empty() {
+            return false;
+        }
+        let fastest = per_item.iter().copied().fold(f64::INFINITY, f64::min);
+        let slowest = per_item.iter().copied().fold(0.0, f64::max);
+        self.latest_entry > LATE_ENTRY_SHARE * fastest
+            || slowest > SLOW_WORKER_RATIO * fastest
+            || fastest > SLOW_WORKER_RATIO * slowest_share * alone_per_item_s
+    }
+}
+
+/// Times each worker's segments on its own worker, all at once.
 fn run_segments(
     batches: &dyn Batches,
     work: &[Vec<Segment>],
     pool: &dyn WorkerPool,
-) -> Result<(Vec<f64>, f64)> {
-    let times: Mutex<Vec<f64>> = Mutex::new(vec![0.0; work.len()]);
+) -> Result<Reading> {
+    let own: Mutex<Vec<f64>> = Mutex::new(vec![0.0; work.len()]);
+    let finished: Mutex<f64> = Mutex::new(0.0);
+    let latest_entry: Mutex<f64> = Mutex::new(0.0);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let watch = Stopwatch::start();
     pool.run(work.len(), &|w| {
+        {
+            let mut latest = latest_entry.lock().unwrap();
+            *latest = latest.max(watch.elapsed());
+        }
         let timed: Result<f64> = work[w]
             .iter()
             .map(|&(first, len)| batches.time(first, len, false))
             .sum();
         match timed {
-            Ok(t) => times.lock().unwrap()[w] = t,
+            Ok(t) => {
+                own.lock().unwrap()[w] = t;
+                let mut last = finished.lock().unwrap();
+                *last = last.max(watch.elapsed());
+            }
             Err(e) => {
                 failure.lock().unwrap().get_or_insert(e);
             }
         }
     });
-    let wall = watch.elapsed();
     match failure.into_inner().unwrap() {
         Some(e) => Err(e),
-        None => Ok((times.into_inner().unwrap(), wall)),
+        None => Ok(Reading {
+            own: own.into_inner().unwrap(),
+            wall: finished.into_inner().unwrap(),
+            latest_entry: latest_entry.into_inner().unwrap(),
+        }),
     }
+}
+
+/// The least wall time of `work`, timed again (at most `RETIMES` times) while a run was
+/// disturbed (`Reading::disturbed`): with one item per worker, as for items of milliseconds,
+/// one late thread halved the throughput read.
+fn least_wall(
+    batches: &dyn Batches,
+    work: &[Vec<Segment>],
+    pool: &dyn WorkerPool,
+    alone_per_item_s: f64,
+    slowest_share: f64,
+) -> Result<f64> {
+    let mut least = f64::INFINITY;
+    for _ in 0..=RETIMES {
+        let reading = run_segments(batches, work, pool)?;
+        least = least.min(reading.wall);
+        if !reading.disturbed(work, alone_per_item_s, slowest_share) {
+            break;
+        }
+    }
+    Ok(least)
 }
 
 /// One stretch of `len` items from each start, each on its own worker.
@@ -153,6 +237,7 @@ pub(super) fn probe_side_by_side(
         vec![rng.usize(..=n - len); cores]
     };
     let per_core = one_each(&starts, len);
+    let factor = oversubscribed as f64 / cores as f64;
     let spread = shared_out(&starts, len, oversubscribed);
     let nothing: Vec<Vec<Segment>> = vec![Vec::new(); oversubscribed];
     // Each figure is the least of a few repeats: the OS may briefly put two fresh busy threads
@@ -169,20 +254,20 @@ pub(super) fn probe_side_by_side(
         // which a pool hands work to lazily. It runs before the stretches alone: timed after
         // them, it found each stretch's items in the other core's cache, and inference read
         // 2x slower side by side (0.9 against 0.42 ms) where its runs scale 1.93x.
-        let (times, _) = run_segments(batches, &per_core, pool)?;
+        let times = run_segments(batches, &per_core, pool)?.own;
         let per_core_s = times.iter().sum::<f64>() / cores as f64;
         for (best, t) in side_by_side.iter_mut().zip(times) {
             *best = best.min(t);
         }
         if contention_probed {
             for (best, stretch) in alone.iter_mut().zip(&per_core) {
-                *best = best.min(run_segments(batches, std::slice::from_ref(stretch), pool)?.0[0]);
+                *best = best.min(run_segments(batches, std::slice::from_ref(stretch), pool)?.own[0]);
             }
         }
         if waits_probed {
             // Less the time to start and join that many workers with nothing to do.
-            idle_wall = idle_wall.min(run_segments(batches, &nothing, pool)?.1);
-            let wall = run_segments(batches, &spread, pool)?.1;
+            idle_wall = idle_wall.min(run_segments(batches, &nothing, pool)?.wall);
+            let wall = least_wall(batches, &spread, pool, per_core_s / len as f64, factor)?;
             busy_wall = busy_wall.min(wall);
             // The same items on more workers against one per core, in the same round, and the
             // least of the rounds: a gain that is real shows in each. Items of uneven cost read
@@ -208,9 +293,8 @@ pub(super) fn probe_side_by_side(
     };
     // Items per second shared out over more workers than cores against one per core: above 1
     // when items wait (for I/O, page faults, an allocator's lock) and another worker can use
-    // the core meanwhile. The shared-out run is timed whole, start and join included, so that
-    // an idle run that met a slow wake cannot fake a gain.
-    let factor = oversubscribed as f64 / cores as f64;
+    // the core meanwhile. The shared-out run is timed from its start, late starts included, so
+    // that an idle run that met a slow wake cannot fake a gain.
     let oversubscribed_gain = if waits_probed && gain.is_finite() && gain > 0.0 {
         (gain.clamp(0.0, factor), Source::Measured)
     } else {
@@ -248,6 +332,36 @@ pub(super) fn probe_side_by_side(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn reading(own: &[f64], latest_entry: f64) -> Reading {
+        Reading {
+            own: own.to_vec(),
+            wall: own.iter().copied().fold(0.0, f64::max) + latest_entry,
+            latest_entry,
+        }
+    }
+
+    #[test]
+    fn a_late_or_slow_worker_disturbs_a_run_and_uneven_shares_do_not() {
+        // Six 5 ms items shared out over four workers on two cores: 1, 2, 1, 2 items.
+        let work = shared_out(&[0, 100], 3, 4);
+        let counts: Vec<usize> = work.iter().map(|w| w.iter().map(|s| s.1).sum()).collect();
+        assert_eq!(counts, [1, 2, 1, 2]);
+        let disturbed = |own: &[f64], entry: f64| reading(own, entry).disturbed(&work, 0.005, 2.0);
+        let waited = [0.005, 0.010, 0.0051, 0.0101];
+        assert!(!disturbed(&waited, 0.0001));
+        // CPU-bound items sharing the cores take twice as long, and are not disturbed either.
+        assert!(!disturbed(&waited.map(|t| 2.0 * t), 0.0001));
+        // One thread woke 4 ms late.
+        assert!(disturbed(&waited, 0.004));
+        // One item's wait overran by 4.8 ms.
+        assert!(disturbed(&[0.0098, 0.010, 0.0051, 0.0101], 0.0001));
+        // Every wait overran by 8 ms: slower than sharing the cores explains.
+        assert!(disturbed(&[0.013, 0.026, 0.013, 0.026], 0.0001));
+        // A worker with nothing to do is no evidence either way.
+        let idle = reading(&[0.0, 0.0], 0.0).disturbed(&[Vec::new(), Vec::new()], 0.005, 2.0);
+        assert!(!idle);
+    }
 
     #[test]
     fn shared_out_covers_the_same_items_in_order() {
