@@ -204,8 +204,9 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
         worker_counts.insert(0, 1);
     }
     let _ = noop_run(pool, threads, threads, Start::Warm);
-    // Four chunks a worker, so that no run holds its workers at the start barrier: what a late
-    // worker costs is the parked starts' to tell (`measure_parked_run`), not this line's.
+    // Four chunks a worker, so that a late worker's chunk does not decide the run's length:
+    // what a late worker costs is the parked starts' to tell (`measure_parked_run`), not this
+    // line's.
     let run_points: Vec<(f64, f64)> = worker_counts
         .iter()
         .filter_map(|&k| {

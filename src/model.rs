@@ -8,7 +8,6 @@
 use crate::calibrate::Costs;
 use crate::options::{Start, Transfer};
 use crate::provenance::Source;
-use crate::runtime::schedule::{holds_at_start, START_WAIT_S};
 use crate::sample::Profile;
 use serde::{Deserialize, Serialize};
 
@@ -230,7 +229,7 @@ impl<'a> Model<'a> {
         // The pool has nearly always gone idle since the last run, so workers take their first
         // chunk when they wake, as measured on parked threads; a late one finds fewer chunks
         // left, and one that wakes after the last finds none.
-        let mut starts = self.held_at_start(self.costs.worker_starts_s(k), chunks);
+        let mut starts = self.costs.worker_starts_s(k);
         // A woken worker's core may run slow for its first stretch (`ParkedRun::cold_core_s`):
         // the work it loses counts as a later start.
         let cold = self.costs.cold_core_loss_s(spread_total / k as f64);
@@ -294,17 +293,6 @@ impl<'a> Model<'a> {
             high_s: breakdown.compute_s + compute_spread + 2.0 * overhead,
             breakdown,
         }
-    }
-
-    /// When each worker takes its first chunk: as it wakes, or, where the run holds its
-    /// workers at a start barrier, once the last has come or the barrier gave up on it.
-    fn held_at_start(&self, starts: Vec<f64>, chunks: usize) -> Vec<f64> {
-        if !holds_at_start(starts.len(), chunks, self.costs.cores) {
-            return starts;
-        }
-        let last = starts.iter().copied().fold(0.0, f64::max);
-        let released = last.min(START_WAIT_S);
-        starts.into_iter().map(|s| s.max(released)).collect()
     }
 
     /// The best chunk size for `workers`. Among near-ties (within 0.5%) it takes the one nearest

@@ -140,40 +140,6 @@ pub(crate) struct Timeline {
     pub latest_start_s: f64,
 }
 
-/// Workers wait at most this long at the start barrier for the others; past it, the run goes
-/// on with the workers that came, and a late one joins when it wakes. A parked thread wakes
-/// within tens of microseconds natively; in the browser it took either about 0.1 ms or 1-3 ms,
-/// and idling the caller through a slow wake only lengthened the run (a 2 ms job on 2 workers
-/// ran 2.65 ms with a 1 ms wait, where the caller alone runs it in 2 ms). The model charges
-/// this wait (`model::Model::predict`).
-pub(crate) const START_WAIT_S: f64 = 0.0002;
-/// Spins between clock reads at the barrier: the browser's clock is a call into JavaScript.
-const SPINS_PER_CLOCK_READ: u32 = 64;
-
-/// Whether a run's workers wait for each other before their first chunk. With one chunk per
-/// worker, the first to arrive would otherwise take a late worker's chunk as well and the run
-/// would go at serial speed (docs/decisions.md: start barrier). With more chunks, an early
-/// worker does useful work while the others wake and they take what is left: waiting would
-/// only idle it (a 0.4 ms job on 2 x 512 ran 0.6 ms in the browser, 0.2 ms of it waiting).
-/// Past the cores, workers take turns anyway.
-pub(crate) fn holds_at_start(workers: usize, chunks: usize, cores: usize) -> bool {
-    workers > 1 && workers <= cores && chunks <= workers
-}
-
-/// Holds each worker until all `workers` have arrived, or `START_WAIT_S` has passed.
-fn wait_for_all(arrived: &AtomicUsize, workers: usize) {
-    arrived.fetch_add(1, Ordering::AcqRel);
-    let deadline = clock::now() + START_WAIT_S;
-    let mut spins = 0u32;
-    while arrived.load(Ordering::Acquire) < workers {
-        std::hint::spin_loop();
-        spins += 1;
-        if spins.is_multiple_of(SPINS_PER_CLOCK_READ) && clock::now() > deadline {
-            break;
-        }
-    }
-}
-
 /// The shared-counter loop: `shape.workers` tasks each take the next `shape.chunk_size` items until none are
 /// left, a chunk fails, or the run is cancelled. `body` does the work of one chunk.
 pub(crate) fn schedule(
@@ -193,9 +159,6 @@ pub(crate) fn schedule(
     let logs: Vec<Mutex<Vec<ChunkTiming>>> = (0..workers).map(|_| Mutex::default()).collect();
     let truncated = AtomicBool::new(false);
     let per_worker_limit = TIMELINE_LIMIT / workers;
-    let chunks = n.div_ceil(chunk.max(1));
-    let barrier = holds_at_start(workers, chunks, settings.pool.cores());
-    let arrived = AtomicUsize::new(0);
     let threads_up = settings.pool.awake_for(workers);
     let began = clock::now();
     // Since `began`; a worker that never started keeps infinity until the run's end.
@@ -208,9 +171,6 @@ pub(crate) fn schedule(
             return;
         }
         *entered[worker].lock().unwrap() = clock::now() - began;
-        if barrier {
-            wait_for_all(&arrived, workers);
-        }
         let mut log = Vec::new();
         let check = CancelCheck::new(settings.cancel);
         loop {

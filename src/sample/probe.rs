@@ -261,7 +261,8 @@ pub(super) fn probe_side_by_side(
         }
         if contention_probed {
             for (best, stretch) in alone.iter_mut().zip(&per_core) {
-                *best = best.min(run_segments(batches, std::slice::from_ref(stretch), pool)?.own[0]);
+                *best =
+                    best.min(run_segments(batches, std::slice::from_ref(stretch), pool)?.own[0]);
             }
         }
         if waits_probed {
