@@ -141,29 +141,17 @@ impl Costs {
 
     /// What a run costs besides its workers' late starts: the join, and never less than a
     /// warm run's start and join.
-    ///
-    /// The parked run's join is read across two threads' clocks; within the clock's error it
-    /// says only that the join is short, and a warm run's whole cost (timed as a block) bounds
-    /// it: in the browser the join read 5-10 µs, two ticks, where a warm 2-worker run costs
-    /// 4-5 µs in all, and it kept tiny x 10,000 (11 µs) serial that ran in 10 µs on two workers.
     pub fn run_join_s(&self, workers: usize) -> f64 {
         let warm = self.run_overhead_s(workers);
         if workers < 2 || self.parked.starts_s.is_empty() {
-            return warm;
-        }
-        let join = if self.parked.join_s <= JOIN_CLOCK_TICKS * self.clock_resolution_s {
-            self.parked.join_s.min(warm)
+            warm
         } else {
-            self.parked.join_s
-        };
-        join.max(warm - self.parked.starts_s[0])
+            self.parked.join_s.max(warm - self.parked.starts_s[0])
+        }
     }
 }
 
 const REPEATS: usize = 5;
-/// A parked run's join read within this many clock ticks is within the clock's error: one
-/// tick at each end, on two threads' clocks.
-const JOIN_CLOCK_TICKS: f64 = 2.0;
 const DISPATCH_CHUNKS: usize = 4096;
 /// A thread start when it cannot be measured: typical for Linux and for Web Workers.
 const ASSUMED_STARTUP_S: f64 = 100e-6;
@@ -178,9 +166,7 @@ fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Re
         cancel: Some(&cancel),
     };
     let mut times = Vec::with_capacity(REPEATS);
-    // A warm run of two workers costs a few µs, under one tick of the browser's clock: timed
-    // one at a time, they read 0 or 5 µs (`clock::readable_run` times them as blocks).
-    let mut run = || {
+    for _ in 0..REPEATS {
         let watch = Stopwatch::start();
         schedule(
             n,
@@ -194,15 +180,8 @@ fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Re
                 std::hint::black_box(range);
                 Ok(())
             },
-        )
-        .map(|_| watch.elapsed())
-    };
-    for _ in 0..REPEATS {
-        times.push(if start == Start::Warm {
-            clock::readable_run(&mut run)?
-        } else {
-            run()?
-        });
+        )?;
+        times.push(watch.elapsed());
     }
     Ok(stats::median(&times))
 }
@@ -703,18 +682,10 @@ mod tests {
         // A short run loses its share; a long one no more than the whole loss.
         assert_eq!(costs.cold_core_loss_s(400e-6), 100e-6);
         assert_eq!(costs.cold_core_loss_s(2e-3), 200e-6);
-        costs.clock_resolution_s = 1e-9;
         assert_eq!(costs.run_join_s(3), 5e-6);
         // One worker wakes nobody.
         assert_eq!(costs.worker_starts_s(1), vec![0.0]);
         assert_eq!(costs.run_join_s(1), 1e-6);
-        // On a 5 µs clock a 5 µs join is within the clock's error, and a warm run's whole
-        // cost (1 µs) bounds it; a join of four ticks is read as it is.
-        costs.clock_resolution_s = 5e-6;
-        costs.parked.starts_s = vec![0.0, 300e-6];
-        assert_eq!(costs.run_join_s(3), 1e-6);
-        costs.parked.join_s = 20e-6;
-        assert_eq!(costs.run_join_s(3), 20e-6);
     }
 
     #[test]
