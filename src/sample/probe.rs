@@ -19,6 +19,8 @@ const RETIMES: usize = 2;
 const LATE_ENTRY_SHARE: f64 = 0.25;
 /// Items whose typical worker took under this share of a time-shared core's pace wait.
 const WAITING_SLICE: f64 = 0.75;
+/// A stretch shorter than this many clock ticks is too short to read a slowdown from.
+const READABLE_TICKS: f64 = 20.0;
 /// A worker slower per item than this many times the fastest ran slow.
 const SLOW_WORKER_RATIO: f64 = 1.2;
 /// Share of the items the probe may run beyond the sampling budget. Throughput past the
@@ -29,17 +31,13 @@ const PROBE_SHARE: f64 = 0.35;
 /// Items `first..first + len`, timed as one batch.
 type Segment = (usize, usize);
 
-/// One run of the probe: each worker's own time, and when the run's workers came.
+/// One run of the probe: each worker's own time, and when the run's workers came and left.
 struct Reading {
     /// Each worker's time for its own segments.
     own: Vec<f64>,
-    /// From the run's start until the last worker finished, as that worker read it. The
-    /// caller's own return is left out: past the cores it sleeps until the last worker leaves,
-    /// and in the browser that wake took up to 3.5 ms, which made io-wait's four 5 ms items on
-    /// 4 workers read 7.6-8.6 ms in 3 of 30 decisions (1.2-1.3x throughput for 2x).
-    wall: f64,
-    /// When the last worker began, since the run's start.
-    latest_entry: f64,
+    /// Each worker's entry and exit, since the run's start; `(0, 0)` for a worker that never
+    /// came, as in a failed run.
+    spans: Vec<(f64, f64)>,
 }
 
 impl Reading {
@@ -55,27 +53,81 @@ impl Reading {
             .collect()
     }
 
+    /// From the run's start until the last worker finished, as that worker read it. The
+    /// caller's own return is left out: past the cores it sleeps until the last worker leaves,
+    /// and in the browser that wake took up to 3.5 ms, which made io-wait's four 5 ms items on
+    /// 4 workers read 7.6-8.6 ms in 3 of 30 decisions (1.2-1.3x throughput for 2x).
+    fn wall(&self) -> f64 {
+        self.spans.iter().map(|s| s.1).fold(0.0, f64::max)
+    }
+
+    /// When the last worker began, since the run's start.
+    fn latest_entry(&self) -> f64 {
+        self.spans.iter().map(|s| s.0).fold(0.0, f64::max)
+    }
+
+    /// Whether worker `w` spent at least half its stay beside another worker.
+    fn ran_beside_another(&self, w: usize) -> bool {
+        let (entry, exit) = self.spans[w];
+        let beside = self
+            .spans
+            .iter()
+            .enumerate()
+            .filter(|&(other, _)| other != w)
+            .map(|(_, &(e, x))| (exit.min(x) - entry.max(e)).max(0.0))
+            .fold(0.0, f64::max);
+        beside >= 0.5 * (exit - entry)
+    }
+
+    /// How long more than `cores` workers were inside the run at once.
+    fn time_past_cores(&self, cores: usize) -> f64 {
+        let mut events: Vec<(f64, i32)> = self
+            .spans
+            .iter()
+            .filter(|(entry, exit)| exit > entry)
+            .flat_map(|&(entry, exit)| [(entry, 1), (exit, -1)])
+            .collect();
+        events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let (mut inside, mut since, mut past) = (0usize, 0.0, 0.0);
+        for (at, step) in events {
+            if inside > cores {
+                past += at - since;
+            }
+            inside = inside.saturating_add_signed(step as isize);
+            since = at;
+        }
+        past
+    }
+
     /// Whether the run measured a hiccup of the machine rather than its items: workers that
-    /// all ran slower per item than sharing `slowest_share` cores' worth of time could make
-    /// them (every wait overran at once), or, where the typical worker shows that the items
-    /// wait (it ran them nearly as fast as alone), a worker that began late (a thread woke
-    /// milliseconds late) or ran slow beside the others (an item's wait overran by as much).
-    /// All three were seen in the browser on items of 5 ms. Items that keep a core busy share
-    /// the cores in uneven slices and start late by turns, which is no hiccup: timed again,
-    /// they made decisions 20-40 ms longer. `alone_per_item_s` is the items' time per item with
-    /// a core each.
-    fn disturbed(&self, work: &[Vec<Segment>], alone_per_item_s: f64, slowest_share: f64) -> bool {
+    /// all ran slower per item than sharing the cores could make them (every wait overran at
+    /// once), or, where the items wait, a worker that began late (a thread woke milliseconds
+    /// late) or ran slow beside the others (an item's wait overran by as much). All three were
+    /// seen in the browser on items of 5 ms. Items wait when the typical worker ran them nearly
+    /// as fast as alone while more workers than cores ran at once. Items that keep a core busy
+    /// share the cores in uneven slices, or run by turns (a worker comes when another leaves,
+    /// as the browser's mandelbrot did), which is no hiccup: timed again, they made decisions
+    /// 20-40 ms longer. `alone_per_item_s` is the items' time per item with a core each.
+    fn disturbed(&self, work: &[Vec<Segment>], alone_per_item_s: f64, cores: usize) -> bool {
         let per_item = self.per_item(work);
         if per_item.is_empty() {
             return false;
         }
         let fastest = per_item.iter().copied().fold(f64::INFINITY, f64::min);
         let slowest = per_item.iter().copied().fold(0.0, f64::max);
-        let shared_slice = slowest_share * alone_per_item_s;
-        let waits = stats::median(&per_item) < WAITING_SLICE * shared_slice;
+        let shortest_stay = self
+            .own
+            .iter()
+            .zip(work)
+            .filter(|(_, segments)| !segments.is_empty())
+            .map(|(t, _)| *t)
+            .fold(f64::INFINITY, f64::min);
+        let shared_slice = work.len() as f64 / cores as f64 * alone_per_item_s;
+        let waits = stats::median(&per_item) < WAITING_SLICE * shared_slice
+            && self.time_past_cores(cores) > LATE_ENTRY_SHARE * shortest_stay;
         fastest > SLOW_WORKER_RATIO * shared_slice
             || (waits
-                && (self.latest_entry > LATE_ENTRY_SHARE * fastest
+                && (self.latest_entry() > LATE_ENTRY_SHARE * fastest
                     || slowest > SLOW_WORKER_RATIO * fastest))
     }
 }
@@ -87,15 +139,11 @@ fn run_segments(
     pool: &dyn WorkerPool,
 ) -> Result<Reading> {
     let own: Mutex<Vec<f64>> = Mutex::new(vec![0.0; work.len()]);
-    let finished: Mutex<f64> = Mutex::new(0.0);
-    let latest_entry: Mutex<f64> = Mutex::new(0.0);
+    let spans: Mutex<Vec<(f64, f64)>> = Mutex::new(vec![(0.0, 0.0); work.len()]);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let watch = Stopwatch::start();
     pool.run(work.len(), &|w| {
-        {
-            let mut latest = latest_entry.lock().unwrap();
-            *latest = latest.max(watch.elapsed());
-        }
+        let entry = watch.elapsed();
         let timed: Result<f64> = work[w]
             .iter()
             .map(|&(first, len)| batches.time(first, len, false))
@@ -103,8 +151,7 @@ fn run_segments(
         match timed {
             Ok(t) => {
                 own.lock().unwrap()[w] = t;
-                let mut last = finished.lock().unwrap();
-                *last = last.max(watch.elapsed());
+                spans.lock().unwrap()[w] = (entry, watch.elapsed());
             }
             Err(e) => {
                 failure.lock().unwrap().get_or_insert(e);
@@ -115,8 +162,7 @@ fn run_segments(
         Some(e) => Err(e),
         None => Ok(Reading {
             own: own.into_inner().unwrap(),
-            wall: finished.into_inner().unwrap(),
-            latest_entry: latest_entry.into_inner().unwrap(),
+            spans: spans.into_inner().unwrap(),
         }),
     }
 }
@@ -129,17 +175,38 @@ fn least_wall(
     work: &[Vec<Segment>],
     pool: &dyn WorkerPool,
     alone_per_item_s: f64,
-    slowest_share: f64,
+    cores: usize,
 ) -> Result<f64> {
     let mut least = f64::INFINITY;
     for _ in 0..=RETIMES {
         let reading = run_segments(batches, work, pool)?;
-        least = least.min(reading.wall);
-        if !reading.disturbed(work, alone_per_item_s, slowest_share) {
+        least = least.min(reading.wall());
+        if !reading.disturbed(work, alone_per_item_s, cores) {
             break;
         }
     }
     Ok(least)
+}
+
+/// How much slower the stretches ran side by side than alone, over those that did run beside
+/// another (`side_by_side` is infinite for a stretch that never did) and are long enough for
+/// the clock to read; 1 if none are. Beside a stretch of cheap items (mandelbrot's outer rows
+/// took 0.03 ms beside 3 ms) a stretch runs alone anyway, and its noise read as 1.6-1.7x
+/// contention in the browser.
+fn slowdown(side_by_side: &[f64], alone: &[f64]) -> f64 {
+    let readable = READABLE_TICKS * crate::clock::resolution();
+    let (side, by_itself) = side_by_side
+        .iter()
+        .zip(alone)
+        .filter(|&(s, &a)| s.is_finite() && a >= readable)
+        .fold((0.0, 0.0), |(side, by_itself), (s, a)| {
+            (side + s, by_itself + a)
+        });
+    if by_itself > 0.0 {
+        side / by_itself
+    } else {
+        1.0
+    }
 }
 
 /// One stretch of `len` items from each start, each on its own worker.
@@ -263,10 +330,12 @@ pub(super) fn probe_side_by_side(
         // which a pool hands work to lazily. It runs before the stretches alone: timed after
         // them, it found each stretch's items in the other core's cache, and inference read
         // 2x slower side by side (0.9 against 0.42 ms) where its runs scale 1.93x.
-        let times = run_segments(batches, &per_core, pool)?.own;
-        let per_core_s = times.iter().sum::<f64>() / cores as f64;
-        for (best, t) in side_by_side.iter_mut().zip(times) {
-            *best = best.min(t);
+        let reading = run_segments(batches, &per_core, pool)?;
+        let per_core_s = reading.own.iter().sum::<f64>() / cores as f64;
+        for (w, (best, t)) in side_by_side.iter_mut().zip(&reading.own).enumerate() {
+            if reading.ran_beside_another(w) {
+                *best = best.min(*t);
+            }
         }
         if contention_probed {
             for (best, stretch) in alone.iter_mut().zip(&per_core) {
@@ -276,8 +345,8 @@ pub(super) fn probe_side_by_side(
         }
         if waits_probed {
             // Less the time to start and join that many workers with nothing to do.
-            idle_wall = idle_wall.min(run_segments(batches, &nothing, pool)?.wall);
-            let wall = least_wall(batches, &spread, pool, per_core_s / len as f64, factor)?;
+            idle_wall = idle_wall.min(run_segments(batches, &nothing, pool)?.wall());
+            let wall = least_wall(batches, &spread, pool, per_core_s / len as f64, cores)?;
             busy_wall = busy_wall.min(wall);
             // The same items on more workers against one per core, in the same round, and the
             // least of the rounds: a gain that is real shows in each. Items of uneven cost read
@@ -285,12 +354,19 @@ pub(super) fn probe_side_by_side(
             // per-core run (collatz: 0.46-1.26, and 4 workers on 2 cores).
             gain = gain.min(per_core_s / wall);
         }
-        if long_items {
+        // The second round confirms what the first found, and finds nothing the first missed:
+        // a gain is the least of the rounds, and contention read in a second round only ever
+        // came from a stretch alone that ran fast once. Skipping it saved mandelbrot's
+        // decisions 10-15 ms in the browser.
+        let found_contention =
+            contention_probed && slowdown(&side_by_side, &alone) >= CONTENTION_NOISE;
+        let found_gain = waits_probed && gain >= OVERSUBSCRIBED_GAIN;
+        if long_items || !(found_contention || found_gain) {
             break;
         }
     }
     let contention = if contention_probed {
-        let slowdown = side_by_side.iter().sum::<f64>() / alone.iter().sum::<f64>();
+        let slowdown = slowdown(&side_by_side, &alone);
         // Fresh threads that briefly share a core read up to 5% slow on work that scales.
         let reading = if slowdown < CONTENTION_NOISE {
             1.0
@@ -343,11 +419,11 @@ pub(super) fn probe_side_by_side(
 mod tests {
     use super::*;
 
-    fn reading(own: &[f64], latest_entry: f64) -> Reading {
+    /// Workers that came at `entries` and stayed their `own` time.
+    fn reading(own: &[f64], entries: &[f64]) -> Reading {
         Reading {
             own: own.to_vec(),
-            wall: own.iter().copied().fold(0.0, f64::max) + latest_entry,
-            latest_entry,
+            spans: own.iter().zip(entries).map(|(t, e)| (*e, e + t)).collect(),
         }
     }
 
@@ -357,24 +433,60 @@ mod tests {
         let work = shared_out(&[0, 100], 3, 4);
         let counts: Vec<usize> = work.iter().map(|w| w.iter().map(|s| s.1).sum()).collect();
         assert_eq!(counts, [1, 2, 1, 2]);
-        let disturbed = |own: &[f64], entry: f64| reading(own, entry).disturbed(&work, 0.005, 2.0);
+        let disturbed =
+            |own: &[f64], entries: &[f64]| reading(own, entries).disturbed(&work, 0.005, 2);
+        let together = [0.0001; 4];
         let waited = [0.005, 0.010, 0.0051, 0.0101];
-        assert!(!disturbed(&waited, 0.0001));
+        assert!(!disturbed(&waited, &together));
         // CPU-bound items sharing the cores take twice as long, and are not disturbed either,
         // nor when they shared them in uneven slices or one started late by its turn.
         let shared = waited.map(|t| 2.0 * t);
-        assert!(!disturbed(&shared, 0.0001));
-        assert!(!disturbed(&shared, 0.004));
-        assert!(!disturbed(&[0.006, 0.020, 0.0101, 0.0202], 0.0001));
+        assert!(!disturbed(&shared, &together));
+        assert!(!disturbed(&shared, &[0.0, 0.0, 0.0, 0.004]));
+        assert!(!disturbed(&[0.006, 0.020, 0.0101, 0.0202], &together));
+        // Nor when they ran by turns at the pace of a core each, each worker coming when
+        // another left.
+        assert!(!disturbed(&waited, &[0.0, 0.0, 0.005, 0.010]));
         // One thread woke 4 ms late.
-        assert!(disturbed(&waited, 0.004));
+        assert!(disturbed(&waited, &[0.0, 0.0, 0.0, 0.004]));
         // One item's wait overran by 4.8 ms.
-        assert!(disturbed(&[0.0098, 0.010, 0.0051, 0.0101], 0.0001));
+        assert!(disturbed(&[0.0098, 0.010, 0.0051, 0.0101], &together));
         // Every wait overran by 8 ms: slower than sharing the cores explains.
-        assert!(disturbed(&[0.013, 0.026, 0.013, 0.026], 0.0001));
+        assert!(disturbed(&[0.013, 0.026, 0.013, 0.026], &together));
         // A worker with nothing to do is no evidence either way.
-        let idle = reading(&[0.0, 0.0], 0.0).disturbed(&[Vec::new(), Vec::new()], 0.005, 2.0);
+        let idle = reading(&[0.0, 0.0], &[0.0, 0.0]).disturbed(&[Vec::new(), Vec::new()], 0.005, 2);
         assert!(!idle);
+    }
+
+    #[test]
+    fn contention_counts_stretches_that_ran_beside_another() {
+        let tick = crate::clock::resolution();
+        assert!((slowdown(&[0.0013, 0.0026], &[0.001, 0.002]) - 1.3).abs() < 1e-9);
+        // A stretch that never ran beside another, or too short to read, has no say.
+        assert!((slowdown(&[f64::INFINITY, 0.0026], &[0.001, 0.002]) - 1.3).abs() < 1e-9);
+        assert!((slowdown(&[0.0017, tick], &[0.001, 2.0 * tick]) - 1.7).abs() < 1e-9);
+        assert_eq!(
+            slowdown(&[f64::INFINITY, 6.0 * tick], &[0.001, 2.0 * tick]),
+            1.0
+        );
+        // A 3 ms stretch beside a 0.03 ms one ran alone; two 1 ms ones ran side by side.
+        let lopsided = reading(&[0.003, 0.000_03], &[0.0, 0.0]);
+        assert!(!lopsided.ran_beside_another(0));
+        assert!(lopsided.ran_beside_another(1));
+        let even = reading(&[0.001, 0.001], &[0.0, 0.0001]);
+        assert!(even.ran_beside_another(0) && even.ran_beside_another(1));
+    }
+
+    #[test]
+    fn time_past_the_cores_counts_only_crowded_stretches() {
+        let run = reading(&[0.004, 0.004, 0.004], &[0.0, 0.001, 0.002]);
+        assert!((run.time_past_cores(2) - 0.002).abs() < 1e-12);
+        assert!((run.time_past_cores(1) - 0.004).abs() < 1e-12);
+        assert_eq!(run.time_past_cores(3), 0.0);
+        assert_eq!(
+            reading(&[0.002, 0.002], &[0.0, 0.002]).time_past_cores(1),
+            0.0
+        );
     }
 
     #[test]
