@@ -8,6 +8,7 @@ use crate::pool::WorkerPool;
 use crate::provenance::Source;
 use crate::stats;
 use crate::tuning::{CONTENTION_NOISE, OVERSUBSCRIBED_GAIN, WAITING_SHARE};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// The probe runs at least this long per worker, so that waking workers is small beside it.
@@ -19,6 +20,8 @@ const RETIMES: usize = 2;
 const LATE_ENTRY_SHARE: f64 = 0.25;
 /// Items whose typical worker took under this share of a time-shared core's pace wait.
 const WAITING_SLICE: f64 = 0.75;
+/// How long a worker of a side-by-side run waits for the others before it starts alone.
+const TOGETHER_WAIT_S: f64 = 0.005;
 /// A stretch shorter than this many clock ticks is too short to read a slowdown from.
 const READABLE_TICKS: f64 = 20.0;
 /// A worker slower per item than this many times the fastest ran slow.
@@ -138,11 +141,42 @@ fn run_segments(
     work: &[Vec<Segment>],
     pool: &dyn WorkerPool,
 ) -> Result<Reading> {
+    run_segments_from(batches, work, pool, None)
+}
+
+/// Times each worker's segments on its own worker, the workers starting together: each waits
+/// (at most `TOGETHER_WAIT_S`) until all have come, and its clock starts after. In the browser
+/// the second of two workers came 0.3-0.7 ms late in most runs, so that stretches of 1 ms ran
+/// side by side for half their time or less.
+fn run_segments_together(
+    batches: &dyn Batches,
+    work: &[Vec<Segment>],
+    pool: &dyn WorkerPool,
+) -> Result<Reading> {
+    let arrived = AtomicUsize::new(0);
+    run_segments_from(batches, work, pool, Some(&arrived))
+}
+
+fn run_segments_from(
+    batches: &dyn Batches,
+    work: &[Vec<Segment>],
+    pool: &dyn WorkerPool,
+    arrived: Option<&AtomicUsize>,
+) -> Result<Reading> {
     let own: Mutex<Vec<f64>> = Mutex::new(vec![0.0; work.len()]);
     let spans: Mutex<Vec<(f64, f64)>> = Mutex::new(vec![(0.0, 0.0); work.len()]);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let watch = Stopwatch::start();
     pool.run(work.len(), &|w| {
+        if let Some(arrived) = arrived {
+            arrived.fetch_add(1, Ordering::AcqRel);
+            let came = watch.elapsed();
+            while arrived.load(Ordering::Acquire) < work.len()
+                && watch.elapsed() - came < TOGETHER_WAIT_S
+            {
+                std::hint::spin_loop();
+            }
+        }
         let entry = watch.elapsed();
         let timed: Result<f64> = work[w]
             .iter()
@@ -330,7 +364,7 @@ pub(super) fn probe_side_by_side(
         // which a pool hands work to lazily. It runs before the stretches alone: timed after
         // them, it found each stretch's items in the other core's cache, and inference read
         // 2x slower side by side (0.9 against 0.42 ms) where its runs scale 1.93x.
-        let reading = run_segments(batches, &per_core, pool)?;
+        let reading = run_segments_together(batches, &per_core, pool)?;
         let per_core_s = reading.own.iter().sum::<f64>() / cores as f64;
         for (w, (best, t)) in side_by_side.iter_mut().zip(&reading.own).enumerate() {
             if reading.ran_beside_another(w) {
