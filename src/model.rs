@@ -53,6 +53,12 @@ pub struct Prediction {
 /// chunks that the schedule's tail is at most one chunk.
 const SIMULATED_CHUNKS: usize = 4096;
 const TIE_CHUNKS_PER_WORKER: f64 = 8.0;
+/// A long run aims at chunks this long, at most `MOST_TIE_CHUNKS_PER_WORKER` per worker: a
+/// worker the OS set aside for a few milliseconds then leaves a tail of one short chunk. In the
+/// browser, inference's 200 ms per worker on 8 chunks each ran 1.06-1.09x its best sweep shape
+/// (chunks of 0.2 ms) in three bench runs, and rayon's splitting beat it by 1.14x twice.
+const LONG_RUN_CHUNK_S: f64 = 2e-3;
+const MOST_TIE_CHUNKS_PER_WORKER: f64 = 64.0;
 /// The shortest chunk worth a hedge: a stall the hedge is for lasts milliseconds, so splitting a
 /// short run finer only adds per-chunk costs the calibration reads too low at this scale.
 const HEDGE_CHUNK_S: f64 = 0.5e-3;
@@ -296,9 +302,9 @@ impl<'a> Model<'a> {
     }
 
     /// The best chunk size for `workers`. Among near-ties (within 0.5%) it takes the one nearest
-    /// `TIE_CHUNKS_PER_WORKER` chunks per worker: enough chunks to rebalance when a core stalls
-    /// for reasons no model sees (another process, page faults), few enough that handing them
-    /// out costs nothing. A short run aims lower, at chunks of `HEDGE_CHUNK_S` or one chunk
+    /// `TIE_CHUNKS_PER_WORKER` chunks per worker, or chunks of `LONG_RUN_CHUNK_S` where that is
+    /// more: enough chunks to rebalance when a core stalls for reasons no model sees (another
+    /// process, page faults), few enough that handing them out costs nothing. A short run aims lower, at chunks of `HEDGE_CHUNK_S` or one chunk
     /// per worker: natively a 0.1 ms job ran 1.27x slower on ten chunks per worker than on one.
     pub fn best_for(&self, workers: usize) -> Prediction {
         let predictions: Vec<Prediction> = chunk_candidates(self.profile.items, workers)
@@ -311,7 +317,9 @@ impl<'a> Model<'a> {
             .fold(f64::INFINITY, f64::min);
         let n = self.profile.items as f64;
         let share_s = self.total_work() / workers.max(1) as f64;
-        let target = (share_s / HEDGE_CHUNK_S).clamp(1.0, TIE_CHUNKS_PER_WORKER);
+        let target = (share_s / HEDGE_CHUNK_S)
+            .clamp(1.0, TIE_CHUNKS_PER_WORKER)
+            .max((share_s / LONG_RUN_CHUNK_S).min(MOST_TIE_CHUNKS_PER_WORKER));
         let distance = |p: &Prediction| {
             let per_worker = n / (p.chunk_size as f64 * workers.max(1) as f64);
             (per_worker / target).ln().abs()

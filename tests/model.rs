@@ -84,12 +84,12 @@ fn tiny_items_with_costly_dispatch_stay_serial() {
 #[test]
 fn heterogeneous_items_get_smaller_chunks() {
     let even = chosen(
-        profile(100_000, 10e-6, 0.0),
+        profile(10_000, 10e-6, 0.0),
         costs(4, 0.2e-6),
         Transfer::Shared,
     );
     let uneven = chosen(
-        profile(100_000, 10e-6, 30e-6),
+        profile(10_000, 10e-6, 30e-6),
         costs(4, 0.2e-6),
         Transfer::Shared,
     );
@@ -100,6 +100,15 @@ fn heterogeneous_items_get_smaller_chunks() {
         uneven.chunk_size,
         even.chunk_size
     );
+}
+
+#[test]
+fn a_long_run_gets_chunks_of_a_few_milliseconds() {
+    // One second of uniform work on 4 workers: the tail a stalled worker leaves is one chunk.
+    let plan = chosen(profile(1_000_000, 1e-6, 0.0), costs(4, 0.2e-6), Transfer::Shared);
+    assert_eq!(plan.workers, 4);
+    let chunk_s = plan.chunk_size as f64 * 1e-6;
+    assert!((0.5e-3..=8e-3).contains(&chunk_s), "{chunk_s} s per chunk");
 }
 
 #[test]
