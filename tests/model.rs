@@ -105,7 +105,11 @@ fn heterogeneous_items_get_smaller_chunks() {
 #[test]
 fn a_long_run_gets_chunks_of_a_few_milliseconds() {
     // One second of uniform work on 4 workers: the tail a stalled worker leaves is one chunk.
-    let plan = chosen(profile(1_000_000, 1e-6, 0.0), costs(4, 0.2e-6), Transfer::Shared);
+    let plan = chosen(
+        profile(1_000_000, 1e-6, 0.0),
+        costs(4, 0.2e-6),
+        Transfer::Shared,
+    );
     assert_eq!(plan.workers, 4);
     let chunk_s = plan.chunk_size as f64 * 1e-6;
     assert!((0.5e-3..=8e-3).contains(&chunk_s), "{chunk_s} s per chunk");
