@@ -116,6 +116,31 @@ fn a_long_run_gets_chunks_of_a_few_milliseconds() {
 }
 
 #[test]
+fn chunk_counts_a_coarse_clock_cannot_tell_apart_are_ties() {
+    // 0.12 ms of memory-light items on 2 workers, the second starting 10 µs late: finer chunks
+    // hand the late worker a fairer share, by less than a 5 µs clock could ever show.
+    let with_clock = |resolution_s: f64| {
+        let mut c = costs(2, 1e-8);
+        c.clock_resolution_s = resolution_s;
+        c.run_fixed_s = Cost::measured(2e-6);
+        c.wake_per_worker_s = Cost::measured(0.0);
+        c.parked.starts_s = vec![0.0, 10e-6];
+        chosen(profile(100_000, 1.2e-9, 0.0), c, Transfer::Shared)
+    };
+    let fine = with_clock(1e-8);
+    let coarse = with_clock(5e-6);
+    assert_eq!((fine.workers, coarse.workers), (2, 2));
+    let chunks = |plan: &amorsize::Plan| 100_000usize.div_ceil(plan.chunk_size);
+    assert!(
+        chunks(&coarse) <= chunks(&fine),
+        "{} vs {}",
+        chunks(&coarse),
+        chunks(&fine)
+    );
+    assert!(chunks(&coarse) <= 4, "{} chunks", chunks(&coarse));
+}
+
+#[test]
 fn copy_heavy_items_get_fewer_bigger_chunks() {
     let base = profile(10_000, 50e-6, 50e-6);
     let mut copied = base.clone();
