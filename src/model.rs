@@ -327,9 +327,10 @@ impl<'a> Model<'a> {
             let per_worker = n / (p.chunk_size as f64 * workers.max(1) as f64);
             (per_worker / target).ln().abs()
         };
+        let tie_s = (fastest * 1.005).max(fastest + self.costs.clock_resolution_s);
         predictions
             .into_iter()
-            .filter(|p| p.time_s <= (fastest * 1.005).max(fastest + self.costs.clock_resolution_s))
+            .filter(|p| p.time_s <= tie_s)
             .min_by(|a, b| distance(a).total_cmp(&distance(b)))
             .expect("chunk candidates are never empty")
     }

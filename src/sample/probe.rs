@@ -141,7 +141,7 @@ fn run_segments(
     work: &[Vec<Segment>],
     pool: &dyn WorkerPool,
 ) -> Result<Reading> {
-    run_segments_from(batches, work, pool, None)
+    run_segments_from(batches, work, pool, false)
 }
 
 /// Times each worker's segments on its own worker, the workers starting together: each waits
@@ -153,22 +153,22 @@ fn run_segments_together(
     work: &[Vec<Segment>],
     pool: &dyn WorkerPool,
 ) -> Result<Reading> {
-    let arrived = AtomicUsize::new(0);
-    run_segments_from(batches, work, pool, Some(&arrived))
+    run_segments_from(batches, work, pool, true)
 }
 
 fn run_segments_from(
     batches: &dyn Batches,
     work: &[Vec<Segment>],
     pool: &dyn WorkerPool,
-    arrived: Option<&AtomicUsize>,
+    together: bool,
 ) -> Result<Reading> {
+    let arrived = AtomicUsize::new(0);
     let own: Mutex<Vec<f64>> = Mutex::new(vec![0.0; work.len()]);
     let spans: Mutex<Vec<(f64, f64)>> = Mutex::new(vec![(0.0, 0.0); work.len()]);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let watch = Stopwatch::start();
     pool.run(work.len(), &|w| {
-        if let Some(arrived) = arrived {
+        if together {
             arrived.fetch_add(1, Ordering::AcqRel);
             let came = watch.elapsed();
             while arrived.load(Ordering::Acquire) < work.len()
