@@ -266,7 +266,7 @@ fn shared_runner<'a, T: Sync, R: Send>(
     f: &'a (impl Fn(&T) -> R + Sync),
 ) -> impl Fn(&Plan, Option<&CancelToken>) -> Result<f64> + 'a {
     move |plan, cancel| {
-        crate::clock::readable_run(|| {
+        crate::clock::steady_run(|| {
             executor::execute_shared(items, f, plan.shape(), measuring_run_settings(cancel))
                 .map(|e| e.run.elapsed_s)
         })
@@ -284,7 +284,7 @@ where
     R: Send + Serialize + DeserializeOwned,
 {
     move |plan, cancel| {
-        crate::clock::readable_run(|| {
+        crate::clock::steady_run(|| {
             executor::execute(
                 items,
                 f,

@@ -67,22 +67,45 @@ impl<'a> dyn Job + 'a {
             .map(|run| run.elapsed_s)
     }
 
-    /// Runs `plan` `repeats` times without a timeline.
+    /// Reads `plan`'s time `repeats` times without a timeline (each a `clock::steady_run`).
     pub fn measure(&self, plan: &Plan, repeats: usize, options: &Options) -> Result<Measurement> {
         let options = Options {
             timeline: false,
             ..options.clone()
         };
         let runs = (0..repeats.max(1))
-            .map(|_| crate::clock::readable_run(|| self.run_prefix(self.items(), plan, &options)))
+            .map(|_| crate::clock::steady_run(|| self.run_prefix(self.items(), plan, &options)))
             .collect::<Result<Vec<f64>>>()?;
         Ok(Measurement::from_runs(runs))
+    }
+
+    /// Reads each of `plans` `repeats` times, taking them in turn (one reading of each per
+    /// round), so that a burst of load on the machine falls on every plan alike rather than on
+    /// whichever was being timed: a comparison's speedup is a ratio of these. `read` hears of
+    /// each reading: how many are done, and of which plan.
+    pub fn measure_in_turn(
+        &self,
+        plans: &[&Plan],
+        repeats: usize,
+        options: &Options,
+        read: &mut dyn FnMut(usize, &Plan),
+    ) -> Result<Vec<Measurement>> {
+        let mut runs = vec![Vec::with_capacity(repeats.max(1)); plans.len()];
+        let mut done = 0;
+        for _ in 0..repeats.max(1) {
+            for (plan, times) in plans.iter().zip(&mut runs) {
+                times.push(self.measure(plan, 1, options)?.median_s);
+                done += 1;
+                read(done, plan);
+            }
+        }
+        Ok(runs.into_iter().map(Measurement::from_runs).collect())
     }
 
     /// `run_rayon_default`, `repeats` times.
     pub fn rayon_default(&self, repeats: usize) -> Result<Measurement> {
         let runs = (0..repeats.max(1))
-            .map(|_| self.run_rayon_default())
+            .map(|_| crate::clock::steady_run(|| self.run_rayon_default()))
             .collect::<Result<Vec<f64>>>()?;
         Ok(Measurement::from_runs(runs))
     }

@@ -69,12 +69,15 @@ pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Resu
     // One untimed run first: in wasm the first run that needs more memory pays for growing it
     // and no later run does (docs/decisions.md: compare's untimed run).
     job.run_prefix(job.items(), &Plan::serial(), &options)?;
-    let serial = job.measure(&Plan::serial(), repeats, &options)?;
-    control.report(repeats, total, Shape::Serial, job.items());
-    let blind = job.measure(&Plan::fixed(cores, 1), repeats, &options)?;
-    control.report(2 * repeats, total, Shape::fixed(cores, 1), job.items());
-    let recommended = job.measure(&plan, repeats, &options)?;
-    control.report(total, total, plan.shape(), job.items());
+    let [serial, blind, recommended]: [Measurement; 3] = job
+        .measure_in_turn(
+            &[&Plan::serial(), &Plan::fixed(cores, 1), &plan],
+            repeats,
+            &options,
+            &mut |done, read| control.report(done, total, read.shape(), job.items()),
+        )?
+        .try_into()
+        .expect("one measurement per plan");
     let tuned = job.tune(
         &plan,
         &Options {
@@ -246,8 +249,10 @@ pub fn scaling(
         let prepared = prepare(name, &point_params, point_items)?;
         let job = prepared.transferring(transfer);
         let plan = job.optimize(&options)?;
-        let serial = job.measure(&Plan::serial(), repeats, &options)?;
-        let recommended = job.measure(&plan, repeats, &options)?;
+        let [serial, recommended]: [Measurement; 2] = job
+            .measure_in_turn(&[&Plan::serial(), &plan], repeats, &options, &mut |_, _| {})?
+            .try_into()
+            .expect("one measurement per plan");
         control.report(i + 1, values.len(), plan.shape(), job.items());
         points.push(ScalingPoint {
             x,

@@ -24,13 +24,16 @@ pub struct BenchArgs {
     small: bool,
 }
 
-fn run_small(service: &Service) -> Result<(), String> {
+fn run_small(service: &Service, workloads: &[String]) -> Result<(), String> {
     let ask = |request: &Request| service.handle(request, &|_| {}).map_err(|e| e.to_string());
     let Response::BenchSmallJobs(jobs) = ask(&Request::new(Kind::BenchSmallJobs))? else {
         unreachable!("a bench_small_jobs request answers with the grid")
     };
     let mut rows: Vec<SmallRow> = Vec::new();
     for job in jobs {
+        if !workloads.is_empty() && !workloads.contains(&job.workload) {
+            continue;
+        }
         let spec = JobSpec {
             n: Some(job.n),
             params: job
@@ -80,7 +83,7 @@ fn run_small(service: &Service) -> Result<(), String> {
 
 pub fn run(args: BenchArgs, service: &Service) -> Result<(), String> {
     if args.small {
-        return run_small(service);
+        return run_small(service, &args.workloads);
     }
     let ask = |request: &Request| service.handle(request, &|_| {}).map_err(|e| e.to_string());
     if !(args.scale > 0.0 && args.scale.is_finite()) {
