@@ -135,16 +135,28 @@ impl Costs {
     }
 
     /// Work a woken worker loses to its core's slow start in a run where it works `span_s`.
+    /// None when the starts were read off the latest runs: those were runs on threads that
+    /// were up, spinning on cores that never went idle.
     pub fn cold_core_loss_s(&self, span_s: f64) -> f64 {
+        if self.parked.starts_observed {
+            return 0.0;
+        }
         (self.parked.cold_core_share * span_s.max(0.0)).min(self.parked.cold_core_s)
     }
 
     /// What a run costs besides its workers' late starts: the join, and never less than a
-    /// warm run's start and join.
+    /// warm run's start and join. When the starts were read off the latest runs, on threads
+    /// that were up, the join is a warm run's too: what a warm no-op run (timed as a block)
+    /// takes past its last worker's start. The parked join is the lower quartile of a few
+    /// readings of the browser's 5 µs clock (7.6 µs where a whole warm run, start and join,
+    /// took 4.9 µs), and it kept jobs of 15-40 µs serial that ran 1.2-1.7x on two workers.
     pub fn run_join_s(&self, workers: usize) -> f64 {
         let warm = self.run_overhead_s(workers);
         if workers < 2 || self.parked.starts_s.is_empty() {
             warm
+        } else if self.parked.starts_observed {
+            let latest = self.worker_starts_s(workers).last().copied().unwrap_or(0.0);
+            (warm - latest).max(0.0)
         } else {
             self.parked.join_s.max(warm - self.parked.starts_s[0])
         }
@@ -598,7 +610,12 @@ fn observed_starts(ranks: usize) -> Option<Vec<f64>> {
         return None;
     }
     starts.sort_by(f64::total_cmp);
-    Some(starts)
+    // From the earliest worker's start: workers read clocks of their own, and in the browser
+    // each thread's 5 µs clock is offset from the caller's by up to a tick (the earliest
+    // worker's median read -5 µs, before the run began), which a warm run's overhead, timed
+    // as a block on one thread, already covers.
+    let earliest = starts[0];
+    Some(starts.iter().map(|s| (s - earliest).max(0.0)).collect())
 }
 
 fn measured_costs(pool: &dyn WorkerPool) -> (&'static Costs, bool) {
@@ -686,6 +703,12 @@ mod tests {
         // One worker wakes nobody.
         assert_eq!(costs.worker_starts_s(1), vec![0.0]);
         assert_eq!(costs.run_join_s(1), 1e-6);
+        // Starts read off runs on threads that were up: warm cores, and a warm run's join.
+        costs.parked.starts_observed = true;
+        costs.run_fixed_s = Cost::measured(3e-6);
+        costs.parked.starts_s = vec![0.0, 2e-6];
+        assert_eq!(costs.cold_core_loss_s(400e-6), 0.0);
+        assert!((costs.run_join_s(2) - 1e-6).abs() < 1e-12);
     }
 
     #[test]

@@ -306,8 +306,12 @@ pub struct SmallRow {
 pub struct SmallSummary {
     pub jobs: usize,
     pub max_recommended_vs_serial: f64,
+    /// Over jobs whose serial time is at least `SMALL_REGRET_FLOOR_S`.
     pub median_regret: f64,
     pub max_regret: f64,
+    /// Over every job, those shorter than `SMALL_REGRET_FLOOR_S` too.
+    #[serde(default)]
+    pub max_regret_all_jobs: f64,
     /// Over jobs whose serial time is at least `SMALL_ERROR_FLOOR_S`.
     pub median_prediction_error: f64,
     pub max_prediction_error: f64,
@@ -351,6 +355,13 @@ pub fn small_jobs() -> Vec<SmallJob> {
 /// Prediction errors count for jobs at least this long: below it, a run's fixed costs are
 /// comparable to the clock's and the scheduler's noise.
 pub const SMALL_ERROR_FLOOR_S: f64 = 0.002;
+
+/// Regret counts toward the targets for jobs at least this long, the grid's intended range
+/// (0.1-200 ms). Its catalog rows run shorter in wasm (tiny x 1,000 in 4 µs), and there the
+/// decision rule's doubled overheads (`plan::pays_off`) keep a job serial by design: a job of
+/// 15-40 µs gains a few microseconds on two workers that are up, and loses 0.1-1 ms to one
+/// that has to wake. Their regret is still reported (`max_regret_all_jobs`).
+pub const SMALL_REGRET_FLOOR_S: f64 = 1e-4;
 
 /// Benchmarks one small job (0.1-200 ms serial).
 pub fn bench_small_job(
@@ -467,7 +478,11 @@ pub fn bench_small_job(
 /// The small-job benchmark's targets over all rows.
 pub fn summarize_small(rows: &[SmallRow]) -> SmallSummary {
     let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
-    let regrets: Vec<f64> = rows.iter().map(|r| r.regret).collect();
+    let regrets: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.serial_s >= SMALL_REGRET_FLOOR_S)
+        .map(|r| r.regret)
+        .collect();
     let errors: Vec<f64> = rows
         .iter()
         .filter(|r| r.serial_s >= SMALL_ERROR_FLOOR_S)
@@ -477,8 +492,13 @@ pub fn summarize_small(rows: &[SmallRow]) -> SmallSummary {
     let summary = SmallSummary {
         jobs: rows.len(),
         max_recommended_vs_serial: max(&vs_serial),
-        median_regret: stats::median(&regrets),
+        median_regret: if regrets.is_empty() {
+            1.0
+        } else {
+            stats::median(&regrets)
+        },
         max_regret: max(&regrets),
+        max_regret_all_jobs: max(&rows.iter().map(|r| r.regret).collect::<Vec<_>>()),
         median_prediction_error: if errors.is_empty() {
             0.0
         } else {
@@ -494,10 +514,13 @@ pub fn summarize_small(rows: &[SmallRow]) -> SmallSummary {
             summary.max_recommended_vs_serial <= 1.05,
         ),
         (
-            "median regret <= 1.05".to_string(),
+            "median regret <= 1.05 (serial >= 0.1 ms)".to_string(),
             summary.median_regret <= 1.05,
         ),
-        ("max regret <= 1.15".to_string(), summary.max_regret <= 1.15),
+        (
+            "max regret <= 1.15 (serial >= 0.1 ms)".to_string(),
+            summary.max_regret <= 1.15,
+        ),
         (
             "median prediction error <= 10% (serial >= 2 ms)".to_string(),
             summary.median_prediction_error <= 0.10,
@@ -517,6 +540,52 @@ mod tests {
     use super::*;
     use crate::playground::job::prepare;
     use crate::workload::{ParamValue, Params};
+
+    #[test]
+    fn regret_targets_count_jobs_of_the_grids_range() {
+        let row = |serial_s: f64, regret: f64| SmallRow {
+            workload: "tiny".into(),
+            cost_us: None,
+            items: 1000,
+            serial_s,
+            recommended: TimedShape {
+                serial: true,
+                workers: 1,
+                chunk_size: 1000,
+                time_s: serial_s,
+            },
+            best: TimedShape {
+                serial: false,
+                workers: 2,
+                chunk_size: 500,
+                time_s: serial_s / regret,
+            },
+            predicted_speedup: 1.0,
+            measured_speedup: 1.0,
+            recommended_vs_serial: 1.0,
+            regret,
+            prediction_error: 0.0,
+            outliers: 0,
+            decision_s: 1e-3,
+        };
+        // A 15 µs job kept serial that two workers ran 1.5x is reported, not targeted.
+        let summary = summarize_small(&[row(15e-6, 1.5), row(0.3e-3, 1.1), row(5e-3, 1.0)]);
+        assert_eq!(
+            (summary.max_regret, summary.max_regret_all_jobs),
+            (1.1, 1.5)
+        );
+        assert!(
+            summary.targets.iter().all(|(_, met)| *met),
+            "{:?}",
+            summary.targets
+        );
+        // A job of 0.1 ms or more counts.
+        let summary = summarize_small(&[row(0.1e-3, 1.2), row(5e-3, 1.0)]);
+        assert!(summary
+            .targets
+            .iter()
+            .any(|(name, met)| name.starts_with("max regret") && !met));
+    }
 
     #[test]
     fn a_run_half_again_slower_than_its_median_is_an_outlier() {
