@@ -153,27 +153,35 @@ pub fn worker_curve(
     let model = Model::new(profile, costs, plan.transfer, plan.start);
     let repeats = control.repeats();
     let total = (max_workers + 1) * repeats;
-    let serial = job.measure(&Plan::serial(), repeats, &options)?;
-    control.report(repeats, total, Shape::Serial, job.items());
-    let mut points = Vec::new();
-    for k in 1..=max_workers {
-        let predicted = model.best_for(k);
-        let measured = job.measure(&Plan::fixed(k, predicted.chunk_size), repeats, &options)?;
-        control.report(
-            (k + 1) * repeats,
-            total,
-            Shape::fixed(k, predicted.chunk_size),
-            job.items(),
-        );
-        points.push(CurvePoint {
-            workers: k,
+    let predictions: Vec<_> = (1..=max_workers).map(|k| model.best_for(k)).collect();
+    let plans: Vec<Plan> = std::iter::once(Plan::serial())
+        .chain(
+            predictions
+                .iter()
+                .map(|p| Plan::fixed(p.workers, p.chunk_size)),
+        )
+        .collect();
+    let mut measured = job
+        .measure_in_turn(
+            &plans.iter().collect::<Vec<_>>(),
+            repeats,
+            &options,
+            &mut |done, read| control.report(done, total, read.shape(), job.items()),
+        )?
+        .into_iter();
+    let serial = measured.next().expect("serial is measured first");
+    let points: Vec<CurvePoint> = predictions
+        .iter()
+        .zip(measured)
+        .map(|(predicted, measured)| CurvePoint {
+            workers: predicted.workers,
             chunk_size: predicted.chunk_size,
             speedup: serial.median_s / measured.median_s,
             predicted_speedup: plan.predicted_serial_s / predicted.time_s,
             predicted_s: predicted.time_s,
             measured,
-        });
-    }
+        })
+        .collect();
     let fastest = points
         .iter()
         .max_by(|a, b| a.speedup.total_cmp(&b.speedup))
