@@ -59,9 +59,13 @@ const TIE_CHUNKS_PER_WORKER: f64 = 8.0;
 /// (chunks of 0.2 ms) in three bench runs, and rayon's splitting beat it by 1.14x twice.
 const LONG_RUN_CHUNK_S: f64 = 2e-3;
 const MOST_TIE_CHUNKS_PER_WORKER: f64 = 64.0;
-/// The shortest chunk worth a hedge: a stall the hedge is for lasts milliseconds, so splitting a
-/// short run finer only adds per-chunk costs the calibration reads too low at this scale.
-const HEDGE_CHUNK_S: f64 = 0.5e-3;
+/// The shortest chunk worth a hedge: shorter chunks only add per-chunk costs the calibration
+/// reads too low at this scale (natively a 0.1 ms job ran 1.27x slower on ten chunks per
+/// worker than on one). At 0.5 ms, transactions x 100,000 (a 2 ms share per worker) took 4
+/// chunks per worker in the browser, which ran 2.37-2.40 ms where 8-16 ran 2.20-2.22 (medians
+/// of 20 alternating runs): a woken worker's first stretch runs slow by more than the
+/// calibration reads there.
+const HEDGE_CHUNK_S: f64 = 0.1e-3;
 /// Result vectors at least this large are taken to land on fresh memory: glibc's largest
 /// dynamic mmap threshold.
 const FRESH_OUTPUT_BYTES: usize = 32 << 20;
