@@ -110,13 +110,19 @@ impl Costs {
     /// When each of a run's `workers` takes its first chunk, earliest first, on a parked pool:
     /// measured ranks, the last one repeated for workers past them; all zero when unmeasured.
     pub fn worker_starts_s(&self, workers: usize) -> Vec<f64> {
+        (0..workers)
+            .map(|rank| self.worker_start_s(rank, workers))
+            .collect()
+    }
+
+    /// The start of the worker of `rank` in a run of `workers` (`worker_starts_s`).
+    fn worker_start_s(&self, rank: usize, workers: usize) -> f64 {
         let starts = &self.parked.starts_s;
         if workers < 2 || starts.is_empty() {
-            return vec![0.0; workers];
+            0.0
+        } else {
+            starts[rank.min(starts.len() - 1)]
         }
-        (0..workers)
-            .map(|w| starts[w.min(starts.len() - 1)])
-            .collect()
     }
 
     /// These costs for a run that starts `since_wake_s` after its decision woke the pool.
@@ -153,8 +159,7 @@ impl Costs {
         if workers < 2 || self.parked.starts_s.is_empty() {
             warm
         } else if self.parked.starts_observed {
-            let latest = self.worker_starts_s(workers).last().copied().unwrap_or(0.0);
-            (warm - latest).max(0.0)
+            (warm - self.worker_start_s(workers - 1, workers)).max(0.0)
         } else {
             self.parked.join_s.max(warm - self.parked.starts_s[0])
         }
