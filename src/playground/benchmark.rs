@@ -177,12 +177,15 @@ pub fn bench_job(
     let (recommended_again, best_again) = if plan.shape().same_on(&best_shape, n) {
         (recommended.median_s, recommended.median_s)
     } else {
-        let mut pair: [Vec<f64>; 2] = Default::default();
-        for _ in 0..repeats.max(REMATCH_RUNS) {
-            pair[0].push(job.measure(&plan, 1, &options)?.median_s);
-            pair[1].push(job.measure(&best_plan, 1, &options)?.median_s);
-        }
-        let [a, b] = pair.map(Measurement::from_runs);
+        let [a, b]: [Measurement; 2] = job
+            .measure_in_turn(
+                &[&plan, &best_plan],
+                repeats.max(REMATCH_RUNS),
+                &options,
+                &mut |_, _| {},
+            )?
+            .try_into()
+            .expect("one measurement per plan");
         (a.median_s, b.median_s)
     };
     let measured_speedup = serial.median_s / recommended.median_s;
