@@ -123,7 +123,7 @@ const MOST_STEADY_READINGS: f64 = 25.0;
 /// The seconds one run takes in the run of the mill, for measurements a page shows or a
 /// benchmark compares: a run under `STEADY_RUN_S` is read several times back to back and the
 /// median kept. One reading of a 0.1 ms job is mostly noise: on this 2-core VM, tiny x
-/// 100,000's serial run read 0.115-0.215 ms in twelve comparisons a few seconds apart, and its
+/// 100,000's serial run read 0.115-0.4 ms in twelve comparisons a few seconds apart, and its
 /// speedup on two workers 0.87-3.2x. Each reading is a `readable_run`.
 pub fn steady_run<E>(mut run: impl FnMut() -> Result<f64, E>) -> Result<f64, E> {
     let first = readable_run(&mut run)?;
