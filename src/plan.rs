@@ -162,7 +162,11 @@ impl Plan {
         let serial = self.predicted_serial_s;
         self.predicted_time_s = prediction.time_s;
         self.breakdown = prediction.breakdown;
-        self.predicted_speedup = serial / prediction.time_s;
+        // Serial against serial is 1, even when both read 0.
+        self.predicted_speedup = match self.strategy {
+            Strategy::Serial => 1.0,
+            Strategy::Parallel => serial / prediction.time_s,
+        };
         self.speedup_interval = speedup_interval(serial, &prediction);
     }
 }

@@ -137,6 +137,27 @@ fn compare_carries_verdicts_that_match_its_speedups() {
             .unwrap()
             .contains('x'));
     }
+    // "Best" is the fastest of what the comparison shows, and its speedup is serial over its time.
+    let time = |run: &str| value[run]["median_s"].as_f64().unwrap();
+    let best = value["best"]["time_s"].as_f64().unwrap();
+    for run in ["serial", "blind", "recommended"] {
+        assert!(best <= time(run), "{value}");
+    }
+    assert_eq!(
+        value["best"]["speedup"].as_f64().unwrap(),
+        time("serial") / best
+    );
+}
+
+#[test]
+fn a_serial_recommendation_is_the_serial_run() {
+    // Three items of tiny work: far too short to pay for a second thread.
+    let job = json!({"workload": "tiny", "n": 3, "params": {}});
+    let value = ok(json!({"kind": "compare", "job": job, "repeats": 3}));
+    assert_eq!(value["plan"]["strategy"], "serial", "{value}");
+    assert_eq!(value["recommended"], value["serial"]);
+    assert_eq!(value["speedup_recommended"], 1.0);
+    assert_eq!(value["verdicts"]["recommended"]["label"], "1.00x: no gain");
 }
 
 #[test]

@@ -23,40 +23,17 @@ export function nothingToSweep(threads) {
   return `${why} <a href="#banner" data-show-banner>Get threads</a> to see how time changes with the number of workers.`;
 }
 
-/** The speedup a plan is shown with: a serial plan is serial, 1.00× by definition. */
-export const shownSpeedup = (plan, measured) => (plan.strategy === 'serial' ? 1 : measured);
-
-/**
- * The "best measured" run of a `compare` result: the fastest of what was measured (the tuner's
- * best shape, the recommendation, serial and blind), so that it is never slower than a run shown
- * beside it. `plan` is what to label it with; `speedup` is serial / time (1 for serial). A serial
- * plan is the serial run (the tuner's own timing of it is another sample of the same thing).
- * Ties go to the tuner's shape, then the recommendation.
- */
-export function bestMeasured(cmp) {
-  const serialPlan = { strategy: 'serial' };
-  const runs = [
-    { plan: cmp.tuned.plan, time_s: cmp.tuned.plan.strategy === 'serial' ? cmp.serial.median_s : cmp.tuned.best_time_s, predicted_s: cmp.tuned.plan.predicted_time_s, predicted_speedup: cmp.tuned.plan.predicted_speedup },
-    { plan: cmp.plan, time_s: cmp.plan.strategy === 'serial' ? cmp.serial.median_s : cmp.recommended.median_s, predicted_s: cmp.plan.predicted_time_s, predicted_speedup: cmp.plan.predicted_speedup },
-    { plan: serialPlan, time_s: cmp.serial.median_s, predicted_s: cmp.plan.predicted_serial_s, predicted_speedup: 1 },
-    { plan: { strategy: 'fixed', workers: cmp.blind_workers, chunk_size: 1, profile: cmp.plan.profile }, time_s: cmp.blind.median_s, predicted_s: null, predicted_speedup: null },
-  ];
-  const best = runs.reduce((a, b) => (b.time_s < a.time_s ? b : a));
-  const serial = best.plan.strategy === 'serial';
-  return { ...best, speedup: serial ? 1 : cmp.serial.median_s / best.time_s, predicted_speedup: serial ? 1 : best.predicted_speedup };
-}
-
 const fmtTip = (unit) => (v) => (v === null || v === undefined || Number.isNaN(v) ? '–' : `${v}${unit}`);
 
 /** Serial / blind / optimized / best measured, from a `compare` result. */
 export function compareBars(cmp, name) {
-  const best = bestMeasured(cmp);
+  const best = cmp.best;
   const labels = ['serial', `blind (${shapeLabel(cmp.blind_workers, 1)})`, `optimized (${cmp.plan.strategy === 'serial' ? 'serial' : shapeLabel(cmp.plan.workers, cmp.plan.chunk_size)})`, `best measured (${best.plan.strategy === 'serial' ? 'serial' : shapeLabel(best.plan.workers, best.plan.chunk_size)})`];
   const short = ['serial', 'blind', 'optimized', 'best'];
-  const mt = [cmp.serial.median_s, cmp.blind.median_s, cmp.plan.strategy === 'serial' ? cmp.serial.median_s : cmp.recommended.median_s, best.time_s].map(ms);
-  const pt = [cmp.plan.predicted_serial_s, null, cmp.plan.predicted_time_s, best.predicted_s].map(ms);
-  const ms_ = [1, cmp.speedup_blind, shownSpeedup(cmp.plan, cmp.speedup_recommended), best.speedup].map((v) => round(v, 3));
-  const ps = [1, null, cmp.plan.predicted_speedup, best.predicted_speedup].map((v) => round(v, 3));
+  const mt = [cmp.serial.median_s, cmp.blind.median_s, cmp.recommended.median_s, best.time_s].map(ms);
+  const pt = [cmp.plan.predicted_serial_s, cmp.blind_plan.predicted_time_s, cmp.plan.predicted_time_s, best.predicted_s].map(ms);
+  const ms_ = [1, cmp.speedup_blind, cmp.speedup_recommended, best.speedup].map((v) => round(v, 3));
+  const ps = [1, cmp.blind_plan.predicted_speedup, cmp.plan.predicted_speedup, best.predicted_speedup].map((v) => round(v, 3));
   const cat = { type: 'category', data: short, axisLabel: { interval: 0 } };
   const tip = { trigger: 'axis', confine: true, formatter: (items) => `${labels[items[0].dataIndex]}<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'}`).join('<br>') };
   const time = {
@@ -99,7 +76,7 @@ export function workerCurve(curve, name, threads = Infinity) {
     const instead = nothingToSweep(Math.min(threads, Math.max(1, ...pts.map((p) => p.workers))));
     return [{ name: `${name}-workers`, instead }];
   }
-  const best = pts.reduce((a, b) => (b.speedup > a.speedup ? b : a));
+  const best = curve.fastest;
   const kAxis = { type: 'value', name: 'workers (k)', nameLocation: 'middle', nameGap: 26, minInterval: 1, min: 1, max: Math.max(...pts.map((p) => p.workers)) };
   const mt = pts.map((p) => [p.workers, ms(p.measured.median_s)]);
   const pt = pts.map((p) => [p.workers, ms(p.predicted_s)]);
@@ -201,8 +178,8 @@ export function breakdown(plan, name, threads = Infinity) {
 
 /** Speedup against a swept axis (per-item cost or N), from a `scaling` result. */
 export function scaling(points, { name, axisName, log }) {
-  const msu = points.map((p) => [p.x, round(shownSpeedup(p.plan, p.speedup), 3)]);
-  const psu = points.map((p) => [p.x, round(shownSpeedup(p.plan, p.predicted_speedup), 3)]);
+  const msu = points.map((p) => [p.x, round(p.speedup, 3)]);
+  const psu = points.map((p) => [p.x, round(p.predicted_speedup, 3)]);
   return {
     title: `Speedup of the recommended plan against ${axisName}`, name,
     summary: `Measured speedup of the recommended plan at ${axisName} ${points.map((p, i) => `${p.x}: ${x(msu[i][1])}`).join(', ')}.`,

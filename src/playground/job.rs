@@ -83,6 +83,9 @@ impl<'a> dyn Job + 'a {
     /// round), so that a burst of load on the machine falls on every plan alike rather than on
     /// whichever was being timed: a comparison's speedup is a ratio of these. `read` hears of
     /// each reading: how many are done, and of which plan.
+    ///
+    /// Plans that run alike share their readings: a serial recommendation timed against serial
+    /// is 1.00x by definition, not the ratio of two noisy readings of the same loop.
     pub fn measure_in_turn(
         &self,
         plans: &[&Plan],
@@ -90,11 +93,25 @@ impl<'a> dyn Job + 'a {
         options: &Options,
         read: &mut dyn FnMut(usize, &Plan),
     ) -> Result<Vec<Measurement>> {
-        let mut runs = vec![Vec::with_capacity(repeats.max(1)); plans.len()];
+        let first_of_shape: Vec<usize> = plans
+            .iter()
+            .enumerate()
+            .map(|(i, plan)| {
+                plans[..i]
+                    .iter()
+                    .position(|earlier| earlier.shape().same_on(&plan.shape(), self.items()))
+                    .unwrap_or(i)
+            })
+            .collect();
+        let mut runs: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats.max(1)); plans.len()];
         let mut done = 0;
         for _ in 0..repeats.max(1) {
-            for (plan, times) in plans.iter().zip(&mut runs) {
-                times.push(self.measure(plan, 1, options)?.median_s);
+            for (i, plan) in plans.iter().enumerate() {
+                let reading = match first_of_shape[i] {
+                    first if first < i => *runs[first].last().expect("read earlier this round"),
+                    _ => self.measure(plan, 1, options)?.median_s,
+                };
+                runs[i].push(reading);
                 done += 1;
                 read(done, plan);
             }

@@ -19,6 +19,10 @@ pub const SLOWER_BELOW: f64 = 0.95;
 pub const NO_GAIN_BELOW: f64 = 1.05;
 /// Below this speedup, "0.01x" says nothing; "120x slower" does.
 pub const SAY_TIMES_SLOWER_BELOW: f64 = 0.1;
+/// A run measured faster than its workers' ideal (k workers: kx) by more than this factor is
+/// flagged: far more often the serial readings were slowed by other load than the work really
+/// ran superlinearly.
+pub const ABOVE_IDEAL_BY: f64 = 1.1;
 /// Runs of each configuration a study or sweep takes by default.
 pub const DEFAULT_REPEATS: usize = 3;
 /// Most runs of each configuration a request may ask for.
@@ -95,6 +99,10 @@ pub struct Verdict {
     pub short: String,
     /// The whole verdict: "1.85x faster", "1.01x: no gain", "0.50x: slower than serial".
     pub label: String,
+    /// Why the figure should not be taken at its word, when it should not: a speedup above
+    /// what its workers can give (`run_verdict`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doubt: Option<String>,
 }
 
 /// The speedup alone, as the pages print it.
@@ -128,6 +136,27 @@ pub fn verdict(speedup: f64) -> Verdict {
         class,
         short,
         label,
+        doubt: None,
+    }
+}
+
+/// Classifies the speedup of a run on `workers` busy workers, and doubts it when it is more
+/// than `ABOVE_IDEAL_BY` above the `workers`x that they can give at most.
+pub fn run_verdict(speedup: f64, workers: usize) -> Verdict {
+    let workers = workers.max(1);
+    let ideal = workers as f64;
+    let doubt = (speedup.is_finite() && speedup > ideal * ABOVE_IDEAL_BY).then(|| {
+        let who = crate::units::count(workers, "worker", "workers");
+        format!(
+            "{} is more than {who} can give ({}): other load on the machine most likely slowed \
+             the serial runs. Run it again to check.",
+            speedup_label(speedup),
+            speedup_label(ideal)
+        )
+    });
+    Verdict {
+        doubt,
+        ..verdict(speedup)
     }
 }
 
@@ -197,5 +226,18 @@ mod tests {
         assert_eq!(tiny.label, "120x slower than serial");
         assert_eq!(verdict(SLOWER_BELOW).class, VerdictClass::NoGain);
         assert_eq!(verdict(NO_GAIN_BELOW).class, VerdictClass::Faster);
+    }
+
+    #[test]
+    fn a_speedup_above_what_the_workers_can_give_is_doubted() {
+        assert_eq!(run_verdict(1.9, 2).doubt, None);
+        assert_eq!(run_verdict(2.2, 2).doubt, None);
+        let doubted = run_verdict(2.39, 2);
+        assert_eq!(doubted.label, "2.39x faster");
+        let doubt = doubted.doubt.expect("2.39x on 2 workers");
+        assert!(doubt.contains("2.39x") && doubt.contains("2 workers") && doubt.contains("2.00x"));
+        assert!(run_verdict(1.3, 1).doubt.is_some());
+        assert_eq!(run_verdict(7.7, 8).doubt, None);
+        assert_eq!(run_verdict(f64::INFINITY, 2).doubt, None);
     }
 }

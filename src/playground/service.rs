@@ -24,7 +24,7 @@
 //! | `execute`      | job, shape             | `{plan, run, report, preview}`             |
 //! | `sweep`        | job (workers, chunk_sizes: default grid) | `[plan, sweep]`          |
 //! | `tune`         | job                    | `[plan, tuned]`                            |
-//! | `compare`      | job                    | `Comparison` with `verdicts`               |
+//! | `compare`      | job                    | `Comparison` (`best`, `blind_plan`) with `verdicts` |
 //! | `worker_curve` | job (max_workers: pool size) | `WorkerCurve`                        |
 //! | `scaling`      | job, axis, values      | `[ScalingPoint]`                           |
 //! | `bench`        | job                    | `BenchRow`                                 |
@@ -74,7 +74,10 @@
 //! Serial is spelled one way: `serial: true` with one worker and one chunk of every item on
 //! runs, tune candidates, bench shapes and progress; plans say `strategy: "serial"` and their
 //! `chunk_size` is `null`. Speedups come with verdicts (`{speedup, class: "faster" | "no_gain" |
-//! "slower", short, label}`) where the page prints them, and reports are `sections` to render.
+//! "slower", short, label, doubt?}`) where the page prints them; `doubt` says why a comparison's
+//! speedup is above what its busy workers can give (`policy::run_verdict`). A serial
+//! recommendation is the serial run (speedup 1), and `best` is the fastest run shown. Reports
+//! are `sections` to render.
 //!
 //! Progress arrives as `{done, total, serial, workers, chunk_size}` between runs. A request is cancelled
 //! through [`Service::cancel_token`]; each request starts with the token reset.
@@ -968,10 +971,18 @@ impl Service {
                 let job = job.transferring(transfer()?);
                 let comparison =
                     study::compare(job.as_ref(), &options()?, control(request.repeats))?;
+                let items = comparison.plan.profile.as_ref().map_or(1, |p| p.items);
+                let busy = |plan: &Plan| study::busy_workers(plan, items);
                 let verdicts = CompareVerdicts {
-                    blind: policy::verdict(comparison.speedup_blind),
-                    recommended: policy::verdict(comparison.speedup_recommended),
-                    best: policy::verdict(comparison.speedup_best),
+                    blind: policy::run_verdict(
+                        comparison.speedup_blind,
+                        comparison.blind_workers.min(items),
+                    ),
+                    recommended: policy::run_verdict(
+                        comparison.speedup_recommended,
+                        busy(&comparison.plan),
+                    ),
+                    best: policy::run_verdict(comparison.best.speedup, busy(&comparison.best.plan)),
                 };
                 Response::Compared(Compared {
                     comparison,

@@ -52,11 +52,56 @@ pub struct Comparison {
     pub serial: Measurement,
     pub blind: Measurement,
     pub blind_workers: usize,
+    /// Blind's shape, predicted with the recommendation's profile and costs.
+    pub blind_plan: Plan,
     pub recommended: Measurement,
     pub tuned: TuneResult,
     pub speedup_blind: f64,
+    /// 1 exactly for a serial recommendation: it is the serial run.
     pub speedup_recommended: f64,
     pub speedup_best: f64,
+    /// The fastest of the runs above.
+    pub best: BestRun,
+}
+
+/// The fastest run of a comparison (the tuner's best shape, the recommendation, serial or
+/// blind), so that "best measured" is never slower than a run shown beside it. Ties go in that
+/// order. A serial best is the serial run, at 1.00x.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BestRun {
+    /// Which run it is: `tuned`, `recommended`, `serial` or `blind`.
+    pub run: String,
+    /// Its shape, predicted with the recommendation's profile and costs.
+    pub plan: Plan,
+    pub time_s: f64,
+    pub predicted_s: f64,
+    pub speedup: f64,
+    pub predicted_speedup: f64,
+}
+
+impl BestRun {
+    fn of(runs: Vec<(&str, Plan, f64)>, serial_s: f64) -> BestRun {
+        let (run, plan, time_s) = runs
+            .into_iter()
+            .reduce(|best, next| if next.2 < best.2 { next } else { best })
+            .expect("a comparison has runs");
+        BestRun {
+            run: run.into(),
+            speedup: serial_s / time_s,
+            predicted_s: plan.predicted_time_s,
+            predicted_speedup: plan.predicted_speedup,
+            plan,
+            time_s,
+        }
+    }
+}
+
+/// Workers that have items to run in `plan` over `items` items: what its speedup is bounded by.
+pub fn busy_workers(plan: &Plan, items: usize) -> usize {
+    match plan.shape() {
+        Shape::Serial => 1,
+        Shape::Parallel(p) => p.workers.min(items.div_ceil(p.chunk_size.max(1))).max(1),
+    }
 }
 
 pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Result<Comparison> {
@@ -85,10 +130,20 @@ pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Resu
             ..options.clone()
         },
     )?;
-    let best_s = tuned
-        .best_time_s
-        .min(recommended.median_s)
-        .min(serial.median_s);
+    let tuned_s = match tuned.plan.shape() {
+        Shape::Serial => serial.median_s,
+        Shape::Parallel(_) => tuned.best_time_s,
+    };
+    let blind_plan = plan.with_shape(cores, 1);
+    let best = BestRun::of(
+        vec![
+            ("tuned", tuned.plan.clone(), tuned_s),
+            ("recommended", plan.clone(), recommended.median_s),
+            ("serial", plan.as_serial(), serial.median_s),
+            ("blind", blind_plan.clone(), blind.median_s),
+        ],
+        serial.median_s,
+    );
     let report = Report::new(
         &plan,
         Some(Measured::new(&plan, serial.median_s, recommended.median_s)),
@@ -97,12 +152,14 @@ pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Resu
     Ok(Comparison {
         speedup_blind: serial.median_s / blind.median_s,
         speedup_recommended: serial.median_s / recommended.median_s,
-        speedup_best: serial.median_s / best_s,
+        speedup_best: best.speedup,
+        best,
         plan,
         report,
         serial,
         blind,
         blind_workers: cores,
+        blind_plan,
         recommended,
         tuned,
     })

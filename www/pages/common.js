@@ -21,24 +21,28 @@ export function planShape(plan) {
   return plan.strategy === 'serial' ? 'serial' : shapeLabel(plan.workers, plan.chunk_size, plan.profile?.items);
 }
 
-export { shownSpeedup } from '../figures.js';
-
 /**
  * A compact table of a `compare` result. The speedup comes second, so that it stays in view on
- * a phone while the rest scrolls. A serial plan is the serial run: 1.00× and the serial time.
+ * a phone while the rest scrolls. The engine gives every figure: a serial plan is the serial run
+ * (1.00×), and "best measured" is the fastest of the runs shown.
  */
 export function compareTable(cmp) {
-  const serialPlan = (plan, measured) => (plan.strategy === 'serial' ? cmp.serial : measured);
-  const best = fig.bestMeasured(cmp);
+  const best = cmp.best;
   const rows = [
     ['serial', 'serial', cmp.serial, cmp.plan.predicted_serial_s, 1, 1],
-    ['blind', shapeLabel(cmp.blind_workers, 1), cmp.blind, null, cmp.speedup_blind, null],
-    ['optimized', planShape(cmp.plan), serialPlan(cmp.plan, cmp.recommended), cmp.plan.predicted_time_s, fig.shownSpeedup(cmp.plan, cmp.speedup_recommended), fig.shownSpeedup(cmp.plan, cmp.plan.predicted_speedup)],
+    ['blind', shapeLabel(cmp.blind_workers, 1), cmp.blind, cmp.blind_plan.predicted_time_s, cmp.speedup_blind, cmp.blind_plan.predicted_speedup],
+    ['optimized', planShape(cmp.plan), cmp.recommended, cmp.plan.predicted_time_s, cmp.speedup_recommended, cmp.plan.predicted_speedup],
     ['best measured', planShape(best.plan), { median_s: best.time_s }, best.predicted_s, best.speedup, best.predicted_speedup],
   ];
   return `<table class="data" tabindex="0" data-consistency="compare" data-serial="${cmp.serial.median_s}"><thead><tr><th scope="col">run</th><th scope="col">speedup</th><th scope="col">predicted speedup</th><th scope="col">shape</th><th scope="col">time (median)</th><th scope="col">predicted time</th></tr></thead><tbody>${
     rows.map(([n, shape, m, p, s, ps]) => `<tr class="${Number.isFinite(s) && s < 1 ? 'slower' : ''}" data-row="${n}" data-time="${m.median_s}" data-speedup="${s}"><th scope="row">${n}</th><td><strong>${x(s)}</strong></td><td>${x(ps)}</td><td>${shape}</td><td>${seconds(m.median_s)}${m.min_s !== undefined ? ` <small>(${seconds(m.min_s)}–${seconds(m.max_s)})</small>` : ''}</td><td>${seconds(p)}</td></tr>`).join('')
-  }</tbody></table><p class="note">${int(cmp.plan.profile?.items)} items; medians of ${runs(cmp.serial.runs_s.length)}. The adaptive tuner measured ${runs(cmp.tuned.runs)} in ${seconds(cmp.tuned.elapsed_s)} to find the best shape.</p>`;
+  }</tbody></table>${doubts(cmp.verdicts)}<p class="note">${int(cmp.plan.profile?.items)} items; medians of ${runs(cmp.serial.runs_s.length)}. The adaptive tuner measured ${runs(cmp.tuned.runs)} in ${seconds(cmp.tuned.elapsed_s)} to find the best shape.</p>`;
+}
+
+/** The engine's doubts about a comparison's speedups (`{blind, recommended, best}` verdicts), one note per distinct doubt. */
+export function doubts(verdicts) {
+  const said = [...new Set(['blind', 'recommended', 'best'].map((run) => verdicts?.[run]?.doubt).filter(Boolean))];
+  return said.map((d) => `<p class="note warn" data-doubt>${d}</p>`).join('');
 }
 
 /** A cell that runs `compare` on catalog workload `w`: the plan, the bars and the table. */

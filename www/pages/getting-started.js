@@ -7,7 +7,7 @@ import * as fig from '../figures.js';
 import { COLORS } from '../charts.js';
 import { allCores, count, seconds, shape, x } from '../format.js';
 import { renderPlan, renderReport } from '../report.js';
-import { compareCell, compareTable, maxWorkers, planShape, shownSpeedup, singleThreadNote, verdict, workload } from './common.js';
+import { compareCell, compareTable, doubts, maxWorkers, planShape, singleThreadNote, verdict, workload } from './common.js';
 
 export function render(main, { info, catalog }) {
   const tiny = workload(catalog, 'tiny');
@@ -34,8 +34,8 @@ export function render(main, { info, catalog }) {
         rows.push({ name, cmp });
       }
       ctx.html(`<table class="data" tabindex="0" data-consistency="blind"><thead><tr><th scope="col">workload</th><th scope="col">blind speedup</th><th scope="col">recommendation</th><th scope="col">serial</th><th scope="col">blind (${shape(rows[0].cmp.blind_workers, 1)})</th></tr></thead><tbody>${rows.map(({ name, cmp }) =>
-        `<tr data-speedup="${cmp.speedup_blind}" data-time="${cmp.blind.median_s}" data-serial="${cmp.serial.median_s}"><th scope="row">${name}</th><td>${verdict(cmp.verdicts.blind)}</td><td>${cmp.plan.strategy === 'serial' ? `serial (${x(1)})` : `${planShape(cmp.plan)} (${x(cmp.speedup_recommended)} measured)`}</td><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td></tr>`).join('')}</tbody></table>`);
-      const data = rows.map(({ name, cmp }) => ({ name, serial: cmp.serial.median_s, blind: cmp.blind.median_s, s: cmp.speedup_blind, opt: shownSpeedup(cmp.plan, cmp.speedup_recommended) }));
+        `<tr data-speedup="${cmp.speedup_blind}" data-time="${cmp.blind.median_s}" data-serial="${cmp.serial.median_s}"><th scope="row">${name}</th><td>${verdict(cmp.verdicts.blind)}</td><td>${cmp.plan.strategy === 'serial' ? `serial (${x(1)})` : `${planShape(cmp.plan)} (${x(cmp.speedup_recommended)} measured)`}</td><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td></tr>`).join('')}</tbody></table>${rows.map(({ name, cmp }) => doubts({ blind: cmp.verdicts.blind }).replace('data-doubt>', `data-doubt>${name}, blind: `)).join('')}`);
+      const data = rows.map(({ name, cmp }) => ({ name, serial: cmp.serial.median_s, blind: cmp.blind.median_s, s: cmp.speedup_blind, opt: cmp.speedup_recommended }));
       ctx.chart({
         title: 'Blind parallelism against serial (red line: 1×)', name: 'blind-vs-serial',
         summary: `Speedup over serial, blind and optimized: ${data.map((d) => `${d.name} blind ${x(d.s)}, optimized ${x(d.opt)}`).join('; ')}.`,
@@ -72,7 +72,7 @@ export function render(main, { info, catalog }) {
     title: '3. Time and speedup: serial, blind, optimized, best measured',
     intro: `<p>Four ways to run the same job, each measured here (medians of several runs): serial; blind (all cores, chunks of 1);
       the optimizer's recommendation; and the best shape an adaptive search over real runs found. Solid bars are measured, dashed hollow bars are the
-      model's predictions (blind has none: it is not a shape the model would pick).</p>`,
+      model's predictions for the same shapes, blind's included, so you can see whether the model knew what chunks of one would cost.</p>`,
     fields: [...cpuFields(), repeatsField(3)],
     code: (v) => code.compare(jobFrom(v, 'cpu-loop')),
     async run(v, ctx) {

@@ -6,7 +6,7 @@ import { jobFrom, nField, paramFields, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
 import { renderPlan } from '../report.js';
 import { count, seconds, x } from '../format.js';
-import { planShape, shownSpeedup, singleThreadNote, workload } from './common.js';
+import { planShape, singleThreadNote, workload } from './common.js';
 
 const listField = (name, label, value, extra = {}) => ({ name, label, type: 'list', value, min: 1, maxItems: 12, ...extra });
 
@@ -89,9 +89,8 @@ function pointsTable(points, label) {
   const itemsColumn = label !== 'N';
   return `<table class="data" tabindex="0" data-consistency="points"><thead><tr><th scope="col">${label}</th><th scope="col">speedup</th><th scope="col">predicted</th>${itemsColumn ? '<th scope="col">N</th>' : ''}<th scope="col">plan</th><th scope="col">serial</th><th scope="col">plan time</th></tr></thead><tbody>${
     points.map((p) => {
-      const time = p.plan.strategy === 'serial' ? p.serial.median_s : p.recommended.median_s;
-      const speedup = shownSpeedup(p.plan, p.speedup);
-      return `<tr data-time="${time}" data-serial="${p.serial.median_s}" data-speedup="${speedup}" data-serial-plan="${p.plan.strategy === 'serial'}"><th scope="row">${p.x}</th><td><strong>${x(speedup)}</strong></td><td>${x(shownSpeedup(p.plan, p.predicted_speedup))}</td>${itemsColumn ? `<td>${p.items}</td>` : ''}<td>${planShape(p.plan)}</td><td>${seconds(p.serial.median_s)}</td><td>${seconds(time)}</td></tr>`;
+      const time = p.recommended.median_s;
+      return `<tr data-time="${time}" data-serial="${p.serial.median_s}" data-speedup="${p.speedup}" data-serial-plan="${p.plan.strategy === 'serial'}"><th scope="row">${p.x}</th><td><strong>${x(p.speedup)}</strong></td><td>${x(p.predicted_speedup)}</td>${itemsColumn ? `<td>${p.items}</td>` : ''}<td>${planShape(p.plan)}</td><td>${seconds(p.serial.median_s)}</td><td>${seconds(time)}</td></tr>`;
     }).join('')
   }</tbody></table>`;
 }
