@@ -145,6 +145,10 @@ fn run_eager_with(
                     struct Leave<'a>(&'a Gate);
                     impl Drop for Leave<'_> {
                         fn drop(&mut self) {
+                            // Free before the run can return: its caller may start the next run
+                            // at once, and a call that finds no free lingering thread goes to a
+                            // parked one.
+                            linger::call_finishing();
                             self.0.leave();
                         }
                     }

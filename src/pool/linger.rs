@@ -9,6 +9,7 @@
 //! times as long (`KMP_BLOCKTIME`, 200 ms).
 
 use super::Call;
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -30,6 +31,22 @@ static QUEUED: AtomicUsize = AtomicUsize::new(0);
 static QUEUE: Mutex<VecDeque<Call>> = Mutex::new(VecDeque::new());
 /// Bumped to send every lingering thread back to rayon.
 static RELEASES: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Set while this thread, lingering, runs a handed-off call that has not yet counted the
+    /// thread free again.
+    static OWES_FREE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Counts this thread free again if it is a lingering thread running a handed-off call. A
+/// call does this before it lets its run return: counted after the call returned, the thread
+/// could still look busy when the caller started its next run at once (a steady reading runs
+/// them back to back), and that run's call went to a parked thread.
+pub(super) fn call_finishing() {
+    if OWES_FREE.with(|owes| owes.replace(false)) {
+        FREE.fetch_add(1, Ordering::AcqRel);
+    }
+}
 
 /// Tops the lingering threads up to `threads`, spawning them into rayon's global pool.
 pub(super) fn keep(threads: usize) {
@@ -100,8 +117,9 @@ fn linger() {
     let mut spins = 0u32;
     loop {
         if let Some(call) = next_call() {
+            OWES_FREE.with(|owes| owes.set(true));
             call();
-            FREE.fetch_add(1, Ordering::AcqRel);
+            call_finishing();
             until = crate::clock::now() + LINGER_S;
             continue;
         }
