@@ -240,6 +240,16 @@ impl WorkerPool for OwnedPool {
         self.run(calls, task);
     }
 
+    /// rayon parks its threads within microseconds of running out of work, and nothing here
+    /// keeps them up: a run after anything but another run finds them parked (on this VM the
+    /// second worker of 2 x 16,384 tiny items, run after a 40 µs serial pass, started 31 µs
+    /// late, median of 300). Starts read off back-to-back runs (a sweep's) came to 2-10 µs,
+    /// and sent 30-70 µs jobs to two workers that ran them 0.63-0.98x: the model keeps the
+    /// parked starts it calibrated.
+    fn awake_for(&self, _workers: usize) -> bool {
+        false
+    }
+
     fn run_cold(&self, workers: usize, task: &(dyn Fn(usize) + Sync)) -> Result<()> {
         std::thread::scope(|scope| {
             for worker in 0..workers {
