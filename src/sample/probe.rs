@@ -14,6 +14,9 @@ use std::sync::Mutex;
 /// The probe runs at least this long per worker, so that waking workers is small beside it.
 pub(super) const PROBE_MIN_S: f64 = 0.001;
 const PROBE_REPEATS: usize = 2;
+/// Rounds a gain past the cores must show in each: tiny, which loses 6% on 4 workers of 2
+/// cores, read a gain of 1.25-1.35 in both of two rounds in 3 of 120 browser decisions.
+const GAIN_ROUNDS: usize = 3;
 /// Times a disturbed shared-out run may be timed again (`least_wall`).
 const RETIMES: usize = 2;
 /// A worker that began later than this share of the fastest worker's time per item came late.
@@ -269,6 +272,17 @@ fn shared_out(starts: &[usize], len: usize, workers: usize) -> Vec<Vec<Segment>>
         .collect()
 }
 
+/// `spread`'s workers gathered onto `cores` workers, in order: each core runs, one after
+/// another, the segments of the workers it stands for, which together are its stretch of
+/// `one_each`.
+fn grouped(spread: &[Vec<Segment>], cores: usize) -> Vec<Vec<Segment>> {
+    let mut out = vec![Vec::new(); cores];
+    for (w, segments) in spread.iter().enumerate() {
+        out[w * cores / spread.len()].extend_from_slice(segments);
+    }
+    out
+}
+
 /// What running items side by side showed: how much slower each computes with one worker per
 /// core than alone, and which share of an item's time needs a CPU.
 pub(super) struct SideBySide {
@@ -347,9 +361,17 @@ pub(super) fn probe_side_by_side(
     } else {
         vec![rng.usize(..=n - len); cores]
     };
-    let per_core = one_each(&starts, len);
     let factor = oversubscribed as f64 / cores as f64;
     let spread = shared_out(&starts, len, oversubscribed);
+    // Where the items are also shared out, each core's stretch is timed in the same pieces as
+    // the shared-out run times them: a piece's cost depends on its length when its results
+    // fill fresh memory, and tiny's 750,000-item stretches against half stretches past the
+    // cores read a gain of 1.25-1.43 in 3 of 30 browser decisions, which sent it to 8 workers.
+    let per_core = if waits_probed {
+        grouped(&spread, cores)
+    } else {
+        one_each(&starts, len)
+    };
     let nothing: Vec<Vec<Segment>> = vec![Vec::new(); oversubscribed];
     // Each figure is the least of a few repeats: the OS may briefly put two fresh busy threads
     // on one core, which only ever adds time. Alone runs on a pool worker too, so that both
@@ -360,7 +382,7 @@ pub(super) fn probe_side_by_side(
     let mut idle_wall = f64::INFINITY;
     let mut busy_wall = f64::INFINITY;
     let mut gain = f64::INFINITY;
-    for _ in 0..PROBE_REPEATS {
+    for round in 0..GAIN_ROUNDS {
         // One stretch per core; it also wakes the pool threads the oversubscribed run needs,
         // which a pool hands work to lazily. It runs before the stretches alone: timed after
         // them, it found each stretch's items in the other core's cache, and inference read
@@ -372,7 +394,7 @@ pub(super) fn probe_side_by_side(
                 *best = best.min(*t);
             }
         }
-        if contention_probed {
+        if contention_probed && round < PROBE_REPEATS {
             for (best, stretch) in alone.iter_mut().zip(&per_core) {
                 *best =
                     best.min(run_segments(batches, std::slice::from_ref(stretch), pool)?.own[0]);
@@ -389,14 +411,15 @@ pub(super) fn probe_side_by_side(
             // per-core run (collatz: 0.46-1.26, and 4 workers on 2 cores).
             gain = gain.min(per_core_s / wall);
         }
-        // The second round confirms what the first found, and finds nothing the first missed:
-        // a gain is the least of the rounds, and contention read in a second round only ever
-        // came from a stretch alone that ran fast once. Skipping it saved mandelbrot's
-        // decisions 10-15 ms in the browser.
+        // Later rounds confirm what the first found, and find nothing the first missed: a gain
+        // is the least of the rounds (up to `GAIN_ROUNDS`), and contention read in a second
+        // round only ever came from a stretch alone that ran fast once. Skipping them saved
+        // mandelbrot's decisions 10-15 ms in the browser.
         let found_contention =
             contention_probed && slowdown(&side_by_side, &alone) >= CONTENTION_NOISE;
         let found_gain = waits_probed && gain >= OVERSUBSCRIBED_GAIN;
-        if long_items || !(found_contention || found_gain) {
+        let confirming = (found_contention && round + 1 < PROBE_REPEATS) || found_gain;
+        if long_items || !confirming {
             break;
         }
     }
@@ -548,6 +571,25 @@ mod tests {
             let (least, most) = (counts.iter().min(), counts.iter().max());
             assert!(most.unwrap() - least.unwrap() <= 1, "{counts:?}");
             assert!(*least.unwrap() >= 1, "{counts:?}");
+        }
+    }
+
+    #[test]
+    fn grouped_pieces_make_up_each_cores_stretch() {
+        let starts = [10, 50];
+        let items = |segments: &[Segment]| -> Vec<usize> {
+            segments
+                .iter()
+                .flat_map(|&(first, len)| first..first + len)
+                .collect()
+        };
+        for workers in [4, 6] {
+            let per_core = grouped(&shared_out(&starts, 8, workers), 2);
+            assert_eq!(per_core.len(), 2);
+            for (core, stretch) in per_core.iter().zip(one_each(&starts, 8)) {
+                assert_eq!(items(core), items(&stretch), "{workers} workers");
+                assert_eq!(core.len(), workers / 2, "pieces as the shared-out run has them");
+            }
         }
     }
 }
