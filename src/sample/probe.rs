@@ -588,7 +588,11 @@ mod tests {
             assert_eq!(per_core.len(), 2);
             for (core, stretch) in per_core.iter().zip(one_each(&starts, 8)) {
                 assert_eq!(items(core), items(&stretch), "{workers} workers");
-                assert_eq!(core.len(), workers / 2, "pieces as the shared-out run has them");
+                assert_eq!(
+                    core.len(),
+                    workers / 2,
+                    "pieces as the shared-out run has them"
+                );
             }
         }
     }
