@@ -335,13 +335,12 @@ pub(crate) fn sample(
     // are 5 ms items); the slow ones among them are still timed again below.
     // The two readings of one batch timed the same items, so how far they part is the
     // machine's jitter at this moment, measured rather than assumed.
-    // They go in index order: in a random order, natively, 6 ns items read 2.2 times slower
-    // on both timings in alternate strata in 5 of 150 decisions, and in none in order (why,
-    // docs/decisions.md does not know yet).
+    // They go in index order; a random order was tried and reverted (docs/decisions.md:
+    // strata are sampled in a random order each round).
     let mut pair_gaps = Vec::new();
     if !self_warming && per_stratum.iter().all(|times| times.len() <= 1) {
-        for s in 0..strata {
-            for (t, &(first, len)) in per_stratum[s].iter_mut().zip(&positions[s]) {
+        for (times, places) in per_stratum.iter_mut().zip(&positions) {
+            for (t, &(first, len)) in times.iter_mut().zip(places) {
                 let again = read_batch(batches, first, len, false)? / len as f64;
                 let faster = t.min(again);
                 if faster > 0.0 {
