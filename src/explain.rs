@@ -71,7 +71,7 @@ pub fn reasons(
     gain: f64,
 ) -> Vec<String> {
     let mut out = vec![format!(
-        "Each item takes {} on average (timed on {} in {}; CV {:.2}), so {} are about {} of work.",
+        "Each item takes {} on average (timed on {} in {}; CV {:.2}), so {} about {} of work.",
         seconds(profile.mean_s),
         // Batches are timed again when they read slow, so a small job's sample can hold more
         // calls than it has items.
@@ -86,9 +86,9 @@ pub fn reasons(
         count(profile.batches, "batch", "batches"),
         profile.cv,
         if profile.items == 1 {
-            "the 1 item".to_string()
+            "the 1 item is".to_string()
         } else {
-            format!("all {}", count(profile.items, "item", "items"))
+            format!("all {} are", count(profile.items, "item", "items"))
         },
         seconds(profile.serial_time_s()),
     )];
