@@ -65,6 +65,9 @@ pub struct BenchRow {
     /// their own median.
     #[serde(default)]
     pub outliers: usize,
+    /// Those of `outliers` that are the recommendation's own runs (none for a serial one).
+    #[serde(default)]
+    pub recommended_outliers: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -76,6 +79,9 @@ pub struct BenchSummary {
     pub max_recommended_vs_rayon: f64,
     #[serde(default)]
     pub outliers: usize,
+    /// Those of `outliers` that are recommended runs.
+    #[serde(default)]
+    pub recommended_outliers: usize,
     /// Each target of the benchmark, and whether this run met it.
     pub targets: Vec<(String, bool)>,
 }
@@ -133,6 +139,11 @@ pub fn bench_job(
         .iter()
         .map(|r| outliers(r))
         .sum();
+    let recommended_outliers = if recommended_is_serial {
+        0
+    } else {
+        outliers(&runs[3])
+    };
     let [serial, blind, rayon, recommended] = runs.map(Measurement::from_runs);
 
     let n = job.items();
@@ -212,6 +223,7 @@ pub fn bench_job(
         sweep_runs: sweep.runs,
         sweep_s: sweep.elapsed_s,
         outliers: outlier_runs,
+        recommended_outliers,
     })
 }
 
@@ -235,6 +247,7 @@ pub fn summarize(rows: &[BenchRow]) -> BenchSummary {
         max_prediction_error: max(&errors),
         max_recommended_vs_rayon: max(&vs_rayon),
         outliers: rows.iter().map(|r| r.outliers).sum(),
+        recommended_outliers: rows.iter().map(|r| r.recommended_outliers).sum(),
         targets: Vec::new(),
     };
     let targets = vec![

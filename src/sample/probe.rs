@@ -16,9 +16,14 @@ pub(super) const PROBE_MIN_S: f64 = 0.001;
 const PROBE_REPEATS: usize = 2;
 /// Rounds a gain past the cores must show in each: tiny, which loses 6% on 4 workers of 2
 /// cores, read a gain of 1.25-1.35 in both of two rounds in 3 of 120 browser decisions. The
-/// third round runs only when two found a gain, and is not counted in what the probe may
-/// afford: a workload that gains pays one more shared-out round.
+/// third round runs only when two found a gain (or a loss), and is not counted in what the
+/// probe may afford: a workload that gains pays one more shared-out round.
 const GAIN_ROUNDS: usize = 3;
+/// A shared-out run this many times slower than one worker per core read a loss, which later
+/// rounds must confirm: in the browser, CPU-bound items of 20-100 µs read 0.13-0.95 in single
+/// rounds (threads woken for the run took the cores for a while) where runs of 50-100 ms on 4
+/// workers take what they take on 2 (docs/decisions.md: a loss past the cores).
+const LOSS_READING: f64 = 1.0 / OVERSUBSCRIBED_GAIN;
 /// Times a disturbed shared-out run may be timed again (`least_wall`).
 const RETIMES: usize = 2;
 /// A worker that began later than this share of the fastest worker's time per item came late.
@@ -383,7 +388,8 @@ pub(super) fn probe_side_by_side(
     let mut side_by_side = vec![f64::INFINITY; cores];
     let mut idle_wall = f64::INFINITY;
     let mut busy_wall = f64::INFINITY;
-    let mut gain = f64::INFINITY;
+    // The least and the greatest throughput ratio over the rounds.
+    let mut gains = (f64::INFINITY, 0.0f64);
     for round in 0..GAIN_ROUNDS {
         // One stretch per core; it also wakes the pool threads the oversubscribed run needs,
         // which a pool hands work to lazily. It runs before the stretches alone: timed after
@@ -407,11 +413,12 @@ pub(super) fn probe_side_by_side(
             idle_wall = idle_wall.min(run_segments(batches, &nothing, pool)?.wall());
             let wall = least_wall(batches, &spread, pool, per_core_s / len as f64, cores)?;
             busy_wall = busy_wall.min(wall);
-            // The same items on more workers against one per core, in the same round, and the
-            // least of the rounds: a gain that is real shows in each. Items of uneven cost read
-            // a gain as large as their spread when the extra workers ran other items than the
-            // per-core run (collatz: 0.46-1.26, and 4 workers on 2 cores).
-            gain = gain.min(per_core_s / wall);
+            // The same items on more workers against one per core, in the same round: a gain
+            // or a loss that is real shows in each. Items of uneven cost read a gain as large as
+            // their spread when the extra workers ran other items than the per-core run
+            // (collatz: 0.46-1.26, and 4 workers on 2 cores).
+            let ratio = per_core_s / wall;
+            gains = (gains.0.min(ratio), gains.1.max(ratio));
         }
         // Later rounds confirm what the first found, and find nothing the first missed: a gain
         // is the least of the rounds (up to `GAIN_ROUNDS`), and contention read in a second
@@ -419,8 +426,10 @@ pub(super) fn probe_side_by_side(
         // mandelbrot's decisions 10-15 ms in the browser.
         let found_contention =
             contention_probed && slowdown(&side_by_side, &alone) >= CONTENTION_NOISE;
-        let found_gain = waits_probed && gain >= OVERSUBSCRIBED_GAIN;
-        let confirming = (found_contention && round + 1 < PROBE_REPEATS) || found_gain;
+        let found_gain = waits_probed && gains.0 >= OVERSUBSCRIBED_GAIN;
+        let found_loss = waits_probed && gains.1 <= LOSS_READING;
+        let confirming =
+            (found_contention && round + 1 < PROBE_REPEATS) || found_gain || found_loss;
         if long_items || !confirming {
             break;
         }
@@ -440,7 +449,10 @@ pub(super) fn probe_side_by_side(
     // Items per second shared out over more workers than cores against one per core: above 1
     // when items wait (for I/O, page faults, an allocator's lock) and another worker can use
     // the core meanwhile. The shared-out run is timed from its start, late starts included, so
-    // that an idle run that met a slow wake cannot fake a gain.
+    // that an idle run that met a slow wake cannot fake a gain. The reading nearest 1 over the
+    // rounds: the least gain when every round gained, the least loss when every round lost,
+    // and none when the rounds disagree.
+    let gain = 1.0f64.clamp(gains.0, gains.1.max(gains.0));
     let oversubscribed_gain = if waits_probed && gain.is_finite() && gain > 0.0 {
         (gain.clamp(0.0, factor), Source::Measured)
     } else {
