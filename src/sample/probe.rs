@@ -16,16 +16,21 @@ pub(super) const PROBE_MIN_S: f64 = 0.001;
 const PROBE_REPEATS: usize = 2;
 /// Rounds a gain past the cores must show in each: tiny, which loses 6% on 4 workers of 2
 /// cores, read a gain of 1.25-1.35 in both of two rounds in 3 of 120 browser decisions. The
-/// third round runs only when two found a gain (or a loss), and is not counted in what the
-/// probe may afford: a workload that gains pays one more shared-out round.
+/// third round runs only when two found a gain, and is not counted in what the probe may
+/// afford: a workload that gains pays one more shared-out round.
 const GAIN_ROUNDS: usize = 3;
-/// A shared-out run this many times slower than one worker per core read a loss, which later
-/// rounds must confirm: in the browser, CPU-bound items of 20-100 µs read 0.13-0.95 in single
-/// rounds (threads woken for the run took the cores for a while) where runs of 50-100 ms on 4
-/// workers take what they take on 2 (docs/decisions.md: a loss past the cores).
+/// A shared-out run that got through fewer items per second than this share of one worker per
+/// core is timed again, as a disturbed one is: in the browser, CPU-bound items of 20-100 µs
+/// read 0.13-0.95 in single rounds (threads woken for the run took the cores for a while)
+/// where runs of 50-100 ms on 4 workers take what they take on 2 (docs/decisions.md: a loss
+/// past the cores).
 const LOSS_READING: f64 = 1.0 / OVERSUBSCRIBED_GAIN;
 /// Times a disturbed shared-out run may be timed again (`least_wall`).
 const RETIMES: usize = 2;
+/// Times a shared-out run that read a loss (`LOSS_READING`) is timed again: one more timing
+/// brought the browser's CPU-bound readings from 0.32-1.04 to 0.74-1.03, and two cost
+/// decisions up to 15 ms more.
+const LOSS_RETIMES: usize = 1;
 /// A worker that began later than this share of the fastest worker's time per item came late.
 const LATE_ENTRY_SHARE: f64 = 0.25;
 /// Items whose typical worker took under this share of a time-shared core's pace wait.
@@ -212,20 +217,23 @@ fn run_segments_from(
 }
 
 /// The least wall time of `work`, timed again (at most `RETIMES` times) while a run was
-/// disturbed (`Reading::disturbed`): with one item per worker, as for items of milliseconds,
-/// one late thread halved the throughput read.
+/// disturbed (`Reading::disturbed`), and `LOSS_RETIMES` times while it took longer than
+/// `expected_at_most`: with one item per worker, as for items of milliseconds, one late thread
+/// halved the throughput read.
 fn least_wall(
     batches: &dyn Batches,
     work: &[Vec<Segment>],
     pool: &dyn WorkerPool,
     alone_per_item_s: f64,
     cores: usize,
+    expected_at_most: f64,
 ) -> Result<f64> {
     let mut least = f64::INFINITY;
-    for _ in 0..=RETIMES {
+    for timing in 0..=RETIMES {
         let reading = run_segments(batches, work, pool)?;
         least = least.min(reading.wall());
-        if !reading.disturbed(work, alone_per_item_s, cores) {
+        let slow = least > expected_at_most && timing < LOSS_RETIMES;
+        if !slow && !reading.disturbed(work, alone_per_item_s, cores) {
             break;
         }
     }
@@ -411,7 +419,9 @@ pub(super) fn probe_side_by_side(
         if waits_probed {
             // Less the time to start and join that many workers with nothing to do.
             idle_wall = idle_wall.min(run_segments(batches, &nothing, pool)?.wall());
-            let wall = least_wall(batches, &spread, pool, per_core_s / len as f64, cores)?;
+            let per_item_s = per_core_s / len as f64;
+            let expected = per_core_s / LOSS_READING;
+            let wall = least_wall(batches, &spread, pool, per_item_s, cores, expected)?;
             busy_wall = busy_wall.min(wall);
             // The same items on more workers against one per core, in the same round: a gain
             // or a loss that is real shows in each. Items of uneven cost read a gain as large as
@@ -427,9 +437,7 @@ pub(super) fn probe_side_by_side(
         let found_contention =
             contention_probed && slowdown(&side_by_side, &alone) >= CONTENTION_NOISE;
         let found_gain = waits_probed && gains.0 >= OVERSUBSCRIBED_GAIN;
-        let found_loss = waits_probed && gains.1 <= LOSS_READING;
-        let confirming =
-            (found_contention && round + 1 < PROBE_REPEATS) || found_gain || found_loss;
+        let confirming = (found_contention && round + 1 < PROBE_REPEATS) || found_gain;
         if long_items || !confirming {
             break;
         }
