@@ -68,6 +68,20 @@ pub struct BenchRow {
     /// Those of `outliers` that are the recommendation's own runs (none for a serial one).
     #[serde(default)]
     pub recommended_outliers: usize,
+    /// Every run of the main measurement, in the order taken, so that an outlier can be traced
+    /// to its shape and its round.
+    #[serde(default)]
+    pub runs: BenchRuns,
+}
+
+/// The main measurement's runs of each shape, in seconds, in the order they were taken.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct BenchRuns {
+    pub serial_s: Vec<f64>,
+    pub blind_s: Vec<f64>,
+    pub rayon_s: Vec<f64>,
+    /// Empty for a serial recommendation, whose runs are serial's.
+    pub recommended_s: Vec<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -143,6 +157,16 @@ pub fn bench_job(
         0
     } else {
         outliers(&runs[3])
+    };
+    let bench_runs = BenchRuns {
+        serial_s: runs[0].clone(),
+        blind_s: runs[1].clone(),
+        rayon_s: runs[2].clone(),
+        recommended_s: if recommended_is_serial {
+            Vec::new()
+        } else {
+            runs[3].clone()
+        },
     };
     let [serial, blind, rayon, recommended] = runs.map(Measurement::from_runs);
 
@@ -224,6 +248,7 @@ pub fn bench_job(
         sweep_s: sweep.elapsed_s,
         outliers: outlier_runs,
         recommended_outliers,
+        runs: bench_runs,
     })
 }
 
