@@ -526,8 +526,8 @@ fn retime_slow_batches(
         let mut again = read_batch(batches, first, len, false)? / len as f64;
         rerun += len;
         if again * CONFIRMED >= per_stratum[s][b] {
-            // A batch that reads slow again may only find the machine slower now: the
-            // fastest batch is timed again beside it, and what it lost is the machine's.
+            // A batch that reads slow again may only find the machine slower now: a typical
+            // fast batch is timed again beside it, and what that one lost is the machine's.
             let (slowdown, reference_len) = machine_slowdown(batches, per_stratum, positions)?;
             rerun += reference_len;
             again /= slowdown;
@@ -709,9 +709,11 @@ mod tests {
     use crate::tuning::UNEVEN_CV;
 
     /// Batches whose items cost one microsecond each, except items from `costly` on, which
-    /// cost five.
+    /// cost five, all timed `slowdown` times slower on a machine that has slowed down since
+    /// the first timings.
     struct Priced {
         costly: usize,
+        slowdown: f64,
     }
 
     impl Batches for Priced {
@@ -721,7 +723,7 @@ mod tests {
 
         fn time(&self, first: usize, len: usize, _keep: bool) -> Result<f64> {
             let per_item = if first >= self.costly { 5e-6 } else { 1e-6 };
-            Ok(per_item * len as f64)
+            Ok(self.slowdown * per_item * len as f64)
         }
 
         fn sizes(&self) -> (usize, usize) {
@@ -797,7 +799,10 @@ mod tests {
     fn an_interrupted_batch_is_replaced_by_its_second_timing() {
         let (mut per_stratum, positions) = readings();
         let rerun = retime_slow_batches(
-            &Priced { costly: usize::MAX },
+            &Priced {
+                costly: usize::MAX,
+                slowdown: 1.0,
+            },
             &mut per_stratum,
             &positions,
             &mut Vec::new(),
@@ -805,25 +810,6 @@ mod tests {
         .unwrap();
         assert_eq!(rerun, 100);
         assert!(per_stratum.iter().flatten().all(|&t| t == 1e-6));
-    }
-
-    /// Items of one microsecond, on a machine that has since slowed down `slowdown` times.
-    struct Slowed {
-        slowdown: f64,
-    }
-
-    impl Batches for Slowed {
-        fn len(&self) -> usize {
-            1_000_000
-        }
-
-        fn time(&self, _first: usize, len: usize, _keep: bool) -> Result<f64> {
-            Ok(self.slowdown * 1e-6 * len as f64)
-        }
-
-        fn sizes(&self) -> (usize, usize) {
-            (8, 8)
-        }
     }
 
     #[test]
@@ -836,7 +822,10 @@ mod tests {
             times[0] = 2.3e-6;
         }
         let mut confirmed = Vec::new();
-        let slowed = Slowed { slowdown: 2.3 };
+        let slowed = Priced {
+            costly: usize::MAX,
+            slowdown: 2.3,
+        };
         retime_slow_batches(&slowed, &mut per_stratum, &positions, &mut confirmed).unwrap();
         assert!(confirmed.is_empty(), "{confirmed:?}");
         assert!(per_stratum
@@ -848,7 +837,10 @@ mod tests {
     #[test]
     fn a_batch_of_costly_items_keeps_its_reading() {
         let (mut per_stratum, positions) = readings();
-        let costly = Priced { costly: 5 * 62_500 };
+        let costly = Priced {
+            costly: 5 * 62_500,
+            slowdown: 1.0,
+        };
         // Strata 6 to 15 hold costly items too, but they read 1 us: only stratum 5 is re-run.
         let mut confirmed = Vec::new();
         retime_slow_batches(&costly, &mut per_stratum, &positions, &mut confirmed).unwrap();

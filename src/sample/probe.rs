@@ -28,7 +28,7 @@ const LOSS_READING: f64 = 1.0 / OVERSUBSCRIBED_GAIN;
 /// Times a disturbed shared-out run may be timed again (`least_wall`).
 const RETIMES: usize = 2;
 /// Times a shared-out run that read a loss (`LOSS_READING`) is timed again: one more timing
-/// brought the browser's CPU-bound readings from 0.32-1.04 to 0.74-1.03, and two cost
+/// brought the browser's CPU-bound readings under 0.65 from 7 in 60 to 4 in 60, and two cost
 /// decisions up to 15 ms more.
 const LOSS_RETIMES: usize = 1;
 /// A worker that began later than this share of the fastest worker's time per item came late.
