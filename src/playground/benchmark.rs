@@ -144,30 +144,19 @@ pub fn bench_job(
             runs[3].push(job.measure(&plan, 1, &options)?.median_s);
         }
     }
-    // A serial recommendation is serial: its time is serial's, not a second noisy reading.
-    let recommended_is_serial = plan.is_serial();
-    if recommended_is_serial {
-        runs[3] = runs[0].clone();
-    }
-    let outlier_runs: usize = runs[..if recommended_is_serial { 3 } else { 4 }]
-        .iter()
-        .map(|r| outliers(r))
-        .sum();
-    let recommended_outliers = if recommended_is_serial {
-        0
-    } else {
-        outliers(&runs[3])
-    };
+    // Taken before a serial recommendation borrows serial's runs: it has none of its own.
     let bench_runs = BenchRuns {
         serial_s: runs[0].clone(),
         blind_s: runs[1].clone(),
         rayon_s: runs[2].clone(),
-        recommended_s: if recommended_is_serial {
-            Vec::new()
-        } else {
-            runs[3].clone()
-        },
+        recommended_s: runs[3].clone(),
     };
+    let recommended_outliers = outliers(&bench_runs.recommended_s);
+    let outlier_runs = runs[..3].iter().map(|r| outliers(r)).sum::<usize>() + recommended_outliers;
+    // A serial recommendation is serial: its time is serial's, not a second noisy reading.
+    if plan.is_serial() {
+        runs[3] = runs[0].clone();
+    }
     let [serial, blind, rayon, recommended] = runs.map(Measurement::from_runs);
 
     let n = job.items();
