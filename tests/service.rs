@@ -192,6 +192,11 @@ fn scaling_measures_each_value() {
         .map(|p| p["items"].as_u64().unwrap())
         .collect();
     assert_eq!(items, [100, 300]);
+    // Each point's speedup comes classified by the engine, which the page prints as it is.
+    for point in value.as_array().unwrap() {
+        assert_eq!(point["verdict"]["speedup"], point["speedup"], "{point}");
+        assert!(point["verdict"]["short"].is_string(), "{point}");
+    }
 }
 
 #[test]

@@ -9,6 +9,7 @@ use crate::model::Model;
 use crate::options::{Options, Transfer};
 use crate::plan::Plan;
 use crate::playground::job::{prepare, Job};
+use crate::playground::policy::{self, Verdict};
 use crate::report::{Measured, Report};
 use crate::shape::Shape;
 use crate::sweep::{Measurement, Progress};
@@ -271,6 +272,9 @@ pub struct ScalingPoint {
     pub recommended: Measurement,
     pub speedup: f64,
     pub predicted_speedup: f64,
+    /// `speedup` classified, with the engine's doubt when it is above what the plan's busy
+    /// workers can give: a serial run slowed by other load read 2.74x on 2 workers.
+    pub verdict: Verdict,
 }
 
 /// For each value of `axis`, optimizes, then measures serial and the recommendation.
@@ -319,10 +323,12 @@ pub fn scaling(
             .try_into()
             .expect("one measurement per plan");
         control.report(i + 1, values.len(), plan.shape(), job.items());
+        let speedup = serial.median_s / recommended.median_s;
         points.push(ScalingPoint {
             x,
             items: job.items(),
-            speedup: serial.median_s / recommended.median_s,
+            speedup,
+            verdict: policy::run_verdict(speedup, busy_workers(&plan, job.items())),
             predicted_speedup: plan.predicted_speedup,
             plan,
             serial,

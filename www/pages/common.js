@@ -40,9 +40,14 @@ export function compareTable(cmp) {
 }
 
 /** The engine's doubts about a comparison's speedups (`{blind, recommended, best}` verdicts), one note per distinct doubt. */
-export function doubts(verdicts) {
+function doubts(verdicts) {
   const said = [...new Set(['blind', 'recommended', 'best'].map((run) => verdicts?.[run]?.doubt).filter(Boolean))];
-  return said.map((d) => `<p class="note warn" data-doubt>${d}</p>`).join('');
+  return said.map((d) => doubtNote(d)).join('');
+}
+
+/** One of the engine's doubts as a note, after `about` (what the doubted figure belongs to). */
+export function doubtNote(doubt, about = '') {
+  return `<p class="note warn" data-doubt>${about}${doubt}</p>`;
 }
 
 /** A cell that runs `compare` on catalog workload `w`: the plan, the bars and the table. */

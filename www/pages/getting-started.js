@@ -7,7 +7,7 @@ import * as fig from '../figures.js';
 import { COLORS } from '../charts.js';
 import { allCores, count, seconds, shape, x } from '../format.js';
 import { renderPlan, renderReport } from '../report.js';
-import { compareCell, compareTable, doubts, maxWorkers, planShape, singleThreadNote, verdict, workload } from './common.js';
+import { compareCell, compareTable, doubtNote, maxWorkers, planShape, singleThreadNote, verdict, workload } from './common.js';
 
 export function render(main, { info, catalog }) {
   const tiny = workload(catalog, 'tiny');
@@ -34,7 +34,7 @@ export function render(main, { info, catalog }) {
         rows.push({ name, cmp });
       }
       ctx.html(`<table class="data" tabindex="0" data-consistency="blind"><thead><tr><th scope="col">workload</th><th scope="col">blind speedup</th><th scope="col">recommendation</th><th scope="col">serial</th><th scope="col">blind (${shape(rows[0].cmp.blind_workers, 1)})</th></tr></thead><tbody>${rows.map(({ name, cmp }) =>
-        `<tr data-speedup="${cmp.speedup_blind}" data-time="${cmp.blind.median_s}" data-serial="${cmp.serial.median_s}"><th scope="row">${name}</th><td>${verdict(cmp.verdicts.blind)}</td><td>${cmp.plan.strategy === 'serial' ? `serial (${x(1)})` : `${planShape(cmp.plan)} (${x(cmp.speedup_recommended)} measured)`}</td><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td></tr>`).join('')}</tbody></table>${rows.map(({ name, cmp }) => doubts({ blind: cmp.verdicts.blind }).replace('data-doubt>', `data-doubt>${name}, blind: `)).join('')}`);
+        `<tr data-speedup="${cmp.speedup_blind}" data-time="${cmp.blind.median_s}" data-serial="${cmp.serial.median_s}"><th scope="row">${name}</th><td>${verdict(cmp.verdicts.blind)}</td><td>${cmp.plan.strategy === 'serial' ? `serial (${x(1)})` : `${planShape(cmp.plan)} (${x(cmp.speedup_recommended)} measured)`}</td><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td></tr>`).join('')}</tbody></table>${rows.filter(({ cmp }) => cmp.verdicts.blind.doubt).map(({ name, cmp }) => doubtNote(cmp.verdicts.blind.doubt, `${name}, blind: `)).join('')}`);
       const data = rows.map(({ name, cmp }) => ({ name, serial: cmp.serial.median_s, blind: cmp.blind.median_s, s: cmp.speedup_blind, opt: cmp.speedup_recommended }));
       ctx.chart({
         title: 'Blind parallelism against serial (red line: 1×)', name: 'blind-vs-serial',

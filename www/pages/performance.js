@@ -6,7 +6,7 @@ import { jobFrom, nField, paramFields, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
 import { renderPlan } from '../report.js';
 import { count, seconds, x } from '../format.js';
-import { planShape, singleThreadNote, workload } from './common.js';
+import { doubtNote, planShape, singleThreadNote, workload } from './common.js';
 
 const listField = (name, label, value, extra = {}) => ({ name, label, type: 'list', value, min: 1, maxItems: 12, ...extra });
 
@@ -92,5 +92,5 @@ function pointsTable(points, label) {
       const time = p.recommended.median_s;
       return `<tr data-time="${time}" data-serial="${p.serial.median_s}" data-speedup="${p.speedup}" data-serial-plan="${p.plan.strategy === 'serial'}"><th scope="row">${p.x}</th><td><strong>${x(p.speedup)}</strong></td><td>${x(p.predicted_speedup)}</td>${itemsColumn ? `<td>${p.items}</td>` : ''}<td>${planShape(p.plan)}</td><td>${seconds(p.serial.median_s)}</td><td>${seconds(time)}</td></tr>`;
     }).join('')
-  }</tbody></table>`;
+  }</tbody></table>${points.filter((p) => p.verdict?.doubt).map((p) => doubtNote(p.verdict.doubt, `${label} ${p.x}: `)).join('')}`;
 }
