@@ -68,6 +68,10 @@ pub struct BenchRow {
     /// Those of `outliers` that are the recommendation's own runs (none for a serial one).
     #[serde(default)]
     pub recommended_outliers: usize,
+    /// Those of `outliers` taken in a round in which every other shape ran slow too
+    /// (`machine_slow_outliers`): the machine slowed, serial with it, not one shape's workers.
+    #[serde(default)]
+    pub machine_slow_outliers: usize,
     /// Every run of the main measurement, in the order taken, so that an outlier can be traced
     /// to its shape and its round.
     #[serde(default)]
@@ -96,6 +100,9 @@ pub struct BenchSummary {
     /// Those of `outliers` that are recommended runs.
     #[serde(default)]
     pub recommended_outliers: usize,
+    /// Those of `outliers` taken while the whole machine ran slow (`machine_slow_outliers`).
+    #[serde(default)]
+    pub machine_slow_outliers: usize,
     /// Each target of the benchmark, and whether this run met it.
     pub targets: Vec<(String, bool)>,
 }
@@ -153,6 +160,7 @@ pub fn bench_job(
     };
     let recommended_outliers = outliers(&bench_runs.recommended_s);
     let outlier_runs = runs[..3].iter().map(|r| outliers(r)).sum::<usize>() + recommended_outliers;
+    let machine_slow = machine_slow_outliers(&runs.each_ref().map(Vec::as_slice));
     // A serial recommendation is serial: its time is serial's, not a second noisy reading.
     if plan.is_serial() {
         runs[3] = runs[0].clone();
@@ -237,6 +245,7 @@ pub fn bench_job(
         sweep_s: sweep.elapsed_s,
         outliers: outlier_runs,
         recommended_outliers,
+        machine_slow_outliers: machine_slow,
         runs: bench_runs,
     })
 }
@@ -262,6 +271,7 @@ pub fn summarize(rows: &[BenchRow]) -> BenchSummary {
         max_recommended_vs_rayon: max(&vs_rayon),
         outliers: rows.iter().map(|r| r.outliers).sum(),
         recommended_outliers: rows.iter().map(|r| r.recommended_outliers).sum(),
+        machine_slow_outliers: rows.iter().map(|r| r.machine_slow_outliers).sum(),
         targets: Vec::new(),
     };
     let targets = vec![
@@ -299,6 +309,35 @@ pub const OUTLIER_FACTOR: f64 = 1.5;
 pub fn outliers(runs: &[f64]) -> usize {
     let limit = OUTLIER_FACTOR * stats::median(runs);
     runs.iter().filter(|&&t| t > limit).count()
+}
+
+/// A round in which every other shape ran at least this many times its median was taken while
+/// the machine itself ran slow. On this VM serial and two-worker runs slowed together by
+/// 1.5-1.6x for about a second at a time (tiny: serial 24 -> 38 ms, two workers 12 -> 19 ms,
+/// each worker alike), on CPU-bound and memory-bound work alike.
+pub const MACHINE_SLOW_FACTOR: f64 = 1.25;
+
+/// Outliers among `shapes` (each shape's runs, one per round, rounds taken in turn) whose round
+/// found every other shape at `MACHINE_SLOW_FACTOR` times its median or slower: a slowdown
+/// serial shared is the machine's, not a late worker's or a shared core's.
+pub fn machine_slow_outliers(shapes: &[&[f64]]) -> usize {
+    let medians: Vec<f64> = shapes.iter().map(|runs| stats::median(runs)).collect();
+    let slowdown = |shape: usize, round: usize| shapes[shape][round] / medians[shape];
+    let mut count = 0;
+    for (shape, runs) in shapes.iter().enumerate() {
+        for round in 0..runs.len() {
+            let others: Vec<f64> = (0..shapes.len())
+                .filter(|&other| other != shape && round < shapes[other].len())
+                .map(|other| slowdown(other, round))
+                .collect();
+            let others_slow =
+                !others.is_empty() && others.iter().all(|&s| s >= MACHINE_SLOW_FACTOR);
+            if slowdown(shape, round) > OUTLIER_FACTOR && others_slow {
+                count += 1;
+            }
+        }
+    }
+    count
 }
 
 /// Runs of each shape in the small-job benchmark, taken alternately.
@@ -615,6 +654,24 @@ mod tests {
             .targets
             .iter()
             .any(|(name, met)| name.starts_with("max regret") && !met));
+    }
+
+    #[test]
+    fn an_outlier_is_the_machines_only_when_its_whole_round_ran_slow() {
+        let serial = [2.0, 2.0, 3.1, 2.0, 2.0];
+        let parallel = [1.0, 1.6, 1.6, 1.0, 1.0];
+        let rayon = [1.0, 1.0, 1.4, 1.0, 1.0];
+        // Round 2: serial and rayon slowed with the parallel run. Round 1: it slowed alone.
+        assert_eq!(outliers(&parallel), 2);
+        assert_eq!(machine_slow_outliers(&[&serial, &parallel, &rayon]), 2);
+        assert_eq!(machine_slow_outliers(&[&serial, &parallel]), 2);
+        let steady_rayon = [1.0, 1.0, 1.0, 1.0, 1.0];
+        assert_eq!(
+            machine_slow_outliers(&[&serial, &parallel, &steady_rayon]),
+            0
+        );
+        // A shape without a round (a serial recommendation's) leaves the others to judge.
+        assert_eq!(machine_slow_outliers(&[&serial, &parallel, &[]]), 2);
     }
 
     #[test]

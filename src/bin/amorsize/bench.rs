@@ -130,13 +130,15 @@ pub fn run(args: BenchArgs, service: &Service) -> Result<(), String> {
             unreachable!("a bench request answers with a row")
         };
         eprintln!(
-            "  serial {:.1} ms, recommended {:.1} ms ({:.2}x, predicted {:.2}x), best {:.1} ms, regret {:.3}",
+            "  serial {:.1} ms, recommended {:.1} ms ({:.2}x, predicted {:.2}x), best {:.1} ms, regret {:.3}, outliers {} ({} while the machine ran slow)",
             row.serial_s * 1e3,
             row.recommended.time_s * 1e3,
             row.measured_speedup,
             row.predicted_speedup,
             row.best.time_s * 1e3,
-            row.regret
+            row.regret,
+            row.outliers,
+            row.machine_slow_outliers,
         );
         rows.push(row);
     }
