@@ -42,7 +42,12 @@ fn optimize_sampled<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     let batches = sample::TypedBatches::new(items, f, options.cancel.as_ref());
     let (mut profile, costs, calibrated_now) = calibrate_and_sample(&batches, options)?;
     measure_transfer(batches.into_sampled_results(), &mut profile)?;
-    let costs = costs.after_wake(total.elapsed());
+    let pool = pool::current();
+    let costs = if pool.threads_starved() {
+        costs.with_threads_starved(&calibrate::calibrated(pool))
+    } else {
+        costs.after_wake(total.elapsed())
+    };
     let model_watch = Stopwatch::start();
     let mut plan =
         plan::optimize_profile(profile, costs, transfer, options.start, options.max_workers);

@@ -92,6 +92,11 @@ pub struct ParkedRun {
     /// True when `starts_s` were read off the latest runs rather than calibrated.
     #[serde(default)]
     pub starts_observed: bool,
+    /// True when the threads kept up for the run were off their cores as it was decided
+    /// (`WorkerPool::threads_starved`): `starts_s` are then the calibrated parked starts, in
+    /// full.
+    #[serde(default)]
+    pub threads_starved: bool,
 }
 
 impl Costs {
@@ -137,6 +142,17 @@ impl Costs {
                 *start = (*start - waited).max(0.0);
             }
         }
+        self
+    }
+
+    /// These costs for a run whose threads were up but off their cores when its decision
+    /// ended: they start as parked threads do (`calibrated`'s starts), whenever the OS gives
+    /// their cores back, and no wake the decision began has had time to work. The latest runs'
+    /// starts were read while the threads had their cores.
+    pub fn with_threads_starved(mut self, calibrated: &Costs) -> Self {
+        self.parked.starts_s = calibrated.parked.starts_s.clone();
+        self.parked.starts_observed = false;
+        self.parked.threads_starved = true;
         self
     }
 
@@ -460,6 +476,7 @@ fn measure_parked_run(pool: &dyn WorkerPool) -> ParkedRun {
         cold_core_s,
         cold_core_share: (cold_core_s / woken_span_s.max(f64::MIN_POSITIVE)).min(1.0),
         starts_observed: false,
+        threads_starved: false,
     }
 }
 
@@ -598,6 +615,11 @@ pub fn costs(pool: &dyn WorkerPool) -> (Costs, bool) {
     (costs, measured_now)
 }
 
+/// The process's costs as calibrated, without the starts read off the latest runs.
+pub fn calibrated(pool: &dyn WorkerPool) -> Costs {
+    measured_costs(pool).0.clone()
+}
+
 /// Each rank's start, the median of the latest runs that had it, once every rank has at least
 /// as many runs as the probe makes. The median, not the probe's lower quartile: the latest runs
 /// are mostly back to back (a sweep's), which wake faster than a visitor's next click, and a
@@ -697,6 +719,7 @@ mod tests {
             cold_core_s: 200e-6,
             cold_core_share: 0.25,
             starts_observed: false,
+            threads_starved: false,
         };
         assert_eq!(costs.worker_starts_s(3), vec![10e-6, 300e-6, 300e-6]);
         // A short run loses its share; a long one no more than the whole loss.
@@ -729,6 +752,20 @@ mod tests {
         costs.parked.starts_observed = true;
         let observed = costs.clone().after_wake(1.0);
         assert_eq!(observed.parked.starts_s, costs.parked.starts_s);
+    }
+
+    #[test]
+    fn threads_off_their_cores_start_as_calibrated_parked_ones() {
+        let mut calibrated = measure(&InlinePool);
+        calibrated.parked.starts_s = vec![0.0, 150e-6];
+        let mut observed = calibrated.clone();
+        observed.parked.starts_s = vec![0.0, 5e-6];
+        observed.parked.starts_observed = true;
+        let starved = observed.with_threads_starved(&calibrated);
+        assert_eq!(starved.parked.starts_s, vec![0.0, 150e-6]);
+        assert!(!starved.parked.starts_observed && starved.parked.threads_starved);
+        // The parked join applies, as for any run on parked threads.
+        assert_eq!(starved.run_join_s(2), calibrated.run_join_s(2));
     }
 
     #[test]

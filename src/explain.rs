@@ -114,6 +114,9 @@ pub fn reasons(
             seconds(costs.dispatch_shared_s.value),
         ),
     });
+    if costs.parked.threads_starved {
+        out.push("The threads kept awake for this run were off their cores as it was decided (other threads of the browser or the machine had them), so it counts them as starting from asleep.".into());
+    }
     if profile.contention > CONTENTION_NOISE {
         out.push(format!(
             "With one worker per core, items ran {:.2}x slower than alone (shared memory bandwidth, caches, a shared allocator or clock boost), which caps the speedup near {:.2}x.",

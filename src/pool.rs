@@ -36,6 +36,11 @@ pub trait WorkerPool: Send + Sync {
     fn awake_for(&self, _workers: usize) -> bool {
         true
     }
+    /// Whether threads kept up for the next run are off their cores now (the OS gave them to
+    /// other threads), so that a run would wait for them as for parked ones.
+    fn threads_starved(&self) -> bool {
+        false
+    }
 }
 
 /// Lets a task borrowed by one run be called from pool threads that may start after the run
@@ -314,6 +319,10 @@ impl WorkerPool for GlobalPool {
 
     fn awake_for(&self, workers: usize) -> bool {
         linger::spinning() + 1 >= workers
+    }
+
+    fn threads_starved(&self) -> bool {
+        linger::starved()
     }
 }
 

@@ -11,7 +11,7 @@
 use super::Call;
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// How long a thread lingers after its last call: the run after a decision, a sweep's next
@@ -31,6 +31,19 @@ static QUEUED: AtomicUsize = AtomicUsize::new(0);
 static QUEUE: Mutex<VecDeque<Call>> = Mutex::new(VecDeque::new());
 /// Bumped to send every lingering thread back to rayon.
 static RELEASES: AtomicUsize = AtomicUsize::new(0);
+
+/// A lingering thread up this long without spinning has lost its core: in the browser, V8's
+/// background threads (compilers, GC) took a spinning thread's core for 8-12 requests in a
+/// row about 20 requests into a page's life, and the 0.1 ms runs handed to it in that time ran
+/// on the caller alone. A time slice given to another thread for a message lasts less.
+const STARVED_AFTER_S: f64 = 0.2e-3;
+/// One slot per lingering thread: the clock at its latest spin (`f64` bits), `BUSY` while it
+/// runs a call, `FREE_SLOT` when no thread has it.
+const BEAT_SLOTS: usize = 64;
+const FREE_SLOT: u64 = u64::MAX;
+const BUSY: u64 = u64::MAX - 1;
+static BEATS: [AtomicU64; BEAT_SLOTS] = [const { AtomicU64::new(FREE_SLOT) }; BEAT_SLOTS];
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
     /// Set while this thread, lingering, runs a handed-off call that has not yet counted the
@@ -70,6 +83,16 @@ pub(super) fn spinning() -> usize {
     SPINNING
         .load(Ordering::Acquire)
         .min(FREE.load(Ordering::Acquire))
+}
+
+/// Whether a lingering thread that is up has not spun for `STARVED_AFTER_S`: another thread
+/// has its core, and a call handed to it waits until the OS gives the core back.
+pub(super) fn starved() -> bool {
+    let now = crate::clock::now();
+    BEATS.iter().any(|beat| {
+        let beat = beat.load(Ordering::Acquire);
+        beat != FREE_SLOT && beat != BUSY && now - f64::from_bits(beat) > STARVED_AFTER_S
+    })
 }
 
 /// Sends every lingering thread back to rayon once it has taken the calls queued for it.
@@ -112,27 +135,37 @@ fn next_call() -> Option<Call> {
 /// released, and leaves only when no queued call is owed to it (`FREE` above zero).
 fn linger() {
     SPINNING.fetch_add(1, Ordering::AcqRel);
+    let beat = &BEATS[NEXT_SLOT.fetch_add(1, Ordering::AcqRel) % BEAT_SLOTS];
+    beat.store(crate::clock::now().to_bits(), Ordering::Release);
     let mut released = RELEASES.load(Ordering::Acquire);
     let mut until = crate::clock::now() + LINGER_S;
     let mut spins = 0u32;
     loop {
         if let Some(call) = next_call() {
+            beat.store(BUSY, Ordering::Release);
             OWES_FREE.with(|owes| owes.set(true));
             call();
             call_finishing();
-            until = crate::clock::now() + LINGER_S;
+            let now = crate::clock::now();
+            beat.store(now.to_bits(), Ordering::Release);
+            until = now + LINGER_S;
             continue;
         }
         std::hint::spin_loop();
         spins = spins.wrapping_add(1);
+        let now = spins.is_multiple_of(64).then(crate::clock::now);
+        if let Some(now) = now {
+            beat.store(now.to_bits(), Ordering::Release);
+        }
         let asked = RELEASES.load(Ordering::Acquire) != released;
-        if (asked || (spins.is_multiple_of(64) && crate::clock::now() > until)) && take_one(&FREE) {
+        if (asked || now.is_some_and(|now| now > until)) && take_one(&FREE) {
             break;
         }
         if asked {
             released = RELEASES.load(Ordering::Acquire);
         }
     }
+    beat.store(FREE_SLOT, Ordering::Release);
     SPINNING.fetch_sub(1, Ordering::AcqRel);
     ALIVE.fetch_sub(1, Ordering::AcqRel);
 }
@@ -161,6 +194,26 @@ mod tests {
         assert!(ran_elsewhere(hand_off));
         release();
         assert!(ran_elsewhere(hand_off));
+    }
+
+    #[test]
+    fn a_lingering_thread_on_its_core_is_not_starved_and_a_silent_slot_is() {
+        keep(1);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while SPINNING.load(Ordering::Acquire) == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Spinning on a core of its own (the test thread sleeps), it beats every few spins.
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(!starved());
+        // A slot whose thread last spun a millisecond ago: its core went to another thread.
+        let silent = &BEATS[BEAT_SLOTS - 1];
+        silent.store((crate::clock::now() - 1e-3).to_bits(), Ordering::Release);
+        assert!(starved());
+        silent.store(BUSY, Ordering::Release);
+        assert!(!starved(), "a thread running a call is busy, not starved");
+        silent.store(FREE_SLOT, Ordering::Release);
+        release();
     }
 
     #[test]
