@@ -307,8 +307,13 @@ pub const OUTLIER_FACTOR: f64 = 1.5;
 
 /// Runs in `runs` slower than `OUTLIER_FACTOR` times their median.
 pub fn outliers(runs: &[f64]) -> usize {
-    let limit = OUTLIER_FACTOR * stats::median(runs);
-    runs.iter().filter(|&&t| t > limit).count()
+    let median = stats::median(runs);
+    runs.iter().filter(|&&t| is_outlier(t, median)).count()
+}
+
+/// Whether a run of `run_s` is an outlier among runs whose median is `median_s`.
+fn is_outlier(run_s: f64, median_s: f64) -> bool {
+    run_s > OUTLIER_FACTOR * median_s
 }
 
 /// A round in which every other shape ran at least this many times its median was taken while
@@ -332,7 +337,7 @@ pub fn machine_slow_outliers(shapes: &[&[f64]]) -> usize {
                 .collect();
             let others_slow =
                 !others.is_empty() && others.iter().all(|&s| s >= MACHINE_SLOW_FACTOR);
-            if slowdown(shape, round) > OUTLIER_FACTOR && others_slow {
+            if is_outlier(runs[round], medians[shape]) && others_slow {
                 count += 1;
             }
         }

@@ -93,10 +93,16 @@ pub(super) fn starved() -> bool {
 
 /// Whether a slot of `beats` holds a beat older than `STARVED_AFTER_S` at `now`.
 fn silent_slot(beats: &[AtomicU64], now: f64) -> bool {
-    beats.iter().any(|beat| {
-        let beat = beat.load(Ordering::Acquire);
-        beat != FREE_SLOT && beat != BUSY && now - f64::from_bits(beat) > STARVED_AFTER_S
-    })
+    beats
+        .iter()
+        .filter_map(spun_at)
+        .any(|at| now - at > STARVED_AFTER_S)
+}
+
+/// When the thread holding `slot` last spun; none for a free slot or a thread running a call.
+fn spun_at(slot: &AtomicU64) -> Option<f64> {
+    let beat = slot.load(Ordering::Acquire);
+    (beat != FREE_SLOT && beat != BUSY).then(|| f64::from_bits(beat))
 }
 
 /// Sends every lingering thread back to rayon once it has taken the calls queued for it.
@@ -140,9 +146,10 @@ fn next_call() -> Option<Call> {
 fn linger() {
     SPINNING.fetch_add(1, Ordering::AcqRel);
     let beat = &BEATS[NEXT_SLOT.fetch_add(1, Ordering::AcqRel) % BEAT_SLOTS];
-    beat.store(crate::clock::now().to_bits(), Ordering::Release);
+    let started = crate::clock::now();
+    beat.store(started.to_bits(), Ordering::Release);
     let mut released = RELEASES.load(Ordering::Acquire);
-    let mut until = crate::clock::now() + LINGER_S;
+    let mut until = started + LINGER_S;
     let mut spins = 0u32;
     loop {
         if let Some(call) = next_call() {
@@ -225,10 +232,7 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(10);
         let beat_recently = || {
             let now = crate::clock::now();
-            BEATS.iter().any(|beat| {
-                let beat = beat.load(Ordering::Acquire);
-                beat != FREE_SLOT && beat != BUSY && now - f64::from_bits(beat) < 0.1
-            })
+            BEATS.iter().filter_map(spun_at).any(|at| now - at < 0.1)
         };
         while !beat_recently() {
             assert!(
