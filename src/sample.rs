@@ -647,17 +647,37 @@ fn plain_within_sd(per_stratum: &[Vec<f64>], means: &[f64]) -> f64 {
     stats::mean(&squares).sqrt() * correction
 }
 
-/// Standard error of the stratified mean, relative to it.
+/// Standard error of the stratified mean, relative to it: what the mean may be off by. It
+/// takes the plain spread of each stratum's batches, or, for a stratum of one batch, half the
+/// squared step to its neighbours (the collapsed-strata estimate, which a smooth trend over
+/// the index barely moves). The robust spread that decides whether work is uneven is no
+/// measure of it: heavy-tailed items (lognormal, CV 1) in nine batches of seven read a robust
+/// spread of 0.8% of the mean, which was then 12% low (25% in the browser).
 fn relative_error(per_stratum: &[Vec<f64>]) -> f64 {
     let means: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
     let mean = stats::mean(&means);
-    let sd = within_sd(per_stratum, &means, false);
-    let batches: usize = per_stratum.iter().map(Vec::len).sum();
-    if mean > 0.0 && batches > 0 {
-        sd / (batches as f64).sqrt() / mean
-    } else {
-        0.0
+    let strata = means.len();
+    if mean <= 0.0 || strata == 0 {
+        return 0.0;
     }
+    let variance_of_mean = |s: usize| {
+        let times = &per_stratum[s];
+        if times.len() >= 2 {
+            return stats::std_dev(times).powi(2) / times.len() as f64;
+        }
+        let steps: Vec<f64> = [s.checked_sub(1), (s + 1 < strata).then_some(s + 1)]
+            .into_iter()
+            .flatten()
+            .map(|neighbour| (means[s] - means[neighbour]).powi(2) / 2.0)
+            .collect();
+        if steps.is_empty() {
+            0.0
+        } else {
+            stats::mean(&steps)
+        }
+    };
+    let variance: f64 = (0..strata).map(variance_of_mean).sum();
+    variance.sqrt() / strata as f64 / mean
 }
 
 /// Times encoding and decoding of the sampled items and their results, as copy transfer does
@@ -793,6 +813,33 @@ mod tests {
         let mut two = vec![1.0; 8];
         (two[4], two[6]) = (9.0, 5.0);
         assert!(agreed(&two).iter().all(|&m| m == 1.0));
+    }
+
+    #[test]
+    fn the_standard_error_comes_from_each_strata_spread_or_its_steps_to_its_neighbours() {
+        // Two strata of two batches each: (1 + 1) / 2 over two strata of mean 2 and 4.
+        let twice = vec![vec![1.0, 3.0], vec![3.0, 5.0]];
+        let expected = (2.0f64 / 2.0 + 2.0 / 2.0).sqrt() / 2.0 / 3.0;
+        assert!((relative_error(&twice) - expected).abs() < 1e-12);
+        // One batch per stratum on a steady climb: each step is the same, and the error is a
+        // quarter of what the plain spread of the nine readings would say.
+        let climb: Vec<Vec<f64>> = (1..=9).map(|i| vec![10.0 * i as f64]).collect();
+        let plain = stats::std_dev(&climb.concat()) / 3.0 / 50.0;
+        assert!(
+            relative_error(&climb) < plain / 3.0,
+            "{}",
+            relative_error(&climb)
+        );
+        // Costs that jump between neighbours are spread, whatever the robust spread says.
+        let jumpy: Vec<Vec<f64>> = (0..9)
+            .map(|i| vec![if i % 3 == 0 { 90.0 } else { 30.0 }])
+            .collect();
+        assert!(relative_error(&jumpy) > 0.1, "{}", relative_error(&jumpy));
+        assert_eq!(
+            relative_error(&[vec![5.0]]),
+            0.0,
+            "one reading has no spread to read"
+        );
     }
 
     #[test]
