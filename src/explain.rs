@@ -38,6 +38,9 @@ pub enum Bottleneck {
     None,
     /// The whole job is shorter than what a parallel run costs to start.
     InsufficientWork,
+    /// The pool has one thread: no shape has a second worker (the browser's single-threaded
+    /// build, or a machine of one core).
+    OneThread,
     Startup,
     Dispatch,
     Transfer,
@@ -53,6 +56,7 @@ impl Bottleneck {
         match self {
             Bottleneck::None => "none",
             Bottleneck::InsufficientWork => "insufficient work",
+            Bottleneck::OneThread => "one thread",
             Bottleneck::Startup => "start-up",
             Bottleneck::Dispatch => "dispatch",
             Bottleneck::Transfer => "transfer",
@@ -60,6 +64,12 @@ impl Bottleneck {
             Bottleneck::Heterogeneous => "heterogeneous item costs",
         }
     }
+}
+
+/// Whether any shape weighed for `plan` has a second worker: none does when the pool has
+/// one thread, and then its costs of parallel runs are zeros that no run paid.
+fn has_parallel_shape(plan: &Plan) -> bool {
+    plan.per_workers.iter().any(|p| p.workers > 1)
 }
 
 /// Why `plan` was chosen, in sentences: the work, the machine's costs, and the decision.
@@ -92,6 +102,13 @@ pub fn reasons(
         },
         seconds(profile.serial_time_s()),
     )];
+    if !has_parallel_shape(plan) {
+        out.push(format!(
+            "The pool has {} here, so no shape has a second worker: serial.",
+            count(costs.threads, "thread", "threads")
+        ));
+        return out;
+    }
     // The start-up the model charges the shape it describes, late wakes and the join included:
     // the bare start and per-worker costs read 0 ns in the browser beside a predicted start-up
     // of 10 µs, and the page contradicted itself.
@@ -180,7 +197,9 @@ pub fn reasons(
 pub fn warnings(profile: &Profile, plan: &Plan, best: &Prediction) -> Vec<Warning> {
     let mut out = Vec::new();
     let mut warn = |kind, message: String| out.push(Warning { kind, message });
-    if profile.serial_time_s() < TINY_JOB_S {
+    // Only a serial plan: a parallel one for a job this short was predicted to pay, and the
+    // page said "2 workers, 1.99x" above "too little work to share out".
+    if plan.is_serial() && profile.serial_time_s() < TINY_JOB_S {
         warn(
             WarningKind::TooLittleWork,
             format!(
@@ -253,6 +272,9 @@ pub fn warnings(profile: &Profile, plan: &Plan, best: &Prediction) -> Vec<Warnin
 
 /// Where `plan`'s parallel time goes, by its largest overhead.
 pub fn bottleneck(b: &Breakdown, cv: f64, plan: &Plan) -> Bottleneck {
+    if !has_parallel_shape(plan) {
+        return Bottleneck::OneThread;
+    }
     let total = b.total();
     if total <= 0.0 {
         return Bottleneck::None;
@@ -284,6 +306,7 @@ pub fn advice(bottleneck: Bottleneck, plan: &Plan) -> Vec<String> {
     let text = match bottleneck {
         Bottleneck::None => "Overheads are small: the work scales with workers. Larger inputs scale the same way.",
         Bottleneck::InsufficientWork => "The job is shorter than a few parallel start-ups. Batch several jobs together, or give each item more work, before parallelizing.",
+        Bottleneck::OneThread => "Only one thread can run the work here, so nothing runs beside it. In a browser, a cross-origin isolated page gets one thread per core.",
         Bottleneck::Startup => "Start-up dominates: keep one pool alive across jobs (warm start) and give it more items per run.",
         Bottleneck::Dispatch => "Handing out chunks dominates: use larger chunks.",
         Bottleneck::Transfer => "Copying dominates: share memory (threads) instead of copying, return less data, or send indices instead of items.",
@@ -291,7 +314,7 @@ pub fn advice(bottleneck: Bottleneck, plan: &Plan) -> Vec<String> {
         Bottleneck::Heterogeneous => "Item costs vary widely: smaller chunks let fast workers pick up the slack.",
     };
     let mut out = vec![text.to_string()];
-    if plan.is_serial() {
+    if plan.is_serial() && bottleneck != Bottleneck::OneThread {
         out.push("Stay serial for this input; re-run the optimizer if the input grows or items get costlier.".into());
     }
     out

@@ -90,7 +90,8 @@ impl Report {
             .filter(|p| p.workers > 1)
             .min_by(|a, b| a.time_s.total_cmp(&b.time_s));
         let breakdown = if plan.is_serial() {
-            best_parallel.map(|p| p.breakdown).unwrap_or_default()
+            // With no parallel shape (a pool of one thread), the serial plan's own breakdown.
+            best_parallel.map_or(plan.breakdown, |p| p.breakdown)
         } else {
             plan.breakdown
         };
@@ -467,6 +468,38 @@ mod tests {
         let row = breakdown_row(&report);
         assert_eq!(row.label, "breakdown");
         assert!(row.value.starts_with("compute "));
+    }
+
+    #[test]
+    fn a_pool_of_one_thread_is_reported_as_such_not_as_free_parallel_runs() {
+        let items: Vec<u64> = (0..20_000).collect();
+        let plan = crate::optimize(&items, |x| x.wrapping_mul(3) % 11).unwrap();
+        let mut costs = plan.costs.clone().unwrap();
+        costs.cores = 1;
+        costs.threads = 1;
+        let mut one_thread = crate::plan::optimize_profile(
+            plan.profile.clone().unwrap(),
+            costs,
+            crate::Transfer::Shared,
+            crate::Start::Warm,
+            None,
+        );
+        crate::explain::explain(&mut one_thread);
+        assert!(one_thread.is_serial());
+        let report = Report::new(&one_thread, None).unwrap();
+        assert_eq!(report.bottleneck, Bottleneck::OneThread);
+        assert!(report
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("The pool has 1 thread here")));
+        assert!(
+            !report.reasons.iter().any(|r| r.contains("0 ns")),
+            "{:?}",
+            report.reasons
+        );
+        assert_eq!(report.breakdown_of_workers, None);
+        assert!(report.breakdown.compute_s > 0.0, "serial's own breakdown");
+        assert_eq!(report.advice.len(), 1, "no 'stay serial for this input'");
     }
 
     #[test]

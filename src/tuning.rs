@@ -7,7 +7,7 @@
 //! | [`OVERHEAD_MARGIN`] | 2.0 | plan | parallel must still win with overheads this many times larger |
 //! | [`NEAR_TIE`] | 1.01 | plan | worker counts this close in time tie; the fewest wins |
 //! | [`CPU_BOUND_FRACTION`] | 0.9 | plan | items busier than this get no more workers than cores |
-//! | [`TINY_JOB_S`] | 1 ms | explain | work this short is not worth a pool at all |
+//! | [`TINY_JOB_S`] | 1 ms | explain | a serial plan for work this short says it is too little to share out |
 //! | [`UNEVEN_CV`] | 0.5 | explain | item-time spread above this is uneven work |
 //! | [`SKEWED_INDEX`] | 2.0 | explain | costlier late items than early ones by this factor is skew |
 //! | [`CONTENTION_NOISE`] | 1.1 | sample, explain | side-by-side slowdown under this is noise |
@@ -32,7 +32,7 @@ pub const OVERHEAD_MARGIN: f64 = 2.0;
 pub const NEAR_TIE: f64 = 1.01;
 /// Items that compute at least this share of their time get no more workers than cores.
 pub const CPU_BOUND_FRACTION: f64 = 0.9;
-/// Work this short is not worth sending to a pool at all.
+/// A serial plan for work this short says it is too little to share out.
 pub const TINY_JOB_S: f64 = 1e-3;
 /// A coefficient of variation of item times above this reads as uneven work.
 pub const UNEVEN_CV: f64 = 0.5;
