@@ -50,6 +50,10 @@ pub struct Report {
     pub oversubscribed_gain_source: Source,
     pub oversubscribed_workers: usize,
     pub bytes_in: f64,
+    /// Whether `bytes_in` and `bytes_out` are serialized sizes (copy transfer) rather than
+    /// sizes in place, which leave out data behind a pointer.
+    #[serde(default)]
+    pub bytes_serialized: bool,
     pub bytes_out: f64,
     pub sampled_items: usize,
     pub cores: usize,
@@ -122,6 +126,7 @@ impl Report {
             oversubscribed_gain_source: profile.oversubscribed_gain_source,
             oversubscribed_workers: profile.oversubscribed_workers,
             bytes_in: profile.bytes_in,
+            bytes_serialized: profile.bytes_serialized,
             bytes_out: profile.bytes_out,
             sampled_items: profile.sampled_items,
             cores: costs.cores,
@@ -304,10 +309,24 @@ impl Report {
                         percent(self.cpu_fraction),
                         self.cpu_fraction_source,
                     ),
-                    row(
-                        "bytes in / out",
-                        format!("{} / {}", bytes(self.bytes_in), bytes(self.bytes_out)),
-                    ),
+                    // Shared transfer moves an item in place, so its size is the value's own,
+                    // without what it points to: a 1 KiB payload in a Vec read "24.0 B", and
+                    // was taken for the payload's size.
+                    if self.bytes_serialized {
+                        row(
+                            "bytes in / out, serialized",
+                            format!("{} / {}", bytes(self.bytes_in), bytes(self.bytes_out)),
+                        )
+                    } else {
+                        row(
+                            "item / result size",
+                            format!(
+                                "{} / {} in place (what they point to is shared, not copied)",
+                                bytes(self.bytes_in),
+                                bytes(self.bytes_out)
+                            ),
+                        )
+                    },
                     row("sampled items", self.sampled_items.to_string()),
                 ],
                 Vec::new(),
