@@ -37,6 +37,10 @@ pub struct TuneResult {
     pub best_time_s: f64,
     /// Serial's median if serial survived a round, else its first run.
     pub serial_time_s: f64,
+    /// The median of the model's own shape among the candidates (serial's for a serial
+    /// model), so that a page shows what the model's choice measured beside the tuner's.
+    #[serde(default)]
+    pub model_time_s: Option<f64>,
     pub candidates: Vec<Candidate>,
     pub rounds: usize,
     pub runs: usize,
@@ -147,10 +151,16 @@ pub(crate) fn run_tune(
         .iter()
         .find(|c| c.serial)
         .expect("serial is in the field");
+    let model_shape = model_plan.shape();
+    let model_time_s = all
+        .iter()
+        .find(|c| c.plan(model_plan).shape().same_on(&model_shape, items))
+        .map(|c| c.median_s);
     Ok(TuneResult {
         plan: best.plan(model_plan),
         best_time_s: best.median_s,
         serial_time_s: serial.median_s,
+        model_time_s,
         candidates: all.clone(),
         rounds,
         runs,
@@ -206,6 +216,8 @@ mod tests {
         assert_eq!((tuned.plan.workers, tuned.plan.chunk_size), (2, 40));
         assert_eq!(tuned.best_time_s, 1.0);
         assert_eq!(tuned.runs, ran.borrow().len());
+        // The model's own shape (3 x 10) ran in the first round, at fake's 2.75.
+        assert_eq!(tuned.model_time_s, Some(2.75));
         let winner = tuned
             .candidates
             .iter()
@@ -237,5 +249,14 @@ mod tests {
         let tuned = run_tune(400, &model_plan, &run, &Options::default()).unwrap();
         assert!(tuned.plan.is_serial());
         assert_eq!(tuned.best_time_s, 0.5);
+
+        // A serial model's measured time is serial's.
+        let serial_model = Plan {
+            per_workers: per_workers(10),
+            predicted_serial_s: 3.0,
+            ..Plan::serial()
+        };
+        let tuned = run_tune(400, &serial_model, &run, &Options::default()).unwrap();
+        assert_eq!(tuned.model_time_s, Some(tuned.serial_time_s));
     }
 }

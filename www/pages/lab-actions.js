@@ -56,9 +56,9 @@ export async function runAction(action, job, v, ctx, name) {
   } else if (action === 'tune') {
     value = await ctx.request({ kind: 'tune', job });
     const [plan, t] = value;
-    ctx.html(`<p>Tuner: <strong>${planShape(t.plan)}</strong> at ${seconds(t.best_time_s)} (serial ${seconds(t.serial_time_s)}), ${t.runs} runs in ${t.rounds} rounds, ${seconds(t.elapsed_s)}. Model: ${planShape(plan)}, predicted ${seconds(plan.predicted_time_s)}.</p>`);
+    ctx.html(`<p>Tuner: <strong>${planShape(t.plan)}</strong> at ${seconds(t.best_time_s)} (serial ${seconds(t.serial_time_s)}), ${t.runs} runs in ${t.rounds} rounds, ${seconds(t.elapsed_s)}. Model: ${planShape(plan)}, predicted ${seconds(plan.predicted_time_s)}${t.model_time_s == null ? '' : `, measured ${seconds(t.model_time_s)} among the tuner's runs`}.</p>`);
     ctx.chart(fig.searchCost([
-      { label: 'model', shape: planShape(plan), time_s: null, predicted_s: plan.predicted_time_s, cost_s: plan.decision.total_s, runs: 0 },
+      { label: 'model', shape: planShape(plan), time_s: t.model_time_s ?? null, predicted_s: plan.predicted_time_s, cost_s: plan.decision.total_s, runs: 0 },
       { label: 'adaptive tuner', shape: planShape(t.plan), time_s: t.best_time_s, predicted_s: t.plan.predicted_time_s, cost_s: t.elapsed_s, runs: t.runs },
     ], `${name}-tune`));
   } else if (action === 'curve') {
