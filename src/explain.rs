@@ -66,10 +66,10 @@ impl Bottleneck {
     }
 }
 
-/// Whether any shape weighed for `plan` has a second worker: none does when the pool has
-/// one thread, and then its costs of parallel runs are zeros that no run paid.
-fn has_parallel_shape(plan: &Plan) -> bool {
-    plan.per_workers.iter().any(|p| p.workers > 1)
+/// Whether `plan` was made for a pool of one thread: no shape has a second worker then, and
+/// its costs of parallel runs are zeros that no run paid.
+fn one_thread(plan: &Plan) -> bool {
+    plan.costs.as_ref().is_some_and(|costs| costs.threads <= 1)
 }
 
 /// Why `plan` was chosen, in sentences: the work, the machine's costs, and the decision.
@@ -102,7 +102,7 @@ pub fn reasons(
         },
         seconds(profile.serial_time_s()),
     )];
-    if !has_parallel_shape(plan) {
+    if one_thread(plan) {
         out.push(format!(
             "The pool has {} here, so no shape has a second worker: serial.",
             count(costs.threads, "thread", "threads")
@@ -272,7 +272,7 @@ pub fn warnings(profile: &Profile, plan: &Plan, best: &Prediction) -> Vec<Warnin
 
 /// Where `plan`'s parallel time goes, by its largest overhead.
 pub fn bottleneck(b: &Breakdown, cv: f64, plan: &Plan) -> Bottleneck {
-    if !has_parallel_shape(plan) {
+    if one_thread(plan) {
         return Bottleneck::OneThread;
     }
     let total = b.total();

@@ -268,10 +268,16 @@ pub(crate) fn sample(
     };
     let mut budget = budget_for(per_item_guess);
     let batch_cost = per_item_guess * batch_len as f64;
-    let strata = ((budget / batch_cost.max(1e-12)) as usize)
-        .clamp(MIN_STRATA, MAX_STRATA)
-        .min((max_sampled / batch_len).max(1))
-        .min(n);
+    let affordable = (budget / batch_cost.max(1e-12)) as usize;
+    // Self-warming items the budget cannot pay four of are sampled as few as it pays, one at
+    // least (the warm-up's): three items of a second each took 6 s to decide, twice the job.
+    let strata = if self_warming && affordable < MIN_STRATA {
+        affordable.max(1)
+    } else {
+        affordable.clamp(MIN_STRATA, MAX_STRATA)
+    }
+    .min((max_sampled / batch_len).max(1))
+    .min(n);
 
     // per_stratum[s] holds the per-item time of each batch taken from stratum s, and
     // positions[s] the first item and length of each.
@@ -314,7 +320,10 @@ pub(crate) fn sample(
             let first_round: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
             budget = budget_for(stats::mean(&first_round));
         }
-        let spent = watch.elapsed();
+        // At least the time its readings add up to: the same in a real run, and what a
+        // sample of timings that took no time (a test's) has spent.
+        let read_s = per_stratum.iter().flatten().sum::<f64>() * batch_len as f64;
+        let spent = watch.elapsed().max(read_s);
         let next_round_fits = spent * (round + 2) as f64 / (round + 1) as f64 <= budget;
         let room = sampled + strata * batch_len <= max_sampled;
         if !next_round_fits || !room {
@@ -813,6 +822,48 @@ mod tests {
         let mut two = vec![1.0; 8];
         (two[4], two[6]) = (9.0, 5.0);
         assert!(agreed(&two).iter().all(|&m| m == 1.0));
+    }
+
+    /// `len` items of `item_s` each, timed without running anything.
+    struct Even {
+        len: usize,
+        item_s: f64,
+    }
+
+    impl Batches for Even {
+        fn len(&self) -> usize {
+            self.len
+        }
+
+        fn time(&self, _first: usize, len: usize, _keep: bool) -> Result<f64> {
+            Ok(self.item_s * len as f64)
+        }
+
+        fn sizes(&self) -> (usize, usize) {
+            (8, 8)
+        }
+    }
+
+    #[test]
+    fn items_longer_than_the_budget_are_sampled_once() {
+        let limits = SampleLimits {
+            budget_s: 0.2,
+            seed: 7,
+        };
+        let three_seconds = Even {
+            len: 3,
+            item_s: 1.0,
+        };
+        let profile = sample(&three_seconds, limits, &InlinePool).unwrap();
+        assert_eq!(profile.sampled_items, 1, "the warm-up's item only");
+        assert_eq!(profile.mean_s, 1.0);
+        // Items the budget pays four of still fill four strata.
+        let milliseconds = Even {
+            len: 10_000,
+            item_s: 2e-3,
+        };
+        let profile = sample(&milliseconds, limits, &InlinePool).unwrap();
+        assert!(profile.stratum_means_s.len() >= MIN_STRATA);
     }
 
     #[test]

@@ -45,6 +45,9 @@ const SLOW_WORKER_RATIO: f64 = 1.2;
 /// cores is measured for every workload that affords it, and a 2,000-item map of 20 µs items
 /// needs a third of its items (docs/decisions.md: oversubscription is measured).
 const PROBE_SHARE: f64 = 0.35;
+/// Longest the probe may run beyond the sampling budget, on `PROBE_SHARE`: the decision's own
+/// limit. A share of the items alone let 30 items of 100 ms spend 0.8 s of a 3 s job probing.
+const PROBE_SHARE_MOST_S: f64 = 0.05;
 
 /// Items `first..first + len`, timed as one batch.
 type Segment = (usize, usize);
@@ -363,8 +366,9 @@ pub(super) fn probe_side_by_side(
     };
     // Counted in items, not seconds: both sides scale with the item time, and a tie in seconds
     // fell either way with its noise.
-    let affordable =
-        stretches * stretch_s <= budget || stretches * len as f64 <= PROBE_SHARE * n as f64;
+    let probe_s = stretches * stretch_s;
+    let affordable = probe_s <= budget
+        || stretches * len as f64 <= PROBE_SHARE * n as f64 && probe_s <= PROBE_SHARE_MOST_S;
     if !affordable {
         return Ok(assumed);
     }
