@@ -309,7 +309,7 @@ impl ScriptError {
 
     fn what(&self) -> &'static str {
         if self.role == "items" {
-            "the item expression"
+            "the items field"
         } else {
             "the function"
         }

@@ -2,7 +2,7 @@
 // page: compiling needs 'unsafe-eval', which only the Worker's script may have). V8's
 // SyntaxError has no position, so a failing source is parsed again with acorn, loaded then.
 
-const ROLES = [['fn', 'the function'], ['items', 'the item expression']];
+const ROLES = [['fn', 'the function'], ['items', 'the items field']];
 
 /** The engine's error for the first source of `job` that does not parse, or null. */
 export async function syntaxError(job) {
@@ -20,6 +20,17 @@ export async function syntaxError(job) {
         at = (await import('./vendor/script-check.js')).locate(text);
       } catch {
         // Without the locator the message still says what is wrong, just not where.
+      }
+      // The parser reads the source inside parentheses, so a source that stops short (an
+      // unclosed brace) fails on the closing parenthesis, a line below the last one typed:
+      // "line 2, column 1: Unexpected token ')'" for the one-line `x => {`.
+      const lines = text.split('\n');
+      if (at && at.line > lines.length) {
+        at = { line: lines.length, column: lines.at(-1).length + 1 };
+        return {
+          kind: 'script', problem: 'syntax', role, index: null, line: at.line, column: at.column,
+          message: `syntax error in ${what}: it ends at line ${at.line}, column ${at.column} before it is complete (an unclosed bracket, brace, string or comment?)`,
+        };
       }
       const where = at ? ` at line ${at.line}, column ${at.column}` : '';
       return {

@@ -96,7 +96,25 @@ fn to_js(value: &Value) -> JsValue {
 /// arrays becomes null, as `JSON.stringify` does; functions, symbols, BigInts, Promises and
 /// cycles are refused with where they sit (`at .a[2]`).
 fn from_js(value: &JsValue, path: &mut String, depth: usize) -> Result<Value, String> {
+    let at = |path: &str| {
+        if path.is_empty() {
+            String::new()
+        } else {
+            format!(" at {path}")
+        }
+    };
     if let Some(x) = value.as_f64() {
+        // JSON.stringify would write null, and the results would show null with no word why.
+        if !x.is_finite() {
+            let shown = if x.is_nan() {
+                "NaN"
+            } else if x > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            };
+            return Err(format!("{shown}{} (JSON has no NaN or Infinity)", at(path)));
+        }
         return Ok(Value::Number(x));
     }
     if let Some(s) = value.as_string() {
@@ -108,13 +126,6 @@ fn from_js(value: &JsValue, path: &mut String, depth: usize) -> Result<Value, St
     if value.is_null() {
         return Ok(Value::Null);
     }
-    let at = |path: &str| {
-        if path.is_empty() {
-            String::new()
-        } else {
-            format!(" at {path}")
-        }
-    };
     if value.is_undefined() {
         return Err(if path.is_empty() {
             "undefined (did you forget `return`?)".into()
