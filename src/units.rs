@@ -9,7 +9,9 @@ pub fn seconds(s: f64) -> String {
     if s == 0.0 {
         return "0 ns".into();
     }
-    let abs = s.abs();
+    // Rounded first, so that 0.9996 s reads "1.00 s", not "1000 ms".
+    let abs = three_significant(s.abs());
+    let s = abs.copysign(s);
     let (value, unit) = if abs >= 1.0 {
         (s, "s")
     } else if abs >= 1e-3 {
@@ -48,6 +50,8 @@ pub fn bytes(b: f64) -> String {
         format!("{} MiB", three_figures(b / (1024.0 * 1024.0)))
     } else if b >= 1024.0 {
         format!("{} KiB", three_figures(b / 1024.0))
+    } else if b.fract() == 0.0 {
+        format!("{b:.0} B")
     } else {
         format!("{} B", three_figures(b))
     }
@@ -122,6 +126,15 @@ pub fn shape(workers: usize, chunk_size: usize, items: Option<usize>) -> String 
     )
 }
 
+/// `v` rounded to three significant figures.
+fn three_significant(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let step = 10f64.powi(v.abs().log10().floor() as i32 - 2);
+    (v / step).round() * step
+}
+
 fn three_figures(v: f64) -> String {
     let abs = v.abs();
     if abs >= 100.0 {
@@ -161,6 +174,11 @@ mod tests {
         assert_eq!(seconds(0.0), "0 ns");
         assert_eq!(seconds(4.2e-9), "4.20 ns");
         assert_eq!(seconds(0.0501), "50.1 ms");
+        assert_eq!(seconds(0.9996), "1.00 s", "rounded before the unit is chosen");
+        assert_eq!(seconds(999.6e-6), "1.00 ms");
+        assert_eq!(seconds(123.4e-6), "123 µs");
+        assert_eq!(bytes(8.0), "8 B");
+        assert_eq!(bytes(1.5), "1.50 B");
         assert_eq!(seconds(f64::INFINITY), "n/a");
     }
 
