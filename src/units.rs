@@ -174,7 +174,11 @@ mod tests {
         assert_eq!(seconds(0.0), "0 ns");
         assert_eq!(seconds(4.2e-9), "4.20 ns");
         assert_eq!(seconds(0.0501), "50.1 ms");
-        assert_eq!(seconds(0.9996), "1.00 s", "rounded before the unit is chosen");
+        assert_eq!(
+            seconds(0.9996),
+            "1.00 s",
+            "rounded before the unit is chosen"
+        );
         assert_eq!(seconds(999.6e-6), "1.00 ms");
         assert_eq!(seconds(123.4e-6), "123 µs");
         assert_eq!(bytes(8.0), "8 B");

@@ -53,6 +53,17 @@ pub struct ParamSpec {
     pub kind: ParamKind,
     /// The value in force for this instance.
     pub value: ParamValue,
+    /// When only some values of another parameter read this one (parametric's `cv`, which a
+    /// constant or increasing cost ignores), which: a form can then set it aside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_when: Option<UsedWhen>,
+}
+
+/// The parameter `param` and the values of it under which another parameter is read.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UsedWhen {
+    pub param: String,
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -122,6 +133,18 @@ impl ParamSpec {
                 integer: false,
             },
             value: ParamValue::Number(default),
+            used_when: None,
+        }
+    }
+
+    /// This parameter, read only while `param` holds one of `values`.
+    pub fn used_when(self, param: &str, values: &[&str]) -> Self {
+        Self {
+            used_when: Some(UsedWhen {
+                param: param.into(),
+                values: values.iter().map(|v| v.to_string()).collect(),
+            }),
+            ..self
         }
     }
 
@@ -145,6 +168,7 @@ impl ParamSpec {
                 options: options.iter().map(|s| s.to_string()).collect(),
             },
             value: ParamValue::Text(default.into()),
+            used_when: None,
         }
     }
 

@@ -96,7 +96,9 @@ function linkTo(page, id, values) {
  * whose title is too long for a link (the pages' older `id` properties are not ids). `workload` names the catalog workload the cell runs, for the
  * link that opens it in the Lab's function cell. `state` keeps what the cell holds outside its
  * fields (the function cell's code) in the address: {get() -> {key: raw}, apply(key, raw) ->
- * whether the key was the cell's}; the cell dispatches 'cell-change' when it changes.
+ * whether the key was the cell's, keys: [the keys apply() takes]}; the cell dispatches
+ * 'cell-change' when it changes. A result on display whose inputs then change is marked stale
+ * (data-stale) until the next run replaces it; a failed run removes it.
  */
 export function cell(def) {
   const id = def.cellId ?? cellId(def.title);
@@ -141,6 +143,8 @@ export function cell(def) {
   // Set by "Run anyway" on a `too_long` refusal: the next run's requests say `allow_long`.
   let allowLong = false;
   let view = null; // the action whose result is shown
+  // The result on display: the values it was computed from and the status line that goes with it.
+  let shown = null;
 
   const share = () => ({ ...def.state?.get(), ...form.changed(), ...(view && actions.length > 1 ? { view } : {}) });
   // What a saved result was computed from: the fields, and what the cell holds beside them.
@@ -155,6 +159,27 @@ export function cell(def) {
     refreshCode();
     root.dispatchEvent(new CustomEvent('cell-change', { bubbles: true }));
   }
+  const actionLabel = (id) => actions.find((a) => a.id === id)?.label ?? 'Run';
+  /**
+   * Marks the result on display as out of date while the form (or what the cell holds beside
+   * it) no longer matches what the result was computed from: an edit must not leave an old
+   * result looking like the answer to the new inputs. Editing back to those inputs unmarks it.
+   */
+  function markStale() {
+    if (root.dataset.state !== 'done' || !shown) return;
+    const { values, errors } = form.peek();
+    const stale = Object.keys(errors).length > 0 || !results.sameValues(shown.values, valuesOf(values));
+    if (stale === (root.dataset.stale === 'true')) return;
+    if (stale) {
+      root.dataset.stale = 'true';
+      status.textContent = `Inputs changed: press “${actionLabel(view)}” again to update this result.`;
+    } else {
+      delete root.dataset.stale;
+      status.textContent = shown.status;
+    }
+  }
+  // Edits of the fields and of what the cell holds beside them (the function cell's code) alike.
+  root.addEventListener('cell-change', markStale);
   function refreshCode() {
     const { values: v, errors } = form.read();
     if (def.code) code.textContent = Object.keys(errors).length ? '// fix the parameters above' : def.code(v);
@@ -244,15 +269,28 @@ export function cell(def) {
     }
   }
 
+  /** Removes the result on display (and its charts). */
+  function clearResult() {
+    shown = null;
+    delete root.dataset.stale;
+    out.replaceChildren();
+    // A re-run cell's old charts left the page: dispose them, or 100 re-runs keep 100 alive.
+    sweepDetached();
+  }
+  /** A result is on display: `values` it was computed from, `text` for the status line. */
+  function showing(values, action, text) {
+    view = action;
+    shown = { values, status: text };
+    status.textContent = text;
+  }
   function begin() {
     errorBox.hidden = true;
     root.dataset.state = 'running';
     delete root.dataset.restored;
+    delete root.dataset.hint;
     buttons.forEach((b) => { b.disabled = true; });
     status.textContent = '';
-    out.replaceChildren();
-    // A re-run cell's old charts left the page: dispose them, or 100 re-runs keep 100 alive.
-    sweepDetached();
+    clearResult();
   }
   function finish() {
     buttons.forEach((b) => { b.disabled = false; });
@@ -288,15 +326,21 @@ export function cell(def) {
         await def.run(v, ctx, action);
         const took = (performance.now() - started) / 1000;
         root.dataset.state = 'done';
-        status.textContent = `done in ${seconds(took)}`;
-        view = action;
+        showing(valuesOf(v), action, `done in ${seconds(took)}`);
         results.save(page, id, { values: valuesOf(v), action, replies, took });
+        // Also marks the result stale at once if the inputs were edited while it ran.
         changed();
         return true;
       } catch (e) {
         const err = describeError(e);
         root.dataset.state = err.kind === 'cancelled' ? 'cancelled' : 'error';
-        showError(err);
+        // Whatever the failed run drew is not an answer to these inputs, and neither is an
+        // earlier result (or its saved copy).
+        clearResult();
+        view = null;
+        results.forget(page, id);
+        changed();
+        showError(err, action);
         if (!(e && 'kind' in e)) console.warn(e);
         return false;
       } finally {
@@ -326,12 +370,11 @@ export function cell(def) {
       await def.run(v, ctx, saved.action);
       root.dataset.state = 'done';
       root.dataset.restored = 'true';
-      status.textContent = `result from earlier in this session (took ${seconds(saved.took)}); Run to measure again`;
-      view = saved.action;
+      showing(valuesOf(v), saved.action, `result from earlier in this session (took ${seconds(saved.took)}); Run to measure again`);
       return true;
     } catch (e) {
       console.warn('could not restore a saved result', e);
-      out.replaceChildren();
+      clearResult();
       root.dataset.state = 'idle';
       results.forget(page, id);
       return false;
@@ -340,7 +383,8 @@ export function cell(def) {
     }
   }
 
-  function showError(err) {
+  /** Shows a failure; `action` is what failed, for "Run anyway". */
+  function showError(err, action = actions[0].id) {
     errorBox.hidden = false;
     const title = {
       cancelled: 'Cancelled.',
@@ -358,7 +402,9 @@ export function cell(def) {
     const message = err.kind === 'cancelled'
       ? `${err.restarted ? `${err.message} ` : ''}Run again when you are ready.`
       : (err.message ?? '');
-    errorBox.replaceChildren(el('strong', {}, title), ` ${message}`);
+    // Engine messages start in lower case to fit inside sentences; after a title they start one.
+    const sentence = message.charAt(0).toUpperCase() + message.slice(1);
+    errorBox.replaceChildren(el('strong', {}, title), ` ${sentence}`);
     if (err.kind === 'too_long' && err.confirmable) {
       // The engine refused before running: the visitor may still want the long run (the
       // engine says when it is too long to offer).
@@ -366,7 +412,7 @@ export function cell(def) {
       again.addEventListener('click', async () => {
         allowLong = true;
         try {
-          await run(view ?? actions[0].id);
+          await run(action);
         } finally {
           allowLong = false;
         }
@@ -375,19 +421,33 @@ export function cell(def) {
     }
   }
 
+  /** The keys a link may set on this cell, for suggestions. */
+  const linkKeys = () => [...form.shareKeys(), ...(def.state?.keys ?? []), ...(actions.length > 1 ? ['view'] : []), ...GLOBAL_KEYS];
+
   /** Applies share-state values (raw strings from the address); unknown keys get a notice. */
   function applyShare(values) {
     const notices = [];
     for (const [key, raw] of Object.entries(values ?? {})) {
       if (key === 'view') {
-        if (actions.some((a) => a.id === raw)) view = raw;
-        else notices.push(`"${raw.slice(0, 40)}" is not a view of this cell; ignored.`);
+        if (actions.some((a) => a.id === raw)) {
+          view = raw;
+          // A link names the view it was copied from, but opening it runs nothing: say how to.
+          status.textContent = `This link's inputs are loaded: press “${actionLabel(raw)}” to run.`;
+          root.dataset.hint = 'view';
+        } else {
+          notices.push(`"${raw.slice(0, 40)}" is not a view of this cell; ignored.`);
+        }
         continue;
       }
       if (def.state?.apply(key, raw)) continue;
       const name = form.fieldFor(key);
-      if (!name) notices.push(`Link parameter "${key}" is not a parameter of this cell; ignored.`);
-      else form.set(name, raw, 'Link');
+      if (name) {
+        form.set(name, raw, 'Link');
+        continue;
+      }
+      // Keys are case-sensitive: "N" is not "n", though the visitor surely meant it.
+      const meant = linkKeys().find((k) => k.toLowerCase() === key.toLowerCase());
+      notices.push(`Link parameter "${key}" is not a parameter of this cell; ignored.${meant ? ` Did you mean "${meant}"?` : ''}`);
     }
     if (notices.length) root.querySelector('.intro').append(el('div', { class: 'error notice', role: 'alert' }, notices.join(' ')));
     refreshCode();
@@ -458,7 +518,10 @@ export function page(main, { title, lead, cells, owner }) {
   // Unprefixed keys belong to the cell the address names, or to a one-cell page's cell.
   const target = share.cell ?? (cells.length === 1 ? cells[0].id : (owner?.(share.values[''] ?? {}) ?? null));
   const notices = [...share.problems];
-  for (const [owner, values] of Object.entries(share.values)) {
+  // Miscased keys go to their cell like the others; it has no such key, so it names them.
+  const byOwner = { ...share.values };
+  for (const [owner, values] of Object.entries(share.miscased ?? {})) byOwner[owner] = { ...byOwner[owner], ...values };
+  for (const [owner, values] of Object.entries(byOwner)) {
     const id = owner || target;
     const c = cells.find((x) => x.id === id);
     if (c) c.applyShare(values);

@@ -28,7 +28,7 @@ function narrow() {
 
 function base(option) {
   const small = narrow();
-  return {
+  return withRoomForReferenceLabels({
     backgroundColor: 'transparent',
     animation: false,
     textStyle: { fontFamily: 'inherit' },
@@ -39,7 +39,46 @@ function base(option) {
     yAxis: leftAxisNames(option.yAxis),
     legend: { ...legendDefaults(small), ...(option.legend ?? {}) },
     grid: { ...gridDefaults(small), ...(option.grid ?? {}) },
+  });
+}
+
+const REFERENCE_FONT = '11px sans-serif';
+/** The row above the plot that vertical reference lines' labels take (px). */
+const REFERENCE_ROW = 16;
+
+/**
+ * A reference line across the plot (serial's 1x, the serial time, the recommended k). Its label
+ * sits outside the plot, where it cannot cover a bar or a point: a horizontal line's to the right
+ * of the plot, a vertical line's in a row of its own above it (base() makes the room). `at` is
+ * where a vertical line falls along its axis (0..1): its label runs toward the middle, so that
+ * it stays inside the chart.
+ */
+export function referenceLine({ x, y, text, color, type = 'solid', width = 1.5, at = 0.5 }) {
+  const vertical = x !== undefined;
+  return {
+    silent: true, symbol: 'none', lineStyle: { color, type, width },
+    label: {
+      formatter: text, position: 'end', color, fontSize: 11, lineHeight: 13,
+      ...(vertical ? { distance: 3, align: at <= 0.5 ? 'left' : 'right' } : { distance: 6 }),
+    },
+    data: [vertical ? { xAxis: x } : { yAxis: y }],
   };
+}
+
+/** Widens the right margin and adds a row on top for the labels of referenceLine()s. */
+function withRoomForReferenceLabels(option) {
+  const lines = [option.series ?? []].flat().map((s) => s.markLine).filter((m) => m?.label?.position === 'end');
+  if (!lines.length) return option;
+  const horizontal = lines.filter((m) => m.data?.[0]?.yAxis !== undefined);
+  const labelWidth = Math.max(0, ...horizontal.flatMap((m) => String(m.label.formatter).split('\n')).map((t) => measureText(t, REFERENCE_FONT).width));
+  const vertical = lines.some((m) => m.data?.[0]?.xAxis !== undefined);
+  const grid = { ...option.grid };
+  if (horizontal.length) grid.right = Math.max(grid.right ?? 0, Math.ceil(labelWidth) + 10);
+  if (!vertical) return { ...option, grid };
+  grid.top = (grid.top ?? 48) + REFERENCE_ROW;
+  // The y-axis name moves up a row, over the labels' row.
+  const lift = (axis) => (axis?.name ? { ...axis, nameGap: (axis.nameGap ?? 15) + REFERENCE_ROW } : axis);
+  return { ...option, grid, yAxis: Array.isArray(option.yAxis) ? option.yAxis.map(lift) : lift(option.yAxis) };
 }
 // A y-axis name is centred over its axis by default, and a long one ("chunk size (items)")
 // then runs off the left edge: start it at the axis line instead. A second axis sits on the

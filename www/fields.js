@@ -2,14 +2,16 @@
 // engine's catalog (ParamSpec), so the front end hard-codes no parameter list.
 import { el } from './format.js';
 
+/** A catalog parameter's `used_when` (ParamSpec) as a field's `onlyWhen`, or undefined. */
+const onlyWhen = (usedWhen) => (usedWhen ? { field: `p.${usedWhen.param}`, values: usedWhen.values } : undefined);
+
 /** Fields for a workload's parameters, from its catalog entry. `overrides` sets values. */
 export function paramFields(info, overrides = {}) {
   return info.params.map((p) => {
     const value = overrides[p.name] ?? p.value;
-    if (p.kind.type === 'choice') {
-      return { name: `p.${p.name}`, label: p.label, type: 'choice', options: p.kind.options, value, unit: p.unit };
-    }
-    return { name: `p.${p.name}`, label: p.label, type: 'number', min: p.kind.min, max: p.kind.max, integer: p.kind.integer, value, unit: p.unit };
+    const common = { name: `p.${p.name}`, label: p.label, value, unit: p.unit, onlyWhen: onlyWhen(p.used_when) };
+    if (p.kind.type === 'choice') return { ...common, type: 'choice', options: p.kind.options };
+    return { ...common, type: 'number', min: p.kind.min, max: p.kind.max, integer: p.kind.integer };
   });
 }
 
@@ -50,13 +52,20 @@ export function check(field, raw) {
   return [v, null];
 }
 
+/** "a", "a or b", "a, b or c". */
+const orList = (words) => (words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`);
+
 const shareText = (value) => (Array.isArray(value) ? value.join(',') : String(value ?? ''));
 
 function display(field, value) {
   return Array.isArray(value) ? value.join(', ') : String(value ?? '');
 }
 
-/** Renders `fields` into a form element; returns {form, read(), set(name, raw)}. */
+/**
+ * Renders `fields` into a form element; returns {form, read(), peek(), set(name, raw), ...}.
+ * A field with `onlyWhen: {field, values}` matters only while that other field holds one of
+ * `values`: otherwise it is disabled, says why, and is left out of read() and peek().
+ */
 export function renderForm(fields, onChange) {
   const form = el('div', { class: 'fields' });
   const inputs = new Map();
@@ -76,36 +85,69 @@ export function renderForm(fields, onChange) {
     const unit = f.unit ? ` (${f.unit})` : '';
     const range = f.type === 'number' && f.max !== undefined ? `${f.min}–${f.max}` : '';
     const label = el('label', { for: id, title: f.help ?? '' }, `${f.label}${unit}`);
-    const wrap = el('div', { class: 'field', 'data-field': f.name }, label, input, error,
+    const unused = f.onlyWhen ? el('small', { class: 'field-unused', id: `${id}-unused`, hidden: true }) : null;
+    if (unused) input.setAttribute('aria-describedby', unused.id);
+    const wrap = el('div', { class: 'field', 'data-field': f.name }, label, input, error, unused,
       f.help || range ? el('small', {}, [range && `range ${range}`, f.help].filter(Boolean).join('; ')) : null);
     // A refused link value stays named (entry.refused) until the visitor edits the field.
-    const edited = () => { inputs.get(f.name).refused = null; validate(f); onChange?.(); };
+    const edited = () => { inputs.get(f.name).refused = null; validate(f); showUse(); onChange?.(); };
     input.addEventListener('input', edited);
     input.addEventListener('change', edited);
-    inputs.set(f.name, { f, input, error, wrap });
+    inputs.set(f.name, { f, input, error, wrap, unused });
     form.append(wrap);
+  }
+  /** Whether `f` matters with the values the form holds now. */
+  function used(f) {
+    if (!f.onlyWhen) return true;
+    const other = inputs.get(f.onlyWhen.field);
+    return !other || f.onlyWhen.values.includes(other.input.value.trim());
+  }
+  /** Disables the fields the other fields' values make irrelevant, and says why on each. */
+  function showUse() {
+    for (const entry of inputs.values()) {
+      const { f, input, wrap, unused } = entry;
+      if (!unused) continue;
+      const on = used(f);
+      if (on !== !input.disabled) {
+        input.disabled = !on;
+        wrap.classList.toggle('unused', !on);
+        unused.hidden = on;
+        validate(f);
+      }
+      if (!on) {
+        const other = inputs.get(f.onlyWhen.field);
+        unused.textContent = `Not used while “${other.f.label}” is ${other.input.value}; used with ${orList(f.onlyWhen.values)}.`;
+      }
+    }
   }
   function validate(f) {
     const { input, error, wrap, refused } = inputs.get(f.name);
-    const [, err] = check(f, input.value);
+    // A field out of use is not sent, so its value cannot be wrong.
+    const [, err] = used(f) ? check(f, input.value) : [null, null];
     error.textContent = err ?? refused ?? '';
     wrap.classList.toggle('invalid', Boolean(err ?? refused));
     input.setAttribute('aria-invalid', err ? 'true' : 'false');
     return err;
   }
+  showUse();
+  /** The values and errors of the fields in use, showing each field's error when `show`. */
+  function collect(show) {
+    const values = {};
+    const errors = {};
+    for (const { f, input } of inputs.values()) {
+      if (!used(f)) continue;
+      const [v, err] = check(f, input.value);
+      if (err) errors[f.name] = err;
+      else values[f.name] = v;
+      if (show) validate(f);
+    }
+    return { values, errors };
+  }
   return {
     form,
-    read() {
-      const values = {};
-      const errors = {};
-      for (const { f, input } of inputs.values()) {
-        const [v, err] = check(f, input.value);
-        if (err) errors[f.name] = err;
-        else values[f.name] = v;
-        validate(f);
-      }
-      return { values, errors };
-    },
+    read: () => collect(true),
+    /** As read(), without touching what the form shows. */
+    peek: () => collect(false),
     /** Sets a field from outside (URL prefill); an invalid value is shown with its error. */
     set(name, raw, origin = 'URL') {
       const entry = inputs.get(name);
@@ -114,9 +156,12 @@ export function renderForm(fields, onChange) {
       entry.refused = err ? `${origin} value ignored: ${err}` : null;
       if (!err) entry.input.value = display(entry.f, value);
       validate(entry.f);
+      showUse();
       return !err;
     },
     has: (name) => inputs.has(name),
+    /** Every key a link may use for these fields (`n`, `cost_us`, ...). */
+    shareKeys: () => [...inputs.keys()].map((name) => name.replace(/^p\./, '')),
     /** The field a share key names: `n` -> `n`, `cost_us` -> `p.cost_us`; null if none. */
     fieldFor(key) {
       if (inputs.has(key)) return key;

@@ -1,16 +1,14 @@
 // Figures: turn engine results into chart specs ({title, name, option, csv}). Only drawing:
 // every number (times, speedups, predictions, breakdowns) comes from the engine.
-import { COLORS, measuredBar, measuredLine, predictedBar, predictedLine } from './charts.js';
+import { COLORS, measuredBar, measuredLine, predictedBar, predictedLine, referenceLine } from './charts.js';
 import { count, ms, seconds, shapeLabel, x } from './format.js';
 
 const num = (v) => (Number.isFinite(v) ? v : null);
 const round = (v, digits = 4) => (Number.isFinite(v) ? +v.toPrecision(digits) : null);
 const timeAxis = (name = 'time (ms)') => ({ type: 'value', name, nameTextStyle: { align: 'left' }, min: 0 });
-const speedupAxis = { type: 'value', name: 'speedup (× serial)', nameTextStyle: { align: 'left' }, min: 0 };
-const oneLine = {
-  silent: true, symbol: 'none', lineStyle: { color: COLORS.bad, type: 'solid', width: 1.5 },
-  label: { formatter: '1× = serial', position: 'insideEndTop', color: COLORS.bad }, data: [{ yAxis: 1 }],
-};
+const speedupAxis = { type: 'value', name: 'speedup (x serial)', nameTextStyle: { align: 'left' }, min: 0 };
+/** The line a speedup must clear to beat serial. */
+export const serialSpeedupLine = () => referenceLine({ y: 1, text: '1x =\nserial', color: COLORS.bad });
 /**
  * What a worker chart says when it has fewer than two worker counts to draw: one thread (the
  * single-threaded build) leaves nothing to sweep. The link shows the banner that says how to
@@ -46,12 +44,12 @@ export function compareBars(cmp, name) {
     csv: { columns: ['run', 'measured_median_ms', 'predicted_ms'], rows: labels.map((l, i) => [l, mt[i], pt[i]]) },
   };
   const speed = {
-    title: 'Speedup over serial (red line: 1×, below it parallel is slower)', name: `${name}-speedup`,
+    title: 'Speedup over serial (red line: 1x, below it parallel is slower)', name: `${name}-speedup`,
     summary: `Measured speedup over serial: ${labels.map((l, i) => `${l} ${x(ms_[i])}`).join(', ')}.`,
     option: {
-      tooltip: { ...tip, valueFormatter: fmtTip('×') }, xAxis: cat, yAxis: speedupAxis,
+      tooltip: { ...tip, valueFormatter: fmtTip('x') }, xAxis: cat, yAxis: speedupAxis,
       series: [
-        measuredBar('measured speedup', ms_.map((v) => ({ value: v, itemStyle: v !== null && v < 1 ? { color: COLORS.bad } : undefined })), { markLine: oneLine }),
+        measuredBar('measured speedup', ms_.map((v) => ({ value: v, itemStyle: v !== null && v < 1 ? { color: COLORS.bad } : undefined })), { markLine: serialSpeedupLine() }),
         predictedBar('predicted speedup', ps),
       ],
     },
@@ -60,13 +58,16 @@ export function compareBars(cmp, name) {
   return [time, speed];
 }
 
-function recommendedMark(plan, axisIsCategory = false) {
+/** The recommended worker count on a k axis; `ks` are the worker counts the axis shows. */
+function recommendedMark(plan, ks, axisIsCategory = false) {
   const k = plan.strategy === 'serial' ? 1 : plan.workers;
-  return {
-    silent: true, symbol: 'none', lineStyle: { color: COLORS.good, type: 'solid', width: 2 },
-    label: { formatter: plan.strategy === 'serial' ? 'recommended: serial' : `recommended k=${k}`, position: 'insideEndTop', color: COLORS.good },
-    data: [{ xAxis: axisIsCategory ? String(k) : k }],
-  };
+  const lo = Math.min(...ks);
+  const hi = Math.max(...ks);
+  const at = axisIsCategory ? ks.indexOf(k) / Math.max(1, ks.length - 1) : (k - lo) / Math.max(1, hi - lo);
+  return referenceLine({
+    x: axisIsCategory ? String(k) : k, at, color: COLORS.good, width: 2,
+    text: plan.strategy === 'serial' ? 'recommended: serial' : `recommended k=${k}`,
+  });
 }
 
 /** Time and speedup against the worker count, from a `worker_curve` result. */
@@ -77,6 +78,7 @@ export function workerCurve(curve, name, threads = Infinity) {
     return [{ name: `${name}-workers`, instead }];
   }
   const best = curve.fastest;
+  const ks = pts.map((p) => p.workers);
   const kAxis = { type: 'value', name: 'workers (k)', nameLocation: 'middle', nameGap: 26, minInterval: 1, min: 1, max: Math.max(...pts.map((p) => p.workers)) };
   const mt = pts.map((p) => [p.workers, ms(p.measured.median_s)]);
   const pt = pts.map((p) => [p.workers, ms(p.predicted_s)]);
@@ -91,12 +93,9 @@ export function workerCurve(curve, name, threads = Infinity) {
       grid, tooltip: { trigger: 'axis', confine: true, valueFormatter: fmtTip(' ms') }, xAxis: kAxis, yAxis: timeAxis(),
       series: [
         measuredLine('measured median (ms)', mt, {
-          markLine: {
-            silent: true, symbol: 'none', lineStyle: { color: COLORS.serial, type: 'dotted' },
-            label: { formatter: `serial ${seconds(curve.serial.median_s)}`, position: 'insideEndTop' }, data: [{ yAxis: ms(curve.serial.median_s) }],
-          },
+          markLine: referenceLine({ y: ms(curve.serial.median_s), text: `serial\n${seconds(curve.serial.median_s)}`, color: COLORS.serial, type: 'dotted', width: 1 }),
         }),
-        predictedLine('predicted (ms)', pt, { markLine: recommendedMark(curve.plan) }),
+        predictedLine('predicted (ms)', pt, { markLine: recommendedMark(curve.plan, ks) }),
       ],
     },
     csv: {
@@ -108,11 +107,11 @@ export function workerCurve(curve, name, threads = Infinity) {
     title: 'Speedup against worker count', name: `${name}-speedup-vs-k`,
     summary: `Measured speedup from k=${pts[0].workers} to k=${pts.at(-1).workers}: best ${x(best.speedup)} at k=${best.workers} (predicted ${x(best.predicted_speedup)}).`,
     option: {
-      grid, tooltip: { trigger: 'axis', confine: true, valueFormatter: fmtTip('×') }, xAxis: kAxis, yAxis: speedupAxis,
+      grid, tooltip: { trigger: 'axis', confine: true, valueFormatter: fmtTip('x') }, xAxis: kAxis, yAxis: speedupAxis,
       series: [
-        measuredLine('measured speedup', msu, { markLine: oneLine }),
-        predictedLine('predicted speedup', psu, { markLine: recommendedMark(curve.plan) }),
-        { name: 'ideal (linear, k×)', type: 'line', data: ideal, symbol: 'none', color: COLORS.ideal, lineStyle: { type: 'dotted', width: 1.5 } },
+        measuredLine('measured speedup', msu, { markLine: serialSpeedupLine() }),
+        predictedLine('predicted speedup', psu, { markLine: recommendedMark(curve.plan, ks) }),
+        { name: 'ideal (linear, kx)', type: 'line', data: ideal, symbol: 'none', color: COLORS.ideal, lineStyle: { type: 'dotted', width: 1.5 } },
       ],
     },
     csv: {
@@ -144,7 +143,7 @@ export function breakdown(plan, name, threads = Infinity) {
   }));
   series.push({
     name: 'total (predicted)', type: 'line', color: COLORS.predicted, symbol: 'emptyCircle', symbolSize: 7, lineStyle: { type: 'dashed', width: 2 },
-    data: rows.map((p) => positive(p.time_s)), markLine: recommendedMark(plan, true),
+    data: rows.map((p) => positive(p.time_s)), markLine: recommendedMark(plan, rows.map((p) => p.workers), true),
   });
   const all = rows.flatMap((p) => [p.time_s, ...PARTS.map(([k]) => p.breakdown[k])]).filter((v) => Number.isFinite(v) && v > 0);
   const lo = Math.max(1, 10 ** Math.floor(Math.log10(Math.min(...all) * 1e9)));
@@ -190,12 +189,12 @@ export function scaling(points, { name, axisName, log }) {
         formatter: (items) => {
           const p = points[items[0].dataIndex];
           return `${axisName} = ${p.x} (N = ${p.items})<br>plan: ${p.plan.strategy === 'serial' ? 'serial' : shapeLabel(p.plan.workers, p.plan.chunk_size)}<br>serial ${seconds(p.serial.median_s)}, plan ${seconds(p.recommended.median_s)}<br>`
-            + items.map((i) => `${i.marker}${i.seriesName}: ${i.value[1]}×`).join('<br>');
+            + items.map((i) => `${i.marker}${i.seriesName}: ${i.value[1]}x`).join('<br>');
         },
       },
       xAxis: { type: log ? 'log' : 'value', name: axisName, nameLocation: 'middle', nameGap: 26, logBase: 10 },
       yAxis: speedupAxis,
-      series: [measuredLine('measured speedup', msu, { markLine: oneLine }), predictedLine('predicted speedup', psu)],
+      series: [measuredLine('measured speedup', msu, { markLine: serialSpeedupLine() }), predictedLine('predicted speedup', psu)],
     },
     csv: {
       columns: ['x', 'items', 'plan_workers', 'plan_chunk_size', 'strategy', 'serial_median_ms', 'plan_median_ms', 'measured_speedup', 'predicted_speedup'],

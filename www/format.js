@@ -12,11 +12,15 @@ export function seconds(s) {
   return `${(s * 1e9).toFixed(0)} ns`;
 }
 export const ms = (s) => (Number.isFinite(s) ? +(s * 1e3).toPrecision(4) : null);
-/** A speedup: "1.85×", and "120× slower" below 0.01× where two decimals would read 0.00×. */
+// Below this speedup, "0.04x" says little and "28x slower" says it: the engine's rule
+// (SAY_TIMES_SLOWER_BELOW in src/playground/policy.rs), so that its verdicts and these figures
+// read alike side by side.
+const SAY_TIMES_SLOWER_BELOW = 0.1;
+/** A speedup as the engine writes one (policy.rs speedup_label): "1.85x", "120x slower". */
 export const x = (v) => {
   if (!Number.isFinite(v) || v <= 0) return '–';
-  if (v < 0.01) return `${number(1 / v)}× slower`;
-  return `${v.toFixed(2)}×`;
+  if (v < SAY_TIMES_SLOWER_BELOW) return `${number(1 / v)}x slower`;
+  return `${v.toFixed(2)}x`;
 };
 export const pct = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(0)} %` : '–');
 export function bytes(b) {

@@ -16,7 +16,7 @@ export function renderPlan(plan) {
   const decision = plan.strategy === 'serial'
     ? '<strong>Stay serial.</strong>'
     : `<strong>${workers(plan.workers)} × ${chunks(plan.chunk_size)}</strong>`;
-  const interval = Number.isFinite(plan.speedup_interval?.[0]) ? ` (${plan.speedup_interval[0].toFixed(2)}×–${plan.speedup_interval[1].toFixed(2)}×)` : '';
+  const interval = Number.isFinite(plan.speedup_interval?.[0]) ? ` (${plan.speedup_interval[0].toFixed(2)}x–${plan.speedup_interval[1].toFixed(2)}x)` : '';
   return `<div class="plan" data-plan>
     <p class="decision">Recommendation: ${decision} Predicted ${seconds(plan.predicted_time_s)} against ${seconds(plan.predicted_serial_s)} serial:
       <strong>${plan.strategy === 'serial' ? x(1) : x(plan.predicted_speedup)}</strong>${plan.strategy === 'serial' ? '' : interval}. Deciding took ${seconds(plan.decision.total_s)}

@@ -37,6 +37,8 @@ export const CODE_VALUE_MAX = 8000;
 /** The longest value `key` may have. */
 export const valueMax = (key) => (CODE_KEYS.includes(key) ? CODE_VALUE_MAX : VALUE_MAX);
 const KEY = /^[a-z_][a-z0-9_]{0,39}$/;
+/** A key that is well formed but for its case ("N"): kept apart, for the cell to name it. */
+const CASED_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 const MAX_PARAMS = 64;
 
 const clip = (s, n = 40) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -52,11 +54,13 @@ function decode(part) {
 /**
  * Parses a location hash (with or without its '#'). Returns
  * {page: slug | null, cell: id | null, values: {[cellId or '']: {[key]: raw}}, globals: {[key]: raw},
- *  problems: [message], anchor: string | null}.
+ *  miscased: {[cellId or '']: {[key]: raw}}, problems: [message], anchor: string | null}.
+ * `miscased` holds keys with upper case ("N"), which no cell has: the cell names them and
+ * suggests its own spelling ("n"), as it does for any key it does not know.
  * `anchor` is set for an in-page hash that is not a route ("#main").
  */
 export function parseHash(hash) {
-  const state = { page: '', cell: null, values: {}, globals: {}, problems: [], anchor: null };
+  const state = { page: '', cell: null, values: {}, globals: {}, miscased: {}, problems: [], anchor: null };
   const text = String(hash ?? '').replace(/^#/, '');
   if (text === '' || text === '/') return state;
   if (!text.startsWith('/')) {
@@ -80,6 +84,7 @@ export function parseHash(hash) {
   }
   // Maps, then Object.fromEntries: a key like `__proto__` stays an own property.
   const owners = new Map();
+  const miscased = new Map();
   let count = 0;
   for (const [key, raw] of new URLSearchParams(query)) {
     if (++count > MAX_PARAMS) {
@@ -98,14 +103,18 @@ export function parseHash(hash) {
     const dot = key.indexOf('.');
     const owner = dot < 0 ? '' : key.slice(0, dot);
     const name = dot < 0 ? key : key.slice(dot + 1);
-    if ((owner !== '' && !isCellId(owner)) || !KEY.test(name)) {
+    const ownerOk = owner === '' || isCellId(owner);
+    const into = ownerOk && KEY.test(name) ? owners : ownerOk && CASED_KEY.test(name) ? miscased : null;
+    if (!into) {
       state.problems.push(`"${clip(key)}" is not a parameter name; ignored`);
       continue;
     }
-    if (!owners.has(owner)) owners.set(owner, new Map());
-    owners.get(owner).set(name, raw);
+    if (!into.has(owner)) into.set(owner, new Map());
+    into.get(owner).set(name, raw);
   }
-  state.values = Object.fromEntries([...owners].map(([owner, m]) => [owner, Object.fromEntries(m)]));
+  const plain = (m) => Object.fromEntries([...m].map(([owner, entries]) => [owner, Object.fromEntries(entries)]));
+  state.values = plain(owners);
+  state.miscased = plain(miscased);
   return state;
 }
 

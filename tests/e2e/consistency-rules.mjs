@@ -6,12 +6,13 @@
 //   time within rounding;
 // - a serial plan shows 1.00x;
 // - "best measured" is the fastest of what its table shows;
-// - no NaN, Infinity or 0.00x anywhere on the page.
+// - no NaN, Infinity or 0.00x anywhere on the page;
+// - a speedup is written as the engine writes its verdicts ("1.84x", "28x slower"), never "1.84×".
 export function checkConsistency() {
   const out = [];
   const where = (node) => `${node.closest('[data-cell]')?.id ?? 'page'}: ${node.textContent.replace(/\s+/g, ' ').trim().slice(0, 120)}`;
   const text = document.querySelector('main').innerText;
-  for (const bad of [/NaN/, /Infinity/, /(^|[^0-9.])0\.00\s*×/]) {
+  for (const bad of [/NaN/, /Infinity/, /(^|[^0-9.])0\.00\s*[x×]/, /\d×/]) {
     const m = text.match(new RegExp(`.{0,60}${bad.source}.{0,40}`));
     if (m) out.push(`"${bad.source}" shown: …${m[0].replace(/\s+/g, ' ')}…`);
   }
@@ -32,7 +33,7 @@ export function checkConsistency() {
       if (!agrees(speedup, serial, time)) out.push(`speedup ${speedup.toFixed(3)} ≠ serial / time = ${(serial / time).toFixed(3)} in ${where(row)}`);
       const cells = [...row.children].map((c) => c.textContent.trim());
       if (cells.includes('serial') || row.dataset.serialPlan === 'true') {
-        if (!cells.some((c) => /^1\.00×/.test(c))) out.push(`a serial plan not shown as 1.00× in ${where(row)}`);
+        if (!cells.some((c) => /^1\.00x/.test(c))) out.push(`a serial plan not shown as 1.00x in ${where(row)}`);
       }
     }
     const best = rows.find((r) => r.dataset.row === 'best measured');

@@ -67,10 +67,10 @@ test('isolated: your own function is optimized, run and swept on the pool', { ti
   }
   // Ctrl-Enter in the editor runs the cell's first action (Optimize) and adds no line.
   const lines = await page.locator('#fn .cm-line').count();
-  await page.evaluate(() => document.querySelector('#fn .kept').replaceChildren());
+  await page.evaluate(() => document.querySelector('#fn .out').replaceChildren());
   await page.click('#fn .cm-content');
   await page.keyboard.press('Control+Enter');
-  await page.waitForSelector('#fn .kept [data-plan]', { timeout: 60_000 });
+  await page.waitForSelector('#fn .out [data-plan]', { timeout: 60_000 });
   assert.equal(await page.locator('#fn .cm-line').count(), lines);
   for (const [width, height] of [[1280, 900], [375, 800]]) {
     await page.setViewportSize({ width, height });
@@ -88,6 +88,13 @@ test('single-threaded: your own function is optimized, run and swept', { timeout
   await page.context().close();
 });
 
+/** What the function cell shows under its buttons: the result area's text and its charts. */
+const shown = (page) => page.evaluate(() => ({
+  text: document.querySelector('#fn .out').textContent,
+  charts: document.querySelectorAll('#fn .chart').length,
+  tables: document.querySelectorAll('#fn table').length,
+}));
+
 test('isolated: each error names what went wrong, and the next run works', { timeout: 240_000 }, async () => {
   const page = await openFunction(base.isolated, { fn: 'x => x * 2', items: 'i => i', n: 1000 });
   await setField(page, 'fn', 'repeats', 1);
@@ -99,16 +106,16 @@ test('isolated: each error names what went wrong, and the next run works', { tim
     assert.equal(r.state, 'done', `run after ${label}: ${r.error}`);
   };
   const cases = [
-    ['syntax error', 'x =>\n  x +* 2', 'i => i', 1000, /syntax error in the function at line 2, column \d+: Unexpected token/],
+    ['syntax error', 'x =>\n  x +* 2', 'i => i', 1000, /Syntax error in the function at line 2, column \d+: Unexpected token/],
     ['throw', "x => { if (x === 123) throw new Error('boom'); return x; }", 'i => i', 1000, /threw on item 123: Error: boom/],
     ['not serializable', 'x => () => x', 'i => i', 1000, /value JSON cannot hold for item 0: a function/],
     ['no return', 'x => { x * 2 }', 'i => i', 1000, /forget `return`/],
-    ['too much memory', 'x => x.length', "i => 'x'.repeat(1000000)", 1000, /the items for 1000 items would take about [\d.]+ MB .*more than the/],
+    ['Infinity', 'x => (x + 1) / 0', 'i => i', 100, /JSON cannot hold for item 0: Infinity \(JSON has no NaN or Infinity\)/],
+    ['too much memory', 'x => x.length', "i => 'x'.repeat(1000000)", 1000, /The items for 1000 items would take about [\d.]+ MB .*more than the/],
   ];
   await good('nothing');
   for (const [label, fn, items, n, message] of cases) {
-    const earlier = await page.textContent('#fn .kept');
-    assert.match(earlier, /Ran /);
+    assert.match(await page.textContent('#fn .out'), /Ran /);
     await setSource(page, fn);
     await page.fill('#fn textarea[name="items"]', items);
     await setField(page, 'fn', 'n', n);
@@ -117,11 +124,66 @@ test('isolated: each error names what went wrong, and the next run works', { tim
     assert.match(r.error, message, label);
     const shot = label === 'syntax error' && artifact('lab-function-syntax-error-1280.png');
     if (shot) await page.locator('#fn').screenshot({ path: shot });
-    assert.equal(await page.textContent('#fn .kept'), earlier, `${label}: earlier results stay on the page`);
+    // Nothing under the error may pass for its result: the earlier run's output is gone.
+    assert.deepEqual(await shown(page), { text: '', charts: 0, tables: 0 }, `${label}: nothing of the earlier result is left`);
     await good(label);
   }
   assert.deepEqual(page.problems, []);
   await page.context().close();
+});
+
+test('isolated: a failed Optimize after a Run leaves nothing of the Run under its error', { timeout: 120_000 }, async () => {
+  const page = await openFunction(base.isolated, { fn: 'x => x / 7', items: 'i => i', n: 200 });
+  let r = await act(page, 'execute');
+  assert.equal(r.state, 'done', r.error);
+  assert.match(await page.textContent('#fn [data-ran]'), /Ran /);
+  assert.ok((await shown(page)).tables > 0);
+  await setSource(page, 'x => {');
+  r = await act(page, 'optimize');
+  assert.equal(r.state, 'error');
+  // A source that stops short is told where it ends, not pointed past its last line.
+  assert.match(r.error, /Your code failed\. Syntax error in the function: it ends at line 1, column 7 before it is complete/);
+  assert.deepEqual(await shown(page), { text: '', charts: 0, tables: 0 });
+  assert.equal(await page.locator('#fn [data-ran], #fn [data-preview]').count(), 0);
+  const shot = artifact('lab-function-error-cleared-1280.png');
+  if (shot) await page.locator('#fn').screenshot({ path: shot });
+  // Nor is it drawn again from the session after a reload.
+  await page.reload();
+  await page.waitForSelector('#fn[data-editor="ready"]', { timeout: 30_000 });
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('#fn [data-ran]').count(), 0);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('the editor: each line number sits on its line, below the fold and in view, at 1280 and 375 px', { timeout: 120_000 }, async () => {
+  for (const [width, height] of [[1280, 900], [375, 812]]) {
+    // The catalog cell comes first here, so the function cell's editor opens below the fold.
+    const page = await open(browser, `${base.isolated}#/lab?cost_us=20&n=1000`, { width, height });
+    await page.waitForSelector('#fn[data-editor="ready"]', { timeout: 30_000 });
+    const offsets = () => page.evaluate(() => {
+      // The line-number gutter's first element is CodeMirror's invisible width spacer.
+      const numbers = [...document.querySelectorAll('#fn .cm-lineNumbers .cm-gutterElement')].slice(1);
+      const lines = [...document.querySelectorAll('#fn .cm-line')];
+      return { count: [numbers.length, lines.length], off: numbers.map((n, i) => {
+        const a = n.getBoundingClientRect();
+        const b = lines[i].getBoundingClientRect();
+        return Math.max(Math.abs(a.top - b.top), Math.abs(a.bottom - b.bottom));
+      }) };
+    });
+    const below = await offsets();
+    assert.equal(below.count[0], below.count[1]);
+    assert.ok(below.count[0] >= 5);
+    assert.ok(Math.max(...below.off) <= 1, `${width} px, below the fold: numbers off their lines by ${below.off.map((o) => o.toFixed(1)).join(', ')} px`);
+    await page.locator('#fn .fn-editor').scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => document.querySelector('#fn .fn-editor').dataset.gutter === 'measured', null, { timeout: 5000 });
+    const inView = await offsets();
+    assert.ok(Math.max(...inView.off) <= 1, `${width} px, in view: numbers off their lines by ${inView.off.map((o) => o.toFixed(1)).join(', ')} px`);
+    const shot = artifact(`lab-function-gutter-${width}.png`);
+    if (shot) await page.locator('#fn .fn-grid').screenshot({ path: shot });
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
 });
 
 for (const mode of ['isolated', 'single-threaded']) test(`${mode}: Stop on an endless loop restarts the engine within 3 s`, { timeout: 120_000 }, async () => {

@@ -244,3 +244,62 @@ test('every page: no console errors; screenshots at 1280 and 375 px', { skip, ti
     await page.context().close();
   }
 });
+
+/**
+ * For every chart in `scope`: the plot area and the boxes of the reference lines' labels
+ * ("1x = serial", "serial 8.76 ms", "recommended k=2") as ECharts drew them.
+ */
+function referenceLabels(page, scope) {
+  return page.evaluate(async (sel) => {
+    await Promise.all([...document.querySelectorAll(`${sel} .figure`)].map((f) => f.box?.ready));
+    const echarts = await import(new URL('vendor/echarts.js', document.baseURI).href);
+    return [...document.querySelectorAll(`${sel} .chart`)].map((node) => {
+      const chart = echarts.getInstanceByDom(node);
+      const plot = chart.getModel().getComponent('grid').coordinateSystem.getRect();
+      const labels = [];
+      for (const e of chart.getZr().storage.getDisplayList()) {
+        const text = e.style?.text;
+        if (typeof text !== 'string' || !/^(1x =|1× = serial|serial|recommended)/.test(text)) continue;
+        const box = e.getBoundingRect().clone();
+        box.applyTransform(e.getComputedTransform());
+        labels.push({ text, x: box.x, y: box.y, width: box.width, height: box.height });
+      }
+      return { chart: node.getAttribute('aria-label').slice(0, 50), width: node.clientWidth, plot: { x: plot.x, y: plot.y, width: plot.width, height: plot.height }, labels };
+    });
+  }, scope);
+}
+
+test('isolated: reference-line labels sit outside the plot, inside the chart, and speedups read as the engine writes them, at 375 and 1280 px', { skip, timeout: 240_000 }, async () => {
+  for (const [width, height] of [[375, 812], [1280, 900]]) {
+    const page = await open(browser, base.isolated, { width, height });
+    await page.waitForSelector('#the-problem');
+    await setField(page, 'the-problem', 'n_tiny', 2000);
+    await setField(page, 'the-problem', 'repeats', 1);
+    await setField(page, 'worker-count-sweep', 'max_workers', 3);
+    await setField(page, 'worker-count-sweep', 'repeats', 1);
+    await setField(page, 'worker-count-sweep', 'n', 200);
+    for (const id of ['the-problem', 'worker-count-sweep']) {
+      await page.click(`#${id} button.run`);
+      await page.waitForFunction((i) => ['done', 'error'].includes(document.getElementById(i).dataset.state), id, { timeout: 120_000 });
+      assert.equal(await page.getAttribute(`#${id}`, 'data-state'), 'done', await page.textContent(`#${id} .error`));
+    }
+    const charts = [...await referenceLabels(page, '#the-problem'), ...await referenceLabels(page, '#worker-count-sweep')];
+    assert.ok(charts.filter((c) => c.labels.length).length >= 3, JSON.stringify(charts));
+    for (const { chart, width: chartWidth, plot, labels } of charts) {
+      for (const l of labels) {
+        const where = `${width} px, "${chart}": label "${l.text}" at ${JSON.stringify(l)}, plot ${JSON.stringify(plot)}`;
+        const outside = l.x >= plot.x + plot.width - 0.5 || l.x + l.width <= plot.x + 0.5 || l.y + l.height <= plot.y + 0.5 || l.y >= plot.y + plot.height - 0.5;
+        assert.ok(outside, `covers the plot: ${where}`);
+        assert.ok(l.x >= 0 && l.x + l.width <= chartWidth + 0.5, `cut off at the chart's edge: ${where}`);
+      }
+    }
+    // "28x slower than serial" (the engine's verdict) beside "1.84x measured" (the page's figure).
+    const table = await page.textContent('#the-problem table');
+    assert.doesNotMatch(table, /\d×/, `one multiplication sign for speedups: ${table}`);
+    assert.match(table, /\d(\.\d\d)?x/);
+    const shot = artifact(`getting-started-reference-labels-${width}.png`);
+    if (shot) await page.locator('#worker-count-sweep .figure').nth(1).screenshot({ path: shot });
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+});

@@ -240,3 +240,147 @@ test('screenshots: a restored cell and the not-found page at 1280 and 375 px', {
     await page.context().close();
   }
 });
+
+/** The cell's state, whether its result is marked out of date, and its status line. */
+const cellStatus = (page, id) => page.evaluate((i) => {
+  const c = document.getElementById(i);
+  return { state: c.dataset.state, stale: c.dataset.stale === 'true', status: c.querySelector('.actions .status').textContent, opacity: Number(getComputedStyle(c.querySelector('.out')).opacity) };
+}, id);
+const staleIs = (page, id, stale) => page.waitForFunction(([i, s]) => (document.getElementById(i)?.dataset.stale === 'true') === s, [id, stale], { timeout: 10_000 });
+
+test('stale: an edit after a run marks the result out of date until the next run, on catalog, tutorial and function cells', { timeout: 180_000 }, async () => {
+  const page = await openStrict(`${base.isolated}#/lab?cost_us=20&n=1000`);
+  await onPage(page, 'lab');
+  await page.click('#lab [data-action="optimize"]');
+  await settled(page, 'lab');
+  let s = await cellStatus(page, 'lab');
+  assert.equal(s.state, 'done');
+  assert.equal(s.stale, false);
+  assert.match(s.status, /^done in /);
+  assert.match(await page.textContent('#lab .out'), /all 1,000 items/);
+
+  // Typing, without clicking anything: the old result is dimmed and the status says why.
+  await page.fill('#lab [name="n"]', '300');
+  await staleIs(page, 'lab', true);
+  s = await cellStatus(page, 'lab');
+  assert.match(s.status, /Inputs changed: press “Optimize” again to update this result/);
+  assert.ok(s.opacity < 0.6, `a stale result is dimmed (opacity ${s.opacity})`);
+  assert.equal(await page.getAttribute('#lab .actions .status', 'role'), 'status', 'the status line is announced');
+  // Back to the inputs the result is for: it is current again.
+  await page.fill('#lab [name="n"]', '1000');
+  await staleIs(page, 'lab', false);
+  assert.match((await cellStatus(page, 'lab')).status, /^done in /);
+  // An invalid value: the field says so, and the old result is still marked.
+  await page.fill('#lab [name="n"]', '10000001');
+  await staleIs(page, 'lab', true);
+  assert.match(await page.textContent('#lab [data-field="n"] .field-error'), /at most/);
+  await page.click('#lab [data-action="optimize"]');
+  assert.match(await page.textContent('#lab .error:not([hidden])'), /Fix the highlighted parameters/);
+  assert.equal((await cellStatus(page, 'lab')).stale, true, 'a refused run leaves the old result marked');
+  // The next run replaces it.
+  await page.fill('#lab [name="n"]', '300');
+  await page.click('#lab [data-action="optimize"]');
+  await settled(page, 'lab');
+  s = await cellStatus(page, 'lab');
+  assert.equal(s.stale, false);
+  assert.equal(s.opacity, 1);
+  assert.match(await page.textContent('#lab .out'), /all 300 items/);
+  const shot = artifact('state-stale-lab-1280.png');
+  await page.fill('#lab [name="n"]', '301');
+  await staleIs(page, 'lab', true);
+  if (shot) await page.locator('#lab').screenshot({ path: shot });
+
+  // The function cell: editing the code marks its result.
+  await page.waitForSelector('#fn[data-editor="ready"]');
+  await setField(page, 'fn', 'n', 200);
+  await page.click('#fn [data-action="optimize"]');
+  await settled(page, 'fn');
+  assert.equal((await cellStatus(page, 'fn')).stale, false);
+  await page.click('#fn .cm-content');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.insertText('\n// edited');
+  await staleIs(page, 'fn', true);
+
+  // A tutorial page's cell, through a choice.
+  await page.goto(`${base.isolated}#/performance`);
+  await onPage(page, 'performance');
+  await setField(page, 'where-the-time-goes', 'n', 200);
+  await page.click('#where-the-time-goes button.run');
+  await settled(page, 'where-the-time-goes');
+  assert.equal((await cellStatus(page, 'where-the-time-goes')).stale, false);
+  await setField(page, 'where-the-time-goes', 'p.distribution', 'uniform');
+  await staleIs(page, 'where-the-time-goes', true);
+  assert.match((await cellStatus(page, 'where-the-time-goes')).status, /Inputs changed: press “Run” again/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('links: a wrongly cased or unknown parameter is named (with the right name when only the case differs); a view says which button runs it', { timeout: 120_000 }, async () => {
+  const page = await openStrict(`${base.isolated}#/lab?N=5&Cost_us=3&bogus=1&view=optimize`);
+  await onPage(page, 'lab');
+  const notice = await page.textContent('#lab .intro .notice');
+  assert.match(notice, /Link parameter "N" is not a parameter of this cell; ignored\. Did you mean "n"\?/);
+  assert.match(notice, /Link parameter "Cost_us" is not a parameter of this cell; ignored\. Did you mean "cost_us"\?/);
+  assert.match(notice, /Link parameter "bogus" is not a parameter of this cell; ignored\.(?! Did)/);
+  assert.equal(await page.locator('main .page-head .notice').count(), 0, 'no second, vaguer message at the top');
+  const n = await page.evaluate(() => window.amorsize.engine.catalog.find((w) => w.name === 'parametric').default_n);
+  assert.equal(await page.inputValue('#lab [name="n"]'), String(n), 'not applied');
+  assert.match(await page.textContent('#lab .actions .status'), /This link's inputs are loaded: press “Optimize” to run/);
+  assert.equal(await page.getAttribute('#lab', 'data-state'), 'idle');
+  const shot = artifact('state-link-hint-375.png');
+  if (shot) {
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.locator('#lab').screenshot({ path: shot });
+  }
+
+  // A cell of a page of several, named by the link.
+  await page.goto(`${base.isolated}#/performance/per-worker-chunk-timeline?Shape=fixed`);
+  await onPage(page, 'performance');
+  assert.match(await page.textContent('#per-worker-chunk-timeline .intro .notice'), /"Shape" .*Did you mean "shape"\?/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('fields: a field the current choice makes irrelevant is disabled with the reason, and enabled again', { timeout: 120_000 }, async () => {
+  const page = await openStrict(`${base.isolated}#/performance/per-worker-chunk-timeline`);
+  await onPage(page, 'performance');
+  const field = (name) => page.evaluate((n) => {
+    const wrap = document.querySelector(`#per-worker-chunk-timeline [data-field="${n}"]`);
+    const why = wrap.querySelector('.field-unused');
+    return { disabled: wrap.querySelector('input, select').disabled, why: why && !why.hidden ? why.textContent : null };
+  }, name);
+  for (const name of ['workers', 'chunk_size']) {
+    const f = await field(name);
+    assert.equal(f.disabled, true, `${name} is off with shape = recommended`);
+    assert.match(f.why, /Not used while “shape” is recommended; used with fixed/);
+  }
+  await setField(page, 'per-worker-chunk-timeline', 'shape', 'fixed');
+  for (const name of ['workers', 'chunk_size']) assert.deepEqual(await field(name), { disabled: false, why: null });
+  // A bad value in a field that stops mattering does not stop the run.
+  await setField(page, 'per-worker-chunk-timeline', 'chunk_size', 'abc');
+  assert.match(await page.textContent('#per-worker-chunk-timeline [data-field="chunk_size"] .field-error'), /not a decimal number/);
+  await setField(page, 'per-worker-chunk-timeline', 'shape', 'recommended');
+  assert.equal(await page.textContent('#per-worker-chunk-timeline [data-field="chunk_size"] .field-error'), '');
+  await setField(page, 'per-worker-chunk-timeline', 'n', 200);
+  await page.click('#per-worker-chunk-timeline button.run');
+  await settled(page, 'per-worker-chunk-timeline');
+  assert.equal(await page.getAttribute('#per-worker-chunk-timeline', 'data-state'), 'done');
+
+  // The Lab: the spread (CV) of a constant cost means nothing.
+  await page.goto(`${base.isolated}#/lab`);
+  await onPage(page, 'lab');
+  await page.waitForSelector('#lab [name="p.cv"]');
+  assert.equal(await page.isDisabled('#lab [name="p.cv"]'), true);
+  assert.match(await page.textContent('#lab [data-field="p.cv"] .field-unused'), /“How item costs vary” is constant/);
+  await setField(page, 'lab', 'p.distribution', 'lognormal');
+  assert.equal(await page.isDisabled('#lab [name="p.cv"]'), false);
+  assert.equal(await page.isVisible('#lab [data-field="p.cv"] .field-unused'), false);
+  for (const [width, height] of [[1280, 900], [375, 812]]) {
+    await page.setViewportSize({ width, height });
+    await setField(page, 'lab', 'p.distribution', 'constant');
+    const shot = artifact(`state-unused-field-${width}.png`);
+    if (shot) await page.locator('#lab .fields').screenshot({ path: shot });
+  }
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

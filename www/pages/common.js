@@ -24,7 +24,7 @@ export function planShape(plan) {
 /**
  * A compact table of a `compare` result. The speedup comes second, so that it stays in view on
  * a phone while the rest scrolls. The engine gives every figure: a serial plan is the serial run
- * (1.00×), and "best measured" is the fastest of the runs shown.
+ * (1.00x), and "best measured" is the fastest of the runs shown.
  */
 export function compareTable(cmp) {
   const best = cmp.best;
@@ -75,7 +75,7 @@ export function verdict(v) {
 }
 
 export function singleThreadNote(info) {
-  return info.mode.threaded ? '' : '<p class="note warn">Single-threaded mode: parallel shapes run inline on one thread here, so expect speedups near 1× (see the banner to get threads).</p>';
+  return info.mode.threaded ? '' : '<p class="note warn">Single-threaded mode: parallel shapes run inline on one thread here, so expect speedups near 1x (see the banner to get threads).</p>';
 }
 
 export { el };

@@ -63,6 +63,29 @@ async function makeEditor(parent, doc, label, onChange) {
   }
 }
 
+/**
+ * CodeMirror measures its line height only while the editor is in the window's viewport; until
+ * then it sizes each line number from a 14 px guess against our 20 px lines, so an editor that
+ * opens below the fold (or in a full-page capture) shows its numbers squeezed and the last ones
+ * cut off. Until it has measured, function-cell.css sizes the numbers from the real line height.
+ */
+function alignGutterUntilMeasured(box, view) {
+  box.dataset.gutter = 'estimated';
+  const seen = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    // Runs after CodeMirror's own measuring in the same cycle, with the gutter redrawn.
+    view.requestMeasure({
+      read: (v) => v.inView,
+      write(inView) {
+        if (!inView) return;
+        box.dataset.gutter = 'measured';
+        seen.disconnect();
+      },
+    });
+  });
+  seen.observe(view.dom);
+}
+
 function rustCode(v) {
   return `// Natively there is no JavaScript: pass a Rust closure (examples/own_function.rs).
 let items: Vec<f64> = (0..${v.n ?? 1000}).map(|i| i as f64).collect();
@@ -94,7 +117,6 @@ export function functionCell({ info }) {
   presetSelect.value = preset.id;
   const shareOut = el('input', { class: 'share-link', readonly: true, hidden: true, 'aria-label': 'share link' });
   const note = el('p', { class: 'note', hidden: true });
-  const kept = el('div', { class: 'kept' });
 
   const showPython = (text) => {
     python.textContent = text ?? '';
@@ -116,6 +138,7 @@ export function functionCell({ info }) {
     title: 'Your own function',
     // The code and items in the address: a preset by name while it is unedited, else the text.
     state: {
+      keys: ['fn', 'items', 'share', 'preset'],
       get() {
         const p = presetById(presetSelect.value);
         if (p && source() === p.js && items() === p.items) return p === PRESETS[0] ? {} : { preset: p.id };
@@ -167,8 +190,6 @@ export function functionCell({ info }) {
         if (e?.kind === 'script' && e.line && (e.role ?? 'fn') === 'fn') editor?.goTo(e.line, e.column ?? 1);
         throw e;
       }
-      // Keep this result where a later failing run will not clear it.
-      kept.replaceChildren(...ctx.out.childNodes);
       note.hidden = true;
     },
   });
@@ -182,7 +203,6 @@ export function functionCell({ info }) {
     el('div', { class: 'fn-code' }, el('div', { class: 'fn-label' }, 'Your function (JavaScript)'), editorBox),
     pythonBox);
   fnCell.querySelector('.fields-slot').before(controls, grid, note, shareOut);
-  fnCell.querySelector('.out').after(kept);
 
   function load({ fn, items, python: py, n }) {
     state.fn = fn;
@@ -227,6 +247,7 @@ export function functionCell({ info }) {
   showPython(state.python);
   makeEditor(editorBox, state.fn, 'your function (JavaScript)', changed).then((ed) => {
     editor = ed;
+    if (ed.view) alignGutterUntilMeasured(editorBox, ed.view);
     if (state.fn !== ed.get()) ed.set(state.fn);
     fnCell.dataset.editor = 'ready';
   });

@@ -37,15 +37,15 @@ export function render(main, { info, catalog }) {
         `<tr data-speedup="${cmp.speedup_blind}" data-time="${cmp.blind.median_s}" data-serial="${cmp.serial.median_s}"><th scope="row">${name}</th><td>${verdict(cmp.verdicts.blind)}</td><td>${cmp.plan.strategy === 'serial' ? `serial (${x(1)})` : `${planShape(cmp.plan)} (${x(cmp.speedup_recommended)} measured)`}</td><td>${seconds(cmp.serial.median_s)}</td><td>${seconds(cmp.blind.median_s)}</td></tr>`).join('')}</tbody></table>${rows.filter(({ cmp }) => cmp.verdicts.blind.doubt).map(({ name, cmp }) => doubtNote(cmp.verdicts.blind.doubt, `${name}, blind: `)).join('')}`);
       const data = rows.map(({ name, cmp }) => ({ name, serial: cmp.serial.median_s, blind: cmp.blind.median_s, s: cmp.speedup_blind, opt: cmp.speedup_recommended }));
       ctx.chart({
-        title: 'Blind parallelism against serial (red line: 1×)', name: 'blind-vs-serial',
+        title: 'Blind parallelism against serial (red line: 1x)', name: 'blind-vs-serial',
         summary: `Speedup over serial, blind and optimized: ${data.map((d) => `${d.name} blind ${x(d.s)}, optimized ${x(d.opt)}`).join('; ')}.`,
         option: {
-          tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => (v === null ? '–' : `${v}×`) },
+          tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => (v === null ? '–' : `${v}x`) },
           xAxis: { type: 'category', data: data.map((d) => d.name) },
-          yAxis: { type: 'value', name: 'speedup (× serial)', min: 0 },
+          yAxis: { type: 'value', name: 'speedup (x serial)', min: 0 },
           series: [
             { name: 'blind, measured', type: 'bar', barMaxWidth: 48, data: data.map((d) => ({ value: +d.s.toPrecision(3), itemStyle: { color: d.s < 1 ? COLORS.bad : COLORS.measured } })),
-              markLine: { silent: true, symbol: 'none', lineStyle: { color: COLORS.bad }, label: { formatter: '1× = serial', position: 'insideEndTop', color: COLORS.bad }, data: [{ yAxis: 1 }] } },
+              markLine: fig.serialSpeedupLine() },
             { name: 'optimized, measured', type: 'bar', barMaxWidth: 48, color: COLORS.good, data: data.map((d) => +d.opt.toPrecision(3)) },
           ],
         },
@@ -98,8 +98,8 @@ export function render(main, { info, catalog }) {
 
   const curve = cell({
     title: '5. Worker-count sweep: more workers ≠ faster',
-    intro: `<p>Run the job at every worker count k (each at the model's best chunk size for that k) and compare with the linear ideal (k×) and the model's
-      prediction (dashed). The green line marks the recommended k. On a machine with ${count(info.mode.cores, 'core')}, compute-bound work cannot scale past ${info.mode.cores}×.</p>`,
+    intro: `<p>Run the job at every worker count k (each at the model's best chunk size for that k) and compare with the linear ideal (kx) and the model's
+      prediction (dashed). The green line marks the recommended k. On a machine with ${count(info.mode.cores, 'core')}, compute-bound work cannot scale past ${info.mode.cores}x.</p>`,
     fields: [...cpuFields(), { name: 'max_workers', label: 'largest k', type: 'number', min: 1, max: info.mode.threads, integer: true, value: Math.min(maxWorkers(info), Math.max(4, info.mode.cores * 2)) }, repeatsField(3)],
     code: (v) => code.workerCurve(jobFrom(v, 'cpu-loop'), v.max_workers),
     async run(v, ctx) {

@@ -8,6 +8,8 @@ import { renderPlan } from '../report.js';
 import { count, seconds, x } from '../format.js';
 import { doubtNote, planShape, singleThreadNote, workload } from './common.js';
 
+/** The timeline's own workers and chunk size apply only to the shape the visitor fixes. */
+const FIXED_SHAPE = { field: 'shape', values: ['fixed'] };
 const listField = (name, label, value, extra = {}) => ({ name, label, type: 'list', value, min: 1, maxItems: 12, ...extra });
 
 export function render(main, { info, catalog }) {
@@ -60,8 +62,8 @@ export function render(main, { info, catalog }) {
     fields: [
       ...paramFields(par, { cost_us: 50, distribution: 'lognormal', cv: 1 }), nField(1000),
       { name: 'shape', label: 'shape', type: 'choice', options: ['recommended', 'fixed'], value: 'recommended' },
-      { name: 'workers', label: 'workers (fixed)', type: 'number', min: 1, max: info.mode.threads, integer: true, value: Math.min(info.mode.threads, Math.max(2, info.mode.cores)) },
-      { name: 'chunk_size', label: 'chunk size (fixed)', type: 'number', min: 1, max: 1e7, integer: true, value: 100 },
+      { name: 'workers', label: 'workers (fixed)', type: 'number', min: 1, max: info.mode.threads, integer: true, value: Math.min(info.mode.threads, Math.max(2, info.mode.cores)), onlyWhen: FIXED_SHAPE },
+      { name: 'chunk_size', label: 'chunk size (fixed)', type: 'number', min: 1, max: 1e7, integer: true, value: 100, onlyWhen: FIXED_SHAPE },
     ],
     code: (v) => code.execute(jobFrom(v, 'parametric'), shapeOf(v)),
     async run(v, ctx) {
@@ -85,7 +87,7 @@ function shapeOf(v) {
 
 function pointsTable(points, label) {
   // When N itself is what varies, one N column says it all. The speedup comes second so that it
-  // stays in view on a phone; a serial plan is the serial run, 1.00×.
+  // stays in view on a phone; a serial plan is the serial run, 1.00x.
   const itemsColumn = label !== 'N';
   return `<table class="data" tabindex="0" data-consistency="points"><thead><tr><th scope="col">${label}</th><th scope="col">speedup</th><th scope="col">predicted</th>${itemsColumn ? '<th scope="col">N</th>' : ''}<th scope="col">plan</th><th scope="col">serial</th><th scope="col">plan time</th></tr></thead><tbody>${
     points.map((p) => {

@@ -16,6 +16,8 @@ const SEED: u64 = 0x9A2A_3E71;
 const SECONDS_PER_BYTE: f64 = 0.5e-9;
 
 const DISTRIBUTIONS: [&str; 5] = ["constant", "uniform", "lognormal", "bimodal", "increasing"];
+/// The distributions whose spread `cv` sets (`Parametric::costs`).
+const SPREAD_DISTRIBUTIONS: [&str; 3] = ["uniform", "lognormal", "bimodal"];
 
 /// One item: the microseconds it should take, and the input it carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +75,8 @@ impl Parametric {
                 0.0,
                 3.0,
                 0.5,
-            ),
+            )
+            .used_when("distribution", &SPREAD_DISTRIBUTIONS),
             ParamSpec::integer("bytes_in", "Input per item", "bytes", 0, 1 << 20, 64),
             ParamSpec::integer("bytes_out", "Output per item", "bytes", 0, 1 << 20, 64),
             ParamSpec {
@@ -331,6 +334,26 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn cv_is_said_to_be_used_by_exactly_the_distributions_it_changes() {
+        let specs = Parametric::specs();
+        let cv = specs.iter().find(|p| p.name == "cv").unwrap();
+        let used = cv.used_when.as_ref().expect("cv says when it is read");
+        assert_eq!(used.param, "distribution");
+        for name in DISTRIBUTIONS {
+            let costs_at = |cv: f64| {
+                let w = with(&[
+                    ("distribution", ParamValue::Text(name.into())),
+                    ("cv", ParamValue::Number(cv)),
+                ])
+                .unwrap();
+                w.costs(200, &mut fastrand::Rng::with_seed(1))
+            };
+            let changes = costs_at(0.2) != costs_at(0.8);
+            assert_eq!(used.values.iter().any(|v| v == name), changes, "{name}");
+        }
     }
 
     fn mean_and_cv(costs: &[f64]) -> (f64, f64) {
