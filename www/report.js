@@ -16,11 +16,15 @@ export function renderPlan(plan) {
   const decision = plan.strategy === 'serial'
     ? '<strong>Stay serial.</strong>'
     : `<strong>${workers(plan.workers)} × ${chunks(plan.chunk_size)}</strong>`;
-  const interval = Number.isFinite(plan.speedup_interval?.[0]) ? ` (${plan.speedup_interval[0].toFixed(2)}x–${plan.speedup_interval[1].toFixed(2)}x)` : '';
+  const [low, high] = plan.speedup_interval ?? [];
+  // An interval that rounds to one figure ("2.00x–2.00x") says nothing the figure does not.
+  const interval = Number.isFinite(low) && x(low) !== x(high) ? ` (${x(low)}–${x(high)})` : '';
+  // Calibration runs once per engine; the decisions after it spent nothing on it.
+  const calibration = plan.decision.calibration_s > 0 ? `, calibration ${seconds(plan.decision.calibration_s)}` : '';
   return `<div class="plan" data-plan>
     <p class="decision">Recommendation: ${decision} Predicted ${seconds(plan.predicted_time_s)} against ${seconds(plan.predicted_serial_s)} serial:
       <strong>${plan.strategy === 'serial' ? x(1) : x(plan.predicted_speedup)}</strong>${plan.strategy === 'serial' ? '' : interval}. Deciding took ${seconds(plan.decision.total_s)}
-      (sampling ${seconds(plan.decision.sampling_s)}, calibration ${seconds(plan.decision.calibration_s)}).</p>
+      (sampling ${seconds(plan.decision.sampling_s)}${calibration}).</p>
     <ul class="reasons">${plan.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
     ${plan.warnings.length ? `<ul class="warnings">${plan.warnings.map((w) => `<li>⚠ ${esc(w.message)}</li>`).join('')}</ul>` : ''}
   </div>`;
