@@ -142,13 +142,30 @@ pub fn bench_job(
     // Round-robin, so that a slow spell of the machine costs each configuration one run, which
     // the median then drops, rather than all runs of one configuration.
     let blind_plan = Plan::fixed(costs.cores, 1);
+    let run_once = |configuration: usize| -> Result<f64> {
+        Ok(match configuration {
+            0 => job.measure(&Plan::serial(), 1, &options)?,
+            1 => job.measure(&blind_plan, 1, &options)?,
+            2 => job.rayon_default(1)?,
+            _ => job.measure(&plan, 1, &options)?,
+        }
+        .median_s)
+    };
+    let configurations = if plan.is_serial() { 3 } else { 4 };
+    // An untimed first run of each: the first parallel run of a job pays for its threads'
+    // first allocations (natively, blind's first run on transactions took 455 ms against
+    // 186-204 for the rest).
+    for configuration in 1..configurations {
+        run_once(configuration)?;
+    }
     let mut runs: [Vec<f64>; 4] = Default::default();
-    for _ in 0..repeats {
-        runs[0].push(job.measure(&Plan::serial(), 1, &options)?.median_s);
-        runs[1].push(job.measure(&blind_plan, 1, &options)?.median_s);
-        runs[2].push(job.rayon_default(1)?.median_s);
-        if !plan.is_serial() {
-            runs[3].push(job.measure(&plan, 1, &options)?.median_s);
+    for round in 0..repeats {
+        // Each round starts one configuration later, so that none always runs right after the
+        // same other: natively an allocation-heavy run is faster or slower by which run freed
+        // memory before it (payload: 145 or 190 ms by the allocator's arena state).
+        for turn in 0..configurations {
+            let configuration = (round + turn) % configurations;
+            runs[configuration].push(run_once(configuration)?);
         }
     }
     // Taken before a serial recommendation borrows serial's runs: it has none of its own.
