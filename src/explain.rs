@@ -313,6 +313,12 @@ pub fn advice(bottleneck: Bottleneck, plan: &Plan) -> Vec<String> {
         Bottleneck::Imbalance => "Workers finish unevenly: use smaller chunks near the end, or order items so costly ones go first.",
         Bottleneck::Heterogeneous => "Item costs vary widely: smaller chunks let fast workers pick up the slack.",
     };
+    // Chunks of one item cannot get smaller: with few items, the last ones leave workers idle.
+    let text = if bottleneck == Bottleneck::Imbalance && !plan.is_serial() && plan.chunk_size == 1 {
+        "Workers finish unevenly, with chunks of one item already: split each item into smaller ones, or give the job a multiple of the worker count in items."
+    } else {
+        text
+    };
     let mut out = vec![text.to_string()];
     if plan.is_serial() && bottleneck != Bottleneck::OneThread {
         out.push("Stay serial for this input; re-run the optimizer if the input grows or items get costlier.".into());

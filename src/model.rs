@@ -289,7 +289,7 @@ impl<'a> Model<'a> {
             dispatch_s: chunks as f64 * dispatch / k as f64,
             transfer_s: (chunks as f64 * self.message_s() + copy_item * n as f64) / k as f64
                 + self.caller_copy(chunks),
-            imbalance_s: (makespan - ideal).max(0.0) + noise,
+            imbalance_s: rounding_cleared(makespan - ideal, makespan) + noise,
         };
         let time = breakdown.total();
         let compute_spread = 2.0 * self.profile.relative_error * breakdown.compute_s;
@@ -364,6 +364,16 @@ pub fn chunk_ladder(n: usize, ratio: usize) -> Vec<usize> {
         .collect();
     sizes.push(n.max(1));
     sizes
+}
+
+/// `gap`, or 0 when it is negative or only floating-point rounding beside `whole` (a lone
+/// worker's makespan less its ideal read 5.6e-14 s, and pages printed it).
+fn rounding_cleared(gap: f64, whole: f64) -> f64 {
+    if gap <= 1e-9 * whole.abs() {
+        0.0
+    } else {
+        gap
+    }
 }
 
 /// When `work` seconds, shared out as it comes among workers that start at `starts_s`, is

@@ -133,3 +133,11 @@ fn work_shorter_than_a_few_startups_is_insufficient() {
         Bottleneck::Startup
     );
 }
+
+#[test]
+fn imbalance_with_chunks_of_one_item_asks_for_smaller_items_not_chunks() {
+    let one_item_chunks = amorsize::explain::advice(Bottleneck::Imbalance, &Plan::fixed(2, 1));
+    assert!(one_item_chunks[0].contains("chunks of one item already"));
+    let larger = amorsize::explain::advice(Bottleneck::Imbalance, &Plan::fixed(2, 10));
+    assert!(larger[0].contains("use smaller chunks"));
+}

@@ -3,7 +3,7 @@ import { cell } from '../cells.js';
 import * as code from '../code.js';
 import { jobFrom, nField, paramFields, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
-import { el, int, runs, seconds, shapeLabel, x } from '../format.js';
+import { count, el, runs, seconds, shapeLabel, x } from '../format.js';
 import { renderPlan } from '../report.js';
 
 export function workload(catalog, name) {
@@ -36,7 +36,7 @@ export function compareTable(cmp) {
   ];
   return `<table class="data" tabindex="0" data-consistency="compare" data-serial="${cmp.serial.median_s}"><thead><tr><th scope="col">run</th><th scope="col">speedup</th><th scope="col">predicted speedup</th><th scope="col">shape</th><th scope="col">time (median)</th><th scope="col">predicted time</th></tr></thead><tbody>${
     rows.map(([n, shape, m, p, s, ps]) => `<tr class="${Number.isFinite(s) && s < 1 ? 'slower' : ''}" data-row="${n}" data-time="${m.median_s}" data-speedup="${s}"><th scope="row">${n}</th><td><strong>${x(s)}</strong></td><td>${x(ps)}</td><td>${shape}</td><td>${seconds(m.median_s)}${m.min_s !== undefined ? ` <small>(${seconds(m.min_s)}–${seconds(m.max_s)})</small>` : ''}</td><td>${seconds(p)}</td></tr>`).join('')
-  }</tbody></table>${doubts(cmp.verdicts)}<p class="note">${int(cmp.plan.profile?.items)} items; medians of ${runs(cmp.serial.runs_s.length)}. The adaptive tuner measured ${runs(cmp.tuned.runs)} in ${seconds(cmp.tuned.elapsed_s)} to find the best shape.</p>`;
+  }</tbody></table>${doubts(cmp.verdicts)}<p class="note">${count(cmp.plan.profile?.items ?? 0, 'item')}; medians of ${runs(cmp.serial.runs_s.length)}. The adaptive tuner measured ${runs(cmp.tuned.runs)} in ${seconds(cmp.tuned.elapsed_s)} to find the best shape.</p>`;
 }
 
 /** The engine's doubts about a comparison's speedups (`{blind, recommended, best}` verdicts), one note per distinct doubt. */

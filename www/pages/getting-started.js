@@ -99,7 +99,9 @@ export function render(main, { info, catalog }) {
   const curve = cell({
     title: '5. Worker-count sweep: more workers ≠ faster',
     intro: `<p>Run the job at every worker count k (each at the model's best chunk size for that k) and compare with the linear ideal (kx) and the model's
-      prediction (dashed). The green line marks the recommended k. On a machine with ${count(info.mode.cores, 'core')}, compute-bound work cannot scale past ${info.mode.cores}x.</p>`,
+      prediction (dashed). The green line marks the recommended k. ${info.mode.threaded
+    ? `On a machine with ${count(info.mode.cores, 'core')}, compute-bound work cannot scale past ${info.mode.cores}x.`
+    : 'This page runs the engine on one thread, so no work scales past 1x here.'}</p>`,
     fields: [...cpuFields(), { name: 'max_workers', label: 'largest k', type: 'number', min: 1, max: info.mode.threads, integer: true, value: Math.min(maxWorkers(info), Math.max(4, info.mode.cores * 2)) }, repeatsField(3)],
     code: (v) => code.workerCurve(jobFrom(v, 'cpu-loop'), v.max_workers),
     async run(v, ctx) {
