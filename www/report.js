@@ -15,7 +15,7 @@ export function renderReport(r) {
 export function renderPlan(plan) {
   const decision = plan.strategy === 'serial'
     ? '<strong>Stay serial.</strong>'
-    : `<strong>${workers(plan.workers)} × ${chunks(plan.chunk_size)}</strong>`;
+    : `<strong>${workers(plan.workers)} x ${chunks(plan.chunk_size)}</strong>`;
   const [low, high] = plan.speedup_interval ?? [];
   // An interval that rounds to one figure ("2.00x–2.00x") says nothing the figure does not.
   const interval = Number.isFinite(low) && x(low) !== x(high) ? ` (${x(low)}–${x(high)})` : '';

@@ -28,13 +28,13 @@ const endless = (c) => !Number.isFinite(c) || c >= 2 ** 52;
 
 /**
  * A plan's shape in words: "serial" when it runs on one thread in one piece (no workers, an
- * endless chunk, or one worker taking every item), otherwise "2 workers × 50 items" (chunks
+ * endless chunk, or one worker taking every item), otherwise "2 workers x 50 items", as the engine writes it (chunks
  * of that many items).
  */
 export function shape(workers, chunkSize, items) {
   if (!workers || workers < 1 || endless(chunkSize)) return 'serial';
   if (workers === 1 && Number.isFinite(items) && chunkSize >= items) return 'serial';
-  return `${count(workers, 'worker')} × ${count(chunkSize, 'item')}`;
+  return `${count(workers, 'worker')} x ${count(chunkSize, 'item')}`;
 }
 
 /** "chunks of 1 item", "chunks of 500 items", "one chunk" when a chunk holds everything. */

@@ -24,9 +24,9 @@ test('a shape on one thread is serial', () => {
   assert.equal(shape(0, 10), 'serial');
   assert.equal(shape(2, 2 ** 64), 'serial');
   assert.equal(shape(1, 500, 500), 'serial');
-  assert.equal(shape(1, 100, 500), '1 worker × 100 items');
-  assert.equal(shape(2, 1), '2 workers × 1 item');
-  assert.equal(shape(8, 2048), '8 workers × 2,048 items');
+  assert.equal(shape(1, 100, 500), '1 worker x 100 items');
+  assert.equal(shape(2, 1), '2 workers x 1 item');
+  assert.equal(shape(8, 2048), '8 workers x 2,048 items');
 });
 
 test('chunks, cores and threads read naturally at 1', () => {
