@@ -136,15 +136,20 @@ pub fn compare(job: &dyn Job, base: &Options, control: StudyControl<'_>) -> Resu
         Shape::Parallel(_) => tuned.best_time_s,
     };
     let blind_plan = plan.with_shape(cores, 1);
-    let best = BestRun::of(
-        vec![
-            ("tuned", tuned.plan.clone(), tuned_s),
-            ("recommended", plan.clone(), recommended.median_s),
-            ("serial", plan.as_serial(), serial.median_s),
-            ("blind", blind_plan.clone(), blind.median_s),
-        ],
-        serial.median_s,
-    );
+    // The tuner's shape when it is the recommendation's is the recommendation: one shape with
+    // two times side by side ("2 workers x 58,255 items: 22.2 ms, best measured 21.0 ms") read
+    // as two results.
+    let tuned_is_recommended = tuned.plan.shape().same_on(&plan.shape(), job.items());
+    let runs: Vec<(&str, Plan, f64)> = [
+        (!tuned_is_recommended).then(|| ("tuned", tuned.plan.clone(), tuned_s)),
+        Some(("recommended", plan.clone(), recommended.median_s)),
+        Some(("serial", plan.as_serial(), serial.median_s)),
+        Some(("blind", blind_plan.clone(), blind.median_s)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let best = BestRun::of(runs, serial.median_s);
     let report = Report::new(
         &plan,
         Some(Measured::new(&plan, serial.median_s, recommended.median_s)),
