@@ -426,12 +426,21 @@ pub(crate) fn sample(
     // Only spread that neighbouring strata agree on is the workload's: one stratum that read
     // slow on both timings was most likely preempted twice (docs/decisions.md: agreement).
     let between_var = stats::std_dev(&agreed(&stratum_means_s)).powi(2);
+    let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
+    // Readings all within the clock's error of each other show no spread the clock could see,
+    // however it scales up: the single-threaded page's 100 µs clock read batches of 50 constant
+    // items as 48, 50, 54 and 54 µs per item (one to three ticks apart), and that read as a CV
+    // of 1.03.
+    let (within_sd_s, between_var) = if within_clock_error(&all, batch_len, clock::resolution()) {
+        (0.0, 0.0)
+    } else {
+        (within_sd_s, between_var)
+    };
     let cv = if mean_s > 0.0 {
         (within_sd_s.powi(2) + between_var).sqrt() / mean_s
     } else {
         0.0
     };
-    let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
 
     let side_by_side = probe_side_by_side(batches, mean_s, &mut rng, pool, budget)?;
     let (contention, contention_source) = side_by_side.contention;
@@ -467,6 +476,17 @@ pub(crate) fn sample(
         warmup_items,
         sampling_time_s: watch.elapsed(),
     })
+}
+
+/// Whether per-item readings of batches of `batch_len` items differ by no more than the clock's
+/// error can make two readings differ: `CLOCK_ERROR_TICKS` each, of `resolution`.
+fn within_clock_error(per_item: &[f64], batch_len: usize, resolution: f64) -> bool {
+    let (least, most) = per_item
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), &t| {
+            (lo.min(t), hi.max(t))
+        });
+    (most - least) * batch_len as f64 <= 2.0 * CLOCK_ERROR_TICKS * resolution
 }
 
 /// How far above its true value the spread of `count` readings may come out by chance: the
@@ -881,6 +901,17 @@ mod tests {
         };
         let profile = sample(&milliseconds, limits, &InlinePool).unwrap();
         assert!(profile.stratum_means_s.len() >= MIN_STRATA);
+    }
+
+    #[test]
+    fn readings_the_clock_cannot_tell_apart_have_no_spread() {
+        // The 100 µs clock, batches of 50: 2 µs per item is one tick.
+        let ticks_apart = |ticks: f64| [48e-6, 50e-6, 48e-6 + ticks * 2e-6];
+        assert!(within_clock_error(&ticks_apart(3.0), 50, 100e-6));
+        assert!(within_clock_error(&ticks_apart(4.0), 50, 100e-6));
+        assert!(!within_clock_error(&ticks_apart(5.0), 50, 100e-6));
+        // A clock 100 times finer sees the same readings apart.
+        assert!(!within_clock_error(&ticks_apart(3.0), 50, 1e-6));
     }
 
     #[test]
