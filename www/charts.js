@@ -74,11 +74,31 @@ function withRoomForReferenceLabels(option) {
   const vertical = lines.some((m) => m.data?.[0]?.xAxis !== undefined);
   const grid = { ...option.grid };
   if (horizontal.length) grid.right = Math.max(grid.right ?? 0, Math.ceil(labelWidth) + 10);
+  const highest = Math.max(...horizontal.map((m) => Number(m.data[0].yAxis)).filter(Number.isFinite));
+  option = { ...option, yAxis: reaching(option.yAxis, highest) };
   if (!vertical) return { ...option, grid };
   grid.top = (grid.top ?? 48) + REFERENCE_ROW;
   // The y-axis name moves up a row, over the labels' row.
   const lift = (axis) => (axis?.name ? { ...axis, nameGap: (axis.nameGap ?? 15) + REFERENCE_ROW } : axis);
   return { ...option, grid, yAxis: Array.isArray(option.yAxis) ? option.yAxis.map(lift) : lift(option.yAxis) };
+}
+/**
+ * The (first) y axis, made to reach `value` when it has no maximum of its own: ECharts draws no
+ * reference line above its axis, and serial's time over a worker curve whose every point ran
+ * faster, or 1x over speedups that all fell short of it, went missing.
+ */
+function reaching(yAxis, value) {
+  const first = Array.isArray(yAxis) ? yAxis[0] : yAxis;
+  if (!Number.isFinite(value) || !first || first.max !== undefined || first.type === 'log' || first.type === 'category') return yAxis;
+  const reached = { ...first, max: (extent) => niceCeil(Math.max(extent.max, value)) };
+  return Array.isArray(yAxis) ? [reached, ...yAxis.slice(1)] : reached;
+}
+/** The least round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten) at or above `v`. */
+function niceCeil(v) {
+  if (!(v > 0)) return v;
+  const power = 10 ** Math.floor(Math.log10(v));
+  const step = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * power >= v * (1 - 1e-9));
+  return step * power;
 }
 // A y-axis name is centred over its axis by default, and a long one ("chunk size (items)")
 // then runs off the left edge: start it at the axis line instead. A second axis sits on the

@@ -264,7 +264,9 @@ function referenceLabels(page, scope) {
         box.applyTransform(e.getComputedTransform());
         labels.push({ text, x: box.x, y: box.y, width: box.width, height: box.height });
       }
-      return { chart: node.getAttribute('aria-label').slice(0, 50), width: node.clientWidth, plot: { x: plot.x, y: plot.y, width: plot.width, height: plot.height }, labels };
+      const yExtent = chart.getModel().getComponent('yAxis', 0)?.axis.scale.getExtent() ?? null;
+      const lineYs = (chart.getOption().series ?? []).filter((s) => !s.yAxisIndex).flatMap((s) => s.markLine?.data ?? []).map((d) => d.yAxis).filter((v) => v !== undefined);
+      return { chart: node.getAttribute('aria-label').slice(0, 50), width: node.clientWidth, plot: { x: plot.x, y: plot.y, width: plot.width, height: plot.height }, labels, yExtent, lineYs };
     });
   }, scope);
 }
@@ -285,7 +287,9 @@ test('isolated: reference-line labels sit outside the plot, inside the chart, an
     }
     const charts = [...await referenceLabels(page, '#the-problem'), ...await referenceLabels(page, '#worker-count-sweep')];
     assert.ok(charts.filter((c) => c.labels.length).length >= 3, JSON.stringify(charts));
-    for (const { chart, width: chartWidth, plot, labels } of charts) {
+    for (const { chart, width: chartWidth, plot, labels, yExtent, lineYs } of charts) {
+      // A reference line above the axis's top is not drawn at all.
+      for (const y of lineYs) assert.ok(yExtent && y <= yExtent[1], `${width} px, "${chart}": line at ${y} above the axis ${JSON.stringify(yExtent)}`);
       for (const l of labels) {
         const where = `${width} px, "${chart}": label "${l.text}" at ${JSON.stringify(l)}, plot ${JSON.stringify(plot)}`;
         const outside = l.x >= plot.x + plot.width - 0.5 || l.x + l.width <= plot.x + 0.5 || l.y + l.height <= plot.y + 0.5 || l.y >= plot.y + plot.height - 0.5;
