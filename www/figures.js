@@ -308,7 +308,7 @@ export function searchCost(rows, name) {
         trigger: 'axis', confine: true,
         formatter: (items) => {
           const r = rows[items[0].dataIndex];
-          return `${r.label}: ${r.shape}<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'} ms`).join('<br>') + `<br>${r.runs} measured runs`;
+          return `${r.label}: ${r.shape}<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'} ms`).join('<br>') + `<br>${r.runs} runs to search`;
         },
       },
       xAxis: { type: 'category', data: cats, axisLabel: { interval: 0 } },
@@ -319,7 +319,7 @@ export function searchCost(rows, name) {
         { name: 'search cost (ms)', type: 'bar', yAxisIndex: 1, color: COLORS.ideal, barMaxWidth: 36, data: rows.map((r) => ms(r.cost_s)) },
       ],
     },
-    csv: { columns: ['method', 'shape', 'time_ms', 'predicted_ms', 'search_cost_ms', 'runs'], rows: rows.map((r) => [r.label, r.shape, ms(r.time_s), ms(r.predicted_s), ms(r.cost_s), r.runs]) },
+    csv: { columns: ['method', 'shape', 'time_ms', 'predicted_ms', 'search_cost_ms', 'search_runs'], rows: rows.map((r) => [r.label, r.shape, ms(r.time_s), ms(r.predicted_s), ms(r.cost_s), r.runs]) },
   };
 }
 
