@@ -310,14 +310,10 @@ pub fn advice(bottleneck: Bottleneck, plan: &Plan) -> Vec<String> {
         Bottleneck::Startup => "Start-up dominates: keep one pool alive across jobs (warm start) and give it more items per run.",
         Bottleneck::Dispatch => "Handing out chunks dominates: use larger chunks.",
         Bottleneck::Transfer => "Copying dominates: share memory (threads) instead of copying, return less data, or send indices instead of items.",
+        // Chunks of one item cannot get smaller: with few items, the last ones leave workers idle.
+        Bottleneck::Imbalance if !plan.is_serial() && plan.chunk_size == 1 => "Workers finish unevenly, with chunks of one item already: split each item into smaller ones, or give the job a multiple of the worker count in items.",
         Bottleneck::Imbalance => "Workers finish unevenly: use smaller chunks near the end, or order items so costly ones go first.",
         Bottleneck::Heterogeneous => "Item costs vary widely: smaller chunks let fast workers pick up the slack.",
-    };
-    // Chunks of one item cannot get smaller: with few items, the last ones leave workers idle.
-    let text = if bottleneck == Bottleneck::Imbalance && !plan.is_serial() && plan.chunk_size == 1 {
-        "Workers finish unevenly, with chunks of one item already: split each item into smaller ones, or give the job a multiple of the worker count in items."
-    } else {
-        text
     };
     let mut out = vec![text.to_string()];
     if plan.is_serial() && bottleneck != Bottleneck::OneThread {

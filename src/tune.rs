@@ -7,6 +7,7 @@
 use crate::error::Result;
 use crate::options::{Options, Progress};
 use crate::plan::Plan;
+use crate::shape::Shape;
 use crate::stats;
 use crate::sweep::RunOnce;
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,14 @@ pub struct TuneResult {
 }
 
 impl Candidate {
+    fn shape(&self) -> Shape {
+        if self.serial {
+            Shape::Serial
+        } else {
+            Shape::fixed(self.workers, self.chunk_size)
+        }
+    }
+
     /// This candidate's shape, predicted with the profile and costs of `model_plan`.
     fn plan(&self, model_plan: &Plan) -> Plan {
         if self.serial {
@@ -154,7 +163,7 @@ pub(crate) fn run_tune(
     let model_shape = model_plan.shape();
     let model_time_s = all
         .iter()
-        .find(|c| c.plan(model_plan).shape().same_on(&model_shape, items))
+        .find(|c| c.shape().same_on(&model_shape, items))
         .map(|c| c.median_s);
     Ok(TuneResult {
         plan: best.plan(model_plan),
