@@ -25,18 +25,12 @@ export async function syntaxError(job) {
       // unclosed brace) fails on the closing parenthesis, a line below the last one typed:
       // "line 2, column 1: Unexpected token ')'" for the one-line `x => {`.
       const lines = text.split('\n');
-      if (at && at.line > lines.length) {
-        at = { line: lines.length, column: lines.at(-1).length + 1 };
-        return {
-          kind: 'script', problem: 'syntax', role, index: null, line: at.line, column: at.column,
-          message: `syntax error in ${what}: it ends at line ${at.line}, column ${at.column} before it is complete (an unclosed bracket, brace, string or comment?)`,
-        };
-      }
-      const where = at ? ` at line ${at.line}, column ${at.column}` : '';
-      return {
-        kind: 'script', problem: 'syntax', role, index: null, line: at?.line ?? null, column: at?.column ?? null,
-        message: `syntax error in ${what}${where}: ${e.message}`,
-      };
+      const cutShort = at && at.line > lines.length;
+      if (cutShort) at = { line: lines.length, column: lines.at(-1).length + 1 };
+      const message = cutShort
+        ? `syntax error in ${what}: it ends at line ${at.line}, column ${at.column} before it is complete (an unclosed bracket, brace, string or comment?)`
+        : `syntax error in ${what}${at ? ` at line ${at.line}, column ${at.column}` : ''}: ${e.message}`;
+      return { kind: 'script', problem: 'syntax', role, index: null, line: at?.line ?? null, column: at?.column ?? null, message };
     }
   }
   return null;
