@@ -44,17 +44,18 @@ pub enum Error {
         "this {what} is predicted to take {}, over the {} limit; {}",
         crate::units::duration(*predicted_s), crate::units::duration(*limit_s),
         if *confirmable {
-            "send `allow_long: true` to run it anyway"
+            "confirm to run it anyway"
         } else {
-            "that is longer than a page should be left running: use fewer or cheaper items \
-             (`allow_long: true` still runs it)"
+            "that is longer than a page should be left running: use fewer or cheaper items"
         }
     )]
     TooLong {
         what: String,
         predicted_s: f64,
         limit_s: f64,
-        /// Whether a visitor may reasonably confirm it (`policy::CONFIRMABLE_JOB_S`).
+        /// Whether a visitor may reasonably confirm it (`policy::CONFIRMABLE_JOB_S`). The
+        /// message is shown to visitors, so it names no API field: a request confirms with
+        /// `allow_long: true`, whether or not this is set.
         confirmable: bool,
     },
 }

@@ -271,7 +271,7 @@ impl Report {
             |title: String, rows: Vec<Row>, items: Vec<String>| Section { title, rows, items };
         let q = &self.quantiles_s;
         let mut system = vec![row(
-            "cores / pool threads",
+            "usable cores / pool threads",
             format!("{} / {}", self.cores, self.threads),
         )];
         system.extend(
