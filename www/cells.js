@@ -439,7 +439,10 @@ export function cell(def) {
         }
         continue;
       }
-      if (def.state?.apply(key, raw)) continue;
+      // A cell's own key: true when applied; a sentence when its value was refused.
+      const applied = def.state?.apply(key, raw);
+      if (typeof applied === 'string') notices.push(applied);
+      if (applied) continue;
       const name = form.fieldFor(key);
       if (name) {
         form.set(name, raw, 'Link');
@@ -447,7 +450,7 @@ export function cell(def) {
       }
       // Keys are case-sensitive: "N" is not "n", though the visitor surely meant it.
       const meant = linkKeys().find((k) => k.toLowerCase() === key.toLowerCase());
-      notices.push(`Link parameter "${key}" is not a parameter of this cell; ignored.${meant ? ` Did you mean "${meant}"?` : ''}`);
+      notices.push(`Link parameter "${key}" is not a parameter of this cell; ignored.${meant && meant !== key ? ` Did you mean "${meant}"?` : ''}`);
     }
     if (notices.length) root.querySelector('.intro').append(el('div', { class: 'error notice', role: 'alert' }, notices.join(' ')));
     refreshCode();

@@ -3,7 +3,7 @@
 // message and the next run works; Stop on an endless loop recovers; links do not auto-run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { artifact, base, browser, chartData, open, setField, useSharedBrowser } from './browser.mjs';
+import { artifact, base, browser, chartData, legendMismatches, open, setField, useSharedBrowser } from './browser.mjs';
 
 useSharedBrowser();
 
@@ -63,7 +63,10 @@ test('isolated: your own function is optimized, run and swept on the pool', { ti
   for (const action of ['compare', 'curve', 'tune']) {
     const r = await act(page, action, 180_000);
     assert.equal(r.state, 'done', `${action}: ${r.error}`);
-    if (action === 'compare') assert.match(await page.textContent('#fn table.data'), /blind/);
+    if (action === 'compare') {
+      assert.match(await page.textContent('#fn table.data'), /blind/);
+      assert.deepEqual(await legendMismatches(page, '#fn'), [], 'every bar in its legend colour');
+    }
   }
   // Ctrl-Enter in the editor runs the cell's first action (Optimize) and adds no line.
   const lines = await page.locator('#fn .cm-line').count();
@@ -266,4 +269,67 @@ test('isolated: the code lives in the address: edits are written there, and Relo
   assert.equal(await tutorial.evaluate(() => document.querySelector('#fn').dataset.state), 'idle');
   assert.deepEqual(tutorial.problems, []);
   await tutorial.context().close();
+});
+
+test('isolated: an edited preset no longer passes for the preset, and choosing a preset restores it', { timeout: 60_000 }, async () => {
+  const page = await openFunction(base.isolated, { preset: 'collatz' });
+  const shown = () => page.evaluate(() => {
+    const select = document.querySelector('#fn select[name="preset"]');
+    const python = document.querySelector('#fn .fn-python-box');
+    const query = new URLSearchParams(location.hash.split('?')[1]);
+    return {
+      preset: select.value,
+      says: select.selectedOptions[0].textContent,
+      python: python.hidden ? null : python.querySelector('.fn-label').textContent,
+      link: query.get('preset') ?? query.get('fn.preset'),
+    };
+  });
+  const original = await shown();
+  assert.deepEqual(original, { preset: 'collatz', says: 'Uneven: Collatz steps', python: 'The Python original', link: 'collatz' });
+  const presetCode = await page.evaluate(() => document.querySelector('#fn .cm-content').innerText);
+
+  // Edited code: the list and the Python say it is no longer the preset, and the address holds the code.
+  await setSource(page, 'x => x + 1');
+  await page.waitForFunction(() => !/preset=/.test(location.hash));
+  const edited = await shown();
+  assert.equal(edited.preset, 'edited');
+  assert.equal(edited.says, 'Custom (edited from Uneven: Collatz steps)');
+  assert.match(edited.python, /^The Python original of the preset your code is edited from \(Uneven: Collatz steps\)$/);
+  assert.equal(edited.link, null);
+
+  // Choosing the preset again restores its code, its Python and its link.
+  await page.selectOption('#fn select[name="preset"]', 'collatz');
+  await page.waitForFunction(() => /preset=collatz/.test(location.hash));
+  assert.deepEqual(await shown(), original);
+  assert.equal(await page.evaluate(() => document.querySelector('#fn .cm-content').innerText), presetCode);
+  assert.equal(await page.locator('#fn select[name="preset"] option[value="edited"]').count(), 0);
+
+  // Edited items alone are an edit too; undoing the edit by hand is the preset again.
+  await page.fill('#fn textarea[name="items"]', 'i => i + 2');
+  assert.equal((await shown()).says, 'Custom (edited from Uneven: Collatz steps)');
+  await page.fill('#fn textarea[name="items"]', 'i => i + 1');
+  assert.equal((await shown()).preset, 'collatz');
+  const shot = artifact('lab-function-preset-375.png');
+  await page.fill('#fn textarea[name="items"]', 'i => i + 2');
+  await page.setViewportSize({ width: 375, height: 812 });
+  if (shot) await page.locator('#fn .fn-controls').screenshot({ path: shot });
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - innerWidth), 0, 'no overflow at 375 px');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a mistyped link says what is wrong with it, in words', { timeout: 60_000 }, async () => {
+  const page = await openFunction(base.isolated, { share: 'not-a-share-link' });
+  await page.waitForFunction(() => /could not be read/.test(document.querySelector('#fn .note').textContent));
+  const said = await page.textContent('#fn .note');
+  assert.match(said, /This link could not be read: the text after "share=" is not what "Share link" writes/);
+  assert.doesNotMatch(said, /fetch|atob|JSON|Unexpected/i, 'no browser error text');
+  await page.context().close();
+
+  const preset = await openFunction(base.isolated, { preset: 'nope' });
+  const notice = await preset.textContent('#fn .intro .notice');
+  assert.equal(notice, 'Link value "nope" is not a preset (cpu-loop, transactions, collatz, io-wait); ignored.');
+  assert.equal(await preset.inputValue('#fn select[name="preset"]'), 'cpu-loop');
+  assert.deepEqual(preset.problems, []);
+  await preset.context().close();
 });

@@ -40,11 +40,18 @@ async function pack(state) {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** The state a share link holds; a link that is not one "Share link" wrote (cut short, mistyped) is refused in words. */
 async function unpack(text) {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-  return JSON.parse(await new Response(stream).text());
+  try {
+    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+    const state = JSON.parse(await new Response(stream).text());
+    if (typeof state?.fn !== 'string') throw new Error('no function');
+    return state;
+  } catch {
+    throw new Error('the text after "share=" is not what "Share link" writes (it may be cut short or mistyped)');
+  }
 }
 
 /** The editor (CodeMirror, bundled into vendor/editor.js); a textarea if it cannot load. */
@@ -109,12 +116,18 @@ export function functionCell({ info }) {
   let editor = null;
   const editorBox = el('div', { class: 'fn-editor', 'data-editor': '' }, el('pre', { class: 'code-loading' }, state.fn));
   const python = el('pre', { class: 'fn-python', 'aria-label': 'the Python original', tabindex: '0' }, state.python);
-  const pythonBox = el('div', { class: 'fn-python-box' }, el('div', { class: 'fn-label' }, 'The Python original'), python);
+  const pythonLabel = el('div', { class: 'fn-label' }, 'The Python original');
+  const pythonBox = el('div', { class: 'fn-python-box' }, pythonLabel, python);
   const itemsInput = el('textarea', { class: 'fn-items', name: 'items', rows: 1, spellcheck: 'false', 'aria-label': 'items: an expression of the index, or a JSON array' });
   itemsInput.value = state.items;
   const presetSelect = el('select', { name: 'preset', 'aria-label': 'preset' },
     PRESETS.map((p) => el('option', { value: p.id }, p.label)), el('option', { value: 'custom' }, 'Your own'));
   presetSelect.value = preset.id;
+  // The preset the code was loaded from (null for a link's or your own code). Once the code or
+  // the items differ from it, the list says "Custom (edited from …)" and the Python is labelled
+  // as that preset's original, not as the code's; choosing a preset again restores it.
+  let from = preset;
+  const editedOption = el('option', { value: 'edited' });
   const shareOut = el('input', { class: 'share-link', readonly: true, hidden: true, 'aria-label': 'share link' });
   const note = el('p', { class: 'note', hidden: true });
 
@@ -125,6 +138,15 @@ export function functionCell({ info }) {
 
   const source = () => (editor ? editor.get() : state.fn);
   const items = () => itemsInput.value.trim() || DEFAULT_ITEMS;
+  const showPreset = () => {
+    const edited = from && (source() !== from.js || items() !== from.items);
+    editedOption.textContent = edited ? `Custom (edited from ${from.label})` : '';
+    if (edited) presetSelect.append(editedOption);
+    else editedOption.remove();
+    if (from) presetSelect.value = edited ? 'edited' : from.id;
+    pythonLabel.textContent = edited ? `The Python original of the preset your code is edited from (${from.label})` : 'The Python original';
+    fnCell.dataset.preset = edited ? 'edited' : presetSelect.value;
+  };
   /** Tells the page (cells.js) to write the cell's state to the address. */
   const changed = () => fnCell.dispatchEvent(new CustomEvent('cell-change', { bubbles: true }));
   const opened = (text) => {
@@ -147,14 +169,17 @@ export function functionCell({ info }) {
       apply(key, raw) {
         if (key === 'preset') {
           const p = presetById(raw);
-          if (!p) return false;
+          if (!p) return `Link value "${raw.slice(0, 40)}" is not a preset (${PRESETS.map((q) => q.id).join(', ')}); ignored.`;
+          from = p;
           presetSelect.value = p.id;
           load({ fn: p.js, items: p.items, python: p.python, n: p.n });
           opened(`The ${p.label} workload as a JavaScript function you can edit.`);
         } else if (key === 'fn' || key === 'items') {
+          from = null;
           if (key === 'fn') load({ fn: raw, items: itemsInput.value, python: null });
           else itemsInput.value = raw;
           presetSelect.value = 'custom';
+          showPreset();
           opened('Opened from a link.');
         } else if (key === 'share') {
           fromShare(raw).catch((e) => {
@@ -212,15 +237,25 @@ export function functionCell({ info }) {
     itemsInput.value = items ?? 'i => i';
     showPython(py);
     if (n !== undefined) fnCell.form().set('n', String(n));
+    showPreset();
   }
 
   presetSelect.addEventListener('change', () => {
+    if (presetSelect.value === 'edited') return;
     const p = presetById(presetSelect.value);
+    from = p ?? null;
     if (p) load({ fn: p.js, items: p.items, python: p.python, n: p.n });
-    else showPython(null);
+    else {
+      showPython(null);
+      showPreset();
+    }
     changed();
   });
-  itemsInput.addEventListener('input', changed);
+  const edited = () => {
+    showPreset();
+    changed();
+  };
+  itemsInput.addEventListener('input', edited);
 
   async function share() {
     const { values } = fnCell.form().read();
@@ -237,15 +272,18 @@ export function functionCell({ info }) {
   // A packed link fills the cell and shows what it holds; nothing runs until the visitor clicks.
   async function fromShare(text) {
     const s = await unpack(text);
+    from = null;
     load({ fn: String(s.fn ?? ''), items: s.items, python: null });
     for (const k of ['n', 'transfer', 'start', 'max_workers', 'repeats']) if (s[k] !== undefined) fnCell.form().set(k, String(s[k]), 'Link');
     presetSelect.value = 'custom';
+    showPreset();
     opened('Opened from a link.');
     changed();
   }
 
   showPython(state.python);
-  makeEditor(editorBox, state.fn, 'your function (JavaScript)', changed).then((ed) => {
+  showPreset();
+  makeEditor(editorBox, state.fn, 'your function (JavaScript)', edited).then((ed) => {
     editor = ed;
     if (ed.view) alignGutterUntilMeasured(editorBox, ed.view);
     if (state.fn !== ed.get()) ed.set(state.fn);
