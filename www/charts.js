@@ -26,20 +26,47 @@ function narrow() {
   return matchMedia('(max-width: 600px)').matches;
 }
 
-function base(option) {
+function base(option, width) {
   const small = narrow();
+  const legend = { ...legendDefaults(small), ...(option.legend ?? {}) };
+  const grid = { ...gridDefaults(small), ...(option.grid ?? {}) };
+  grid.top += (legendRows(option, legend, width) - 1) * LEGEND_ROW;
   return withRoomForReferenceLabels({
     backgroundColor: 'transparent',
     animation: false,
     textStyle: { fontFamily: 'inherit' },
-    legend: { top: small ? 4 : 4, left: small ? 0 : 'center', right: small ? 40 : 'auto', type: 'scroll', textStyle: { fontSize: small ? 10 : 12 } },
-    grid: { left: 8, right: small ? 12 : 28, top: small ? 56 : 48, bottom: 8, containLabel: true },
     tooltip: { trigger: 'axis', confine: true },
     ...option,
     yAxis: leftAxisNames(option.yAxis),
-    legend: { ...legendDefaults(small), ...(option.legend ?? {}) },
-    grid: { ...gridDefaults(small), ...(option.grid ?? {}) },
+    legend,
+    grid,
   });
+}
+
+/** The height a wrapped legend row adds (ECharts: a 14 px item and its 10 px gap). */
+const LEGEND_ROW = 24;
+/**
+ * How many rows the legend takes in a chart `width` px wide. It wraps rather than scrolls: a
+ * scrolling legend on a phone showed its first entries and a pager, hiding the swatches of the
+ * rest. Estimated a little wide, so that the plot rather makes room for a row it does not need.
+ */
+function legendRows(option, legend, width) {
+  if (legend.show === false || !width) return 1;
+  const font = `${legend.textStyle.fontSize}px sans-serif`;
+  const names = [...new Set([option.series ?? []].flat().map((s) => s.name).filter(Boolean))];
+  const room = width - (typeof legend.left === 'number' ? legend.left : 0) - 10;
+  let rows = 1;
+  let used = 0;
+  for (const name of names) {
+    const w = 25 + 5 + measureText(name, font).width * 1.08;
+    if (used && used + 10 + w > room) {
+      rows += 1;
+      used = w;
+    } else {
+      used += (used ? 10 : 0) + w;
+    }
+  }
+  return rows;
 }
 
 const REFERENCE_FONT = '11px sans-serif';
@@ -107,7 +134,7 @@ function leftAxisNames(yAxis) {
   const aligned = (axis, i) => (axis?.name ? { ...axis, nameTextStyle: { align: i === 0 ? 'left' : 'right', ...(axis.nameTextStyle ?? {}) } } : axis);
   return Array.isArray(yAxis) ? yAxis.map(aligned) : aligned(yAxis, 0);
 }
-const legendDefaults = (small) => ({ top: 4, left: small ? 0 : 'center', right: small ? 40 : 'auto', type: 'scroll', textStyle: { fontSize: small ? 10 : 12 } });
+const legendDefaults = (small) => ({ top: 4, left: small ? 0 : 'center', type: 'plain', textStyle: { fontSize: small ? 10 : 12 } });
 const gridDefaults = (small) => ({ left: 8, right: small ? 12 : 28, top: small ? 56 : 48, bottom: 8, containLabel: true });
 
 // ECharts measures every label on one hidden canvas of its own that it never draws on, and
@@ -140,7 +167,8 @@ async function init(box) {
   }
   box.chart?.dispose();
   box.chart = echarts.init(box.canvas, dark.matches ? 'dark' : null, { renderer: 'canvas' });
-  box.chart.setOption(base(box.option), true);
+  box.width = box.canvas.clientWidth;
+  box.chart.setOption(base(box.option, box.width), true);
 }
 
 // Page backgrounds of the two themes (style.css --bg): an export is drawn on a solid one, so a
@@ -153,8 +181,8 @@ const TITLE_ROOM = 30;
  * The option an export draws: the on-screen one plus the chart's title and a solid background in
  * the theme it was made in, with the legend moved below the title.
  */
-function exportOption(box) {
-  const option = base(box.option);
+function exportOption(box, width) {
+  const option = base(box.option, width);
   return {
     ...option,
     backgroundColor: background(),
@@ -176,7 +204,7 @@ function drawExport(box, renderer, use) {
     ? echarts.init(null, theme, { renderer: 'svg', ssr: true, ...size })
     : echarts.init(host, theme, { renderer: 'canvas', ...size });
   try {
-    chart.setOption(exportOption(box), true);
+    chart.setOption(exportOption(box, size.width), true);
     return use(chart);
   } finally {
     chart.dispose();
@@ -232,7 +260,15 @@ export function chart(parent, spec) {
   parent.append(figure);
   const box = { canvas, option: spec.option, title: spec.title, chart: null };
   box.ready = init(box);
-  box.resizing = new ResizeObserver(() => box.chart && !box.chart.isDisposed() && box.chart.resize());
+  box.resizing = new ResizeObserver(() => {
+    if (!box.chart || box.chart.isDisposed()) return;
+    // A new width that wraps the legend into more or fewer rows: lay the chart out again.
+    const width = box.canvas.clientWidth;
+    const rows = (w) => legendRows(box.option, { ...legendDefaults(narrow()), ...(box.option.legend ?? {}) }, w);
+    if (rows(width) !== rows(box.width)) box.chart.setOption(base(box.option, width), true);
+    box.width = width;
+    box.chart.resize();
+  });
   box.resizing.observe(canvas);
   mounted.add(box);
   figure.box = box;
@@ -256,7 +292,7 @@ dark.addEventListener('change', () => {
   for (const box of mounted) if (box.canvas.isConnected) init(box);
 });
 matchMedia('(max-width: 600px)').addEventListener('change', () => {
-  for (const box of mounted) if (box.canvas.isConnected) box.chart?.setOption(base(box.option), true);
+  for (const box of mounted) if (box.canvas.isConnected) box.chart?.setOption(base(box.option, box.canvas.clientWidth), true);
 });
 
 // Styles that tell predicted from measured at a glance.
@@ -271,4 +307,22 @@ export const predictedBar = (name, data, extra = {}) => ({
   name, type: 'bar', data, color: COLORS.predicted, barMaxWidth: 36,
   itemStyle: { color: 'rgba(232,135,30,0.12)', borderColor: COLORS.predicted, borderWidth: 2, borderType: 'dashed' },
   ...extra,
+});
+/**
+ * Measured speedup bars, those below 1x (slower than serial) red. The red ones are a series of
+ * their own, named `slower`, so that the legend shows both colours the chart draws; the two share
+ * a stack, so each category still holds one measured bar.
+ */
+export function speedupBars(name, slower, values, extra = {}) {
+  const below = (v) => Number.isFinite(v) && v < 1;
+  const { markLine, ...style } = extra;
+  const bars = [measuredBar(name, values.map((v) => (below(v) ? null : v)), { id: `speedup:${name}`, stack: name, markLine, ...style })];
+  if (values.some(below)) bars.push(measuredBar(slower, values.map((v) => (below(v) ? v : null)), { id: `speedup:${name}:slower`, stack: name, ...style, color: COLORS.bad }));
+  return bars;
+}
+/** A tooltip's items without the empty half of each speedupBars() pair. */
+export const tipItems = (items) => items.filter((i) => {
+  if ((i.value !== null && i.value !== undefined) || !String(i.seriesId).startsWith('speedup:')) return true;
+  const pair = String(i.seriesId).replace(/:slower$/, '');
+  return !items.some((o) => o !== i && String(o.seriesId).replace(/:slower$/, '') === pair);
 });

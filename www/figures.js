@@ -1,6 +1,6 @@
 // Figures: turn engine results into chart specs ({title, name, option, csv}). Only drawing:
 // every number (times, speedups, predictions, breakdowns) comes from the engine.
-import { COLORS, measuredBar, measuredLine, predictedBar, predictedLine, referenceLine } from './charts.js';
+import { COLORS, measuredBar, measuredLine, predictedBar, predictedLine, referenceLine, speedupBars, tipItems } from './charts.js';
 import { count, ms, seconds, shapeLabel, x } from './format.js';
 
 const num = (v) => (Number.isFinite(v) ? v : null);
@@ -33,7 +33,7 @@ export function compareBars(cmp, name) {
   const ms_ = [1, cmp.speedup_blind, cmp.speedup_recommended, best.speedup].map((v) => round(v, 3));
   const ps = [1, cmp.blind_plan.predicted_speedup, cmp.plan.predicted_speedup, best.predicted_speedup].map((v) => round(v, 3));
   const cat = { type: 'category', data: short, axisLabel: { interval: 0 } };
-  const tip = { trigger: 'axis', confine: true, formatter: (items) => `${labels[items[0].dataIndex]}<br>` + items.map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'}`).join('<br>') };
+  const tip = { trigger: 'axis', confine: true, formatter: (items) => `${labels[items[0].dataIndex]}<br>` + tipItems(items).map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'}`).join('<br>') };
   const time = {
     title: 'Time: serial, blind, optimized, best measured', name: `${name}-time`, workload: cmp.plan.profile?.workload,
     summary: `Measured median time: ${labels.map((l, i) => `${l} ${mt[i] ?? '–'} ms`).join(', ')}.`,
@@ -49,7 +49,7 @@ export function compareBars(cmp, name) {
     option: {
       tooltip: { ...tip, valueFormatter: fmtTip('x') }, xAxis: cat, yAxis: speedupAxis,
       series: [
-        measuredBar('measured speedup', ms_.map((v) => ({ value: v, itemStyle: v !== null && v < 1 ? { color: COLORS.bad } : undefined })), { markLine: serialSpeedupLine() }),
+        ...speedupBars('measured speedup', 'measured, slower than serial', ms_, { markLine: serialSpeedupLine() }),
         predictedBar('predicted speedup', ps),
       ],
     },
@@ -239,19 +239,22 @@ export function timeline(run, name) {
   };
 }
 
-/** Heatmap of median time over k × c, from a `sweep` result. */
+/**
+ * Heatmap of median time over k × c, from a `sweep` result. The fastest cell's border is blue:
+ * the colour scale runs green (fast) to red, so a green border vanished on the fastest cell.
+ */
 export function heatmap(sweep, name) {
   const ks = [...new Set(sweep.points.map((p) => p.workers))].sort((a, b) => a - b);
   const cs = [...new Set(sweep.points.map((p) => p.chunk_size))].sort((a, b) => a - b);
   const best = sweep.best;
   const data = sweep.points.map((p) => {
     const item = { value: [ks.indexOf(p.workers), cs.indexOf(p.chunk_size), ms(p.time.median_s)], point: p };
-    if (p.workers === best.workers && p.chunk_size === best.chunk_size) item.itemStyle = { borderColor: COLORS.good, borderWidth: 3 };
+    if (p.workers === best.workers && p.chunk_size === best.chunk_size) item.itemStyle = { borderColor: COLORS.measured, borderWidth: 3 };
     return item;
   });
   const values = data.map((d) => d.value[2]).filter(Number.isFinite);
   return {
-    title: 'Measured median time over workers × chunk size (green border: fastest)', name,
+    title: 'Measured median time over workers × chunk size (blue border: fastest)', name,
     height: Math.max(260, 110 + cs.length * 30),
     option: {
       legend: { show: false },

@@ -102,3 +102,61 @@ export function chartData(page, scope = 'main') {
   });
   }, scope);
 }
+
+/**
+ * Every drawn data item, in every chart in `scope` that shows a legend, whose colour is not its
+ * series' legend colour (a bar recoloured per item, e.g. red below 1x, under a blue swatch).
+ * ECharts gives the legend icon the series' visual style and each item its own.
+ */
+export function legendMismatches(page, scope = 'main') {
+  return page.evaluate(async (sel) => {
+    await Promise.all([...document.querySelectorAll(`${sel} .figure`)].map((f) => f.box?.ready));
+    const echarts = await import(new URL('vendor/echarts.js', document.baseURI).href);
+    const wrong = [];
+    for (const node of document.querySelectorAll(`${sel} .chart`)) {
+      const chart = echarts.getInstanceByDom(node);
+      if (!chart || chart.getOption().legend?.[0]?.show === false) continue;
+      for (const series of chart.getModel().getSeries()) {
+        if (!['bar', 'line', 'scatter'].includes(series.subType)) continue;
+        const data = series.getData();
+        const legend = data.getVisual('style');
+        for (let i = 0; i < data.count(); i++) {
+          if (!Number.isFinite(Number(data.get(data.mapDimension('y'), i)))) continue; // not drawn
+          const item = data.getItemVisual(i, 'style');
+          for (const key of ['fill', 'stroke']) {
+            if (item?.[key] !== legend?.[key]) wrong.push({ chart: node.getAttribute('aria-label').slice(0, 60), series: series.name, item: i, [key]: item?.[key], legend: legend?.[key] });
+          }
+        }
+      }
+    }
+    return wrong;
+  }, scope);
+}
+
+/**
+ * For every chart in `scope` with a legend: its series' names, the legend entries ECharts drew
+ * (name and box), the other texts above the plot (axis names, reference-line labels) and the plot.
+ */
+export function legendLayout(page, scope = 'main') {
+  return page.evaluate(async (sel) => {
+    await Promise.all([...document.querySelectorAll(`${sel} .figure`)].map((f) => f.box?.ready));
+    const echarts = await import(new URL('vendor/echarts.js', document.baseURI).href);
+    const out = [];
+    for (const node of document.querySelectorAll(`${sel} .chart`)) {
+      const chart = echarts.getInstanceByDom(node);
+      if (!chart || chart.getOption().legend?.[0]?.show === false) continue;
+      const names = [...new Set(chart.getModel().getSeries().map((s) => s.name))];
+      const plot = chart.getModel().getComponent('grid').coordinateSystem.getRect();
+      const texts = [];
+      for (const e of chart.getZr().storage.getDisplayList()) {
+        const text = e.style?.text;
+        if (typeof text !== 'string' || !text) continue;
+        const box = e.getBoundingRect().clone();
+        box.applyTransform(e.getComputedTransform());
+        if (box.y + box.height <= plot.y + 1) texts.push({ text, legend: names.includes(text), x: box.x, y: box.y, width: box.width, height: box.height });
+      }
+      out.push({ chart: node.getAttribute('aria-label').slice(0, 50), width: node.clientWidth, names, plot: { y: plot.y }, texts });
+    }
+    return out;
+  }, scope);
+}

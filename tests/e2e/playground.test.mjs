@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { artifact, base, browser, chartData, open, setField, useSharedBrowser } from './browser.mjs';
+import { artifact, base, browser, chartData, legendLayout, legendMismatches, open, setField, useSharedBrowser } from './browser.mjs';
 
 const skip = false;
 useSharedBrowser();
@@ -79,6 +79,8 @@ test('isolated: Getting started runs end to end via Run all', { skip, timeout: 2
   const charts = await chartData(page);
   assert.ok(charts.length >= 8, `charts: ${charts.length}`);
   for (const c of charts) assert.ok(c.lengths.some((n) => n > 0), `chart "${c.title}" has no data: ${JSON.stringify(c.lengths)}`);
+  // Each bar and line is drawn in its legend's colour (a blind bar below 1x is red under a red swatch).
+  assert.deepEqual(await legendMismatches(page), []);
   assert.ok(await page.isVisible('#one-click-optimize [data-plan]'), 'recommendation shown');
   assert.match(await page.textContent('#one-click-optimize [data-plan]'), /Recommendation:/);
   assert.ok(await page.isVisible('#diagnostics [data-report]'), 'explain report shown');
@@ -295,6 +297,19 @@ test('isolated: reference-line labels sit outside the plot, inside the chart, an
         const outside = l.x >= plot.x + plot.width - 0.5 || l.x + l.width <= plot.x + 0.5 || l.y + l.height <= plot.y + 0.5 || l.y >= plot.y + plot.height - 0.5;
         assert.ok(outside, `covers the plot: ${where}`);
         assert.ok(l.x >= 0 && l.x + l.width <= chartWidth + 0.5, `cut off at the chart's edge: ${where}`);
+      }
+    }
+    // Every legend entry is drawn (a phone's legend wraps, with no pager hiding entries), within
+    // the chart, above the plot, and over no other text (the axis name, a reference label).
+    for (const { chart, width: chartWidth, names, plot, texts } of [...await legendLayout(page, '#the-problem'), ...await legendLayout(page, '#worker-count-sweep')]) {
+      const entries = texts.filter((t) => t.legend);
+      assert.deepEqual(entries.map((t) => t.text).sort(), [...names].sort(), `${width} px, "${chart}": legend entries drawn`);
+      for (const t of entries) {
+        assert.ok(t.x >= 0 && t.x + t.width <= chartWidth + 0.5 && t.y + t.height <= plot.y, `${width} px, "${chart}": legend entry ${JSON.stringify(t)} outside the chart or over the plot at ${plot.y}`);
+        for (const o of texts.filter((u) => !u.legend)) {
+          const apart = t.x + t.width <= o.x || o.x + o.width <= t.x || t.y + t.height <= o.y || o.y + o.height <= t.y;
+          assert.ok(apart, `${width} px, "${chart}": legend entry "${t.text}" covers "${o.text}"`);
+        }
       }
     }
     // "28x slower than serial" (the engine's verdict) beside "1.84x measured" (the page's figure).

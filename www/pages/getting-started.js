@@ -4,7 +4,7 @@ import { cell, page } from '../cells.js';
 import * as code from '../code.js';
 import { nField, paramFields, jobFrom, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
-import { COLORS } from '../charts.js';
+import { COLORS, speedupBars, tipItems } from '../charts.js';
 import { allCores, count, seconds, shape, x } from '../format.js';
 import { renderPlan, renderReport } from '../report.js';
 import { compareCell, compareTable, doubtNote, maxWorkers, planShape, singleThreadNote, verdict, workload } from './common.js';
@@ -40,12 +40,11 @@ export function render(main, { info, catalog }) {
         title: 'Blind parallelism against serial (red line: 1x)', name: 'blind-vs-serial',
         summary: `Speedup over serial, blind and optimized: ${data.map((d) => `${d.name} blind ${x(d.s)}, optimized ${x(d.opt)}`).join('; ')}.`,
         option: {
-          tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => (v === null ? '–' : `${v}x`) },
+          tooltip: { trigger: 'axis', confine: true, formatter: (items) => `${items[0].name}<br>` + tipItems(items).map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'}x`).join('<br>') },
           xAxis: { type: 'category', data: data.map((d) => d.name) },
           yAxis: { type: 'value', name: 'speedup (x serial)', min: 0 },
           series: [
-            { name: 'blind, measured', type: 'bar', barMaxWidth: 48, data: data.map((d) => ({ value: +d.s.toPrecision(3), itemStyle: { color: d.s < 1 ? COLORS.bad : COLORS.measured } })),
-              markLine: fig.serialSpeedupLine() },
+            ...speedupBars('blind, measured', 'blind, slower than serial', data.map((d) => +d.s.toPrecision(3)), { barMaxWidth: 48, markLine: fig.serialSpeedupLine() }),
             { name: 'optimized, measured', type: 'bar', barMaxWidth: 48, color: COLORS.good, data: data.map((d) => +d.opt.toPrecision(3)) },
           ],
         },
@@ -119,7 +118,7 @@ export function render(main, { info, catalog }) {
 
   const real = compareCell(tx, {
     title: '6. Real-world example: transaction processing',
-    intro: `<p><strong>${tx.title}</strong>: ${tx.description} It stands for ${tx.stands_for} Each item is cheap, so whether parallelism pays depends on N and on
+    intro: `<p><strong>${tx.title}</strong>: ${tx.description} <em>Stands for:</em> ${tx.stands_for} Each item is cheap, so whether parallelism pays depends on N and on
       this machine's overheads: the optimizer decides from measurements, and the bars show whether it was right.</p>`,
   });
 
