@@ -5,7 +5,7 @@ import { cell, currentEngine, page } from '../cells.js';
 import * as code from '../code.js';
 import { downloadJson } from '../export.js';
 import { jobFrom, nField, paramFields, repeatsField, startField, transferField } from '../fields.js';
-import { el } from '../format.js';
+import { el, int } from '../format.js';
 import { singleThreadNote } from './common.js';
 import { FUNCTION_CELL, functionCell, isFunctionLink } from './function-cell.js';
 import { ACTIONS, runAction } from './lab-actions.js';
@@ -29,7 +29,7 @@ export function render(main, { info, catalog, cellValues }) {
   };
   const describe = el('div', { class: 'workload-info' });
   const renderInfo = (w) => {
-    describe.replaceChildren(el('p', {}, el('strong', {}, w.title), `: ${w.description} `, el('em', {}, 'Stands for:'), ` ${w.stands_for} Default N ${w.default_n}, benchmark N ${w.bench_n}.`));
+    describe.replaceChildren(el('p', {}, el('strong', {}, w.title), `: ${w.description} `, el('em', {}, 'Stands for:'), ` ${w.stands_for} Default N ${int(w.default_n)}, benchmark N ${int(w.bench_n)}.`));
   };
   const showInfo = (wl) => renderInfo(catalog.find((c) => c.name === wl));
   // The description follows the parameters: the engine words its catalog text with the values

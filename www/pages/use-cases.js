@@ -17,7 +17,7 @@ export function render(main, { info, catalog }) {
   const web = cell({
     title: '1. Web services: waiting work',
     workload: 'io-wait',
-    intro: `<p><strong>${io.title}</strong>: ${io.description} It stands for ${io.stands_for} A waiting worker holds no core, so more workers than cores
+    intro: `<p><strong>${io.title}</strong>: ${io.description} <em>Stands for:</em> ${io.stands_for} A waiting worker holds no core, so more workers than cores
       (${count(info.mode.cores, 'core')} here) keep paying, up to ${poolThreads(info.mode.threads)}. The engine sees the low CPU share in its sample and plans for it.</p>`,
     fields: [...paramFields(io), nField(io.default_n), { name: 'max_workers', label: 'largest k', type: 'number', min: 1, max: info.mode.threads, integer: true, value: maxWorkers(info) }, repeatsField(3)],
     code: (v) => code.workerCurve(jobFrom(v, 'io-wait'), v.max_workers),
@@ -51,7 +51,7 @@ export function render(main, { info, catalog }) {
         plans.push([transfer, c.plan]);
       }
       ctx.chart({ ...fig.variants(rows, 'payload-transfer', 'Payload: shared memory against copying, serial and recommended'), workload: 'payload' });
-      ctx.html(`<p>${rows.map((r) => `<strong>${r.label}</strong>: ${r.shape}, ${r.shape === 'serial' ? `${x(1)} (serial)` : `${x(r.speedup)} measured`}`).join('; ')}.</p>`);
+      ctx.html(`<p>${rows.map((r) => `<strong>${r.label}</strong>: ${r.shape === 'serial' ? `serial (${x(1)})` : `${r.shape}, ${x(r.speedup)} measured`}`).join('; ')}.</p>`);
       for (const [transfer, plan] of plans) {
         const spec = fig.breakdown(plan, `payload-${transfer}`, info.mode.threads);
         ctx.chart(spec.instead ? spec : { ...spec, title: `Payload, ${transfer} transfer: predicted time per worker count, compute and each overhead (log scale)` });
@@ -61,7 +61,7 @@ export function render(main, { info, catalog }) {
 
   const ml = compareCell(inf, {
     title: '3. ML pipelines: batch inference',
-    intro: `<p><strong>${inf.title}</strong>: ${inf.description} It stands for ${inf.stands_for}</p>`,
+    intro: `<p><strong>${inf.title}</strong>: ${inf.description} <em>Stands for:</em> ${inf.stands_for}</p>`,
   });
 
   page(main, {
