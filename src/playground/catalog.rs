@@ -194,6 +194,25 @@ mod tests {
         }
     }
 
+    /// Forms show "label (unit)": a unit that the label already names reads twice ("Loop
+    /// iterations per item (iterations)").
+    #[test]
+    fn no_parameter_repeats_its_unit() {
+        for info in catalog() {
+            for spec in &info.params {
+                let unit = spec.unit.to_lowercase();
+                assert!(
+                    unit.is_empty() || !spec.label.to_lowercase().contains(&unit),
+                    "{}.{}: \"{} ({})\"",
+                    info.name,
+                    spec.name,
+                    spec.label,
+                    spec.unit
+                );
+            }
+        }
+    }
+
     #[test]
     fn descriptions_follow_their_parameters() {
         let params = Params::from([("cost_us".to_string(), ParamValue::Number(1_000_000.0))]);

@@ -192,7 +192,13 @@ fn run(cli: Cli) -> Result<(), String> {
                     );
                     println!("{:<14} {}", "", info.stands_for);
                     for p in &info.params {
-                        println!("{:<14}   --param {}={} {}", "", p.name, p.value, p.unit);
+                        let flag = format!("--param {}={}", p.name, p.value);
+                        let unit = if p.unit.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", p.unit)
+                        };
+                        println!("{:<14}   {flag:<30} {}{unit}", "", p.label);
                     }
                 }
             }

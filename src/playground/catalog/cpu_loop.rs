@@ -20,7 +20,7 @@ impl CpuLoop {
         vec![ParamSpec::integer(
             "iterations",
             "Loop iterations per item",
-            "iterations",
+            "",
             1,
             10_000_000,
             50_000,

@@ -40,7 +40,7 @@ impl Mandelbrot {
             ParamSpec::integer(
                 "max_iter",
                 "Iterations before a pixel counts as inside",
-                "iterations",
+                "",
                 1,
                 u16::MAX as u64,
                 500,

@@ -88,7 +88,7 @@ impl Parametric {
                 ..ParamSpec::number(
                     "fail_at",
                     "Item that fails on purpose (-1: none)",
-                    "index",
+                    "",
                     0.0,
                     0.0,
                     -1.0,

@@ -31,7 +31,7 @@ impl Payload {
         vec![ParamSpec::integer(
             "values",
             "Values returned per item (8 bytes each)",
-            "values",
+            "",
             1,
             1 << 20,
             2048,
