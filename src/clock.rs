@@ -105,19 +105,36 @@ pub fn readable_run<E>(mut run: impl FnMut() -> Result<f64, E>) -> Result<f64, E
     if once >= readable {
         return Ok(once);
     }
-    let runs = (readable / once.max(resolution()))
+    let mut runs = (readable / once.max(resolution()))
         .ceil()
-        .clamp(2.0, MOST_RUNS_PER_BLOCK) as usize;
-    let block = Stopwatch::start();
-    for _ in 0..runs {
-        run()?;
+        .clamp(2.0, MOST_RUNS_PER_BLOCK);
+    // A reading of a tick or none says little about a run's length, so a block sized on it
+    // can read a tick or none again (a one-item job read 250 ns in one decision and 501 ns in
+    // the next, 0 ns on the 100 µs clock): a block the clock still cannot read grows until it
+    // can, or until it holds `MOST_RUNS_PER_BLOCK` runs.
+    loop {
+        let block = Stopwatch::start();
+        for _ in 0..runs as usize {
+            run()?;
+        }
+        let elapsed = block.elapsed();
+        if elapsed >= readable || runs >= MOST_RUNS_PER_BLOCK {
+            return Ok(elapsed / runs);
+        }
+        let per_run = elapsed / runs;
+        runs = if per_run > 0.0 {
+            (readable / per_run).ceil()
+        } else {
+            runs * 10.0
+        }
+        .max(runs * 2.0)
+        .min(MOST_RUNS_PER_BLOCK);
     }
-    Ok(block.elapsed() / runs as f64)
 }
 
 /// A run shorter than this is read as the median of back-to-back readings lasting about this
 /// long in all (`steady_run`).
-const STEADY_RUN_S: f64 = 1e-3;
+pub const STEADY_RUN_S: f64 = 1e-3;
 const MOST_STEADY_READINGS: f64 = 25.0;
 
 /// The seconds one run takes in the run of the mill, for measurements a page shows or a
@@ -175,6 +192,19 @@ mod tests {
         })
         .unwrap();
         assert!(calls > 2, "{calls} calls");
+        // A block that the clock still cannot read grows, up to the cap and no further.
+        let mut calls = 0usize;
+        let clock_tick = resolution();
+        let grown = readable_run(|| -> Result<f64, ()> {
+            calls += 1;
+            Ok(if calls == 1 { clock_tick / 2.0 } else { 0.0 })
+        })
+        .unwrap();
+        assert!(grown >= 0.0, "{grown}");
+        assert!(
+            calls > 2 && calls <= 1 + 2 * MOST_RUNS_PER_BLOCK as usize,
+            "{calls} calls"
+        );
         assert!(short.is_finite() && short >= 0.0, "{short} s a run");
         // A failing run stops the block.
         let mut calls = 0;

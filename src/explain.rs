@@ -109,6 +109,12 @@ pub fn reasons(
         ));
         return out;
     }
+    // A second worker of a one-item job takes nothing, so its start-up read "0 ns" beside the
+    // start-up a decision on more items had just shown.
+    if profile.items == 1 {
+        out.push("One item cannot be shared between workers: serial.".into());
+        return out;
+    }
     // The start-up the model charges the shape it describes, late wakes and the join included:
     // the bare start and per-worker costs read 0 ns in the browser beside a predicted start-up
     // of 10 µs, and the page contradicted itself.

@@ -521,6 +521,29 @@ mod tests {
     }
 
     #[test]
+    fn one_item_is_serial_without_the_costs_of_a_run_it_cannot_have() {
+        let plan = crate::optimize(&[7u64], |x| x.wrapping_mul(3) % 11).unwrap();
+        assert!(plan.is_serial());
+        let report = Report::new(&plan, None).unwrap();
+        assert!(
+            report
+                .reasons
+                .iter()
+                .any(|r| r.starts_with("One item cannot be shared")),
+            "{:?}",
+            report.reasons
+        );
+        assert!(
+            !report
+                .reasons
+                .iter()
+                .any(|r| r.contains("starting and joining a run")),
+            "{:?}",
+            report.reasons
+        );
+    }
+
+    #[test]
     fn a_cost_read_as_no_step_of_a_coarse_clock_is_under_one_step() {
         let items: Vec<u64> = (0..2_000).collect();
         let plan = crate::optimize(&items, |x| x.wrapping_mul(3)).unwrap();

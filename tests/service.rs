@@ -54,6 +54,22 @@ fn execute_runs_each_kind_of_shape() {
     assert_eq!(fixed["plan"]["chunk_size"], 50);
 }
 
+/// A short run is also read back to back, and that reading is what its single run's one-off
+/// costs cannot inflate; a long run is its own steady reading.
+#[test]
+fn a_short_execution_carries_its_steady_time() {
+    let short = ok(json!({"kind": "execute", "shape": {"type": "serial"},
+        "job": {"workload": "tiny", "n": 1}}));
+    let steady = short["steady_s"]
+        .as_f64()
+        .expect("a run of one tiny item is short");
+    assert!(steady > 0.0 && steady < 1e-3, "{short}");
+    let long = ok(json!({"kind": "execute", "shape": {"type": "serial"},
+        "job": {"workload": "parametric", "n": 4, "params": {"cost_us": 500}}}));
+    assert!(long["run"]["elapsed_s"].as_f64().unwrap() >= 1e-3, "{long}");
+    assert!(long["steady_s"].is_null(), "{long}");
+}
+
 #[test]
 fn sweep_measures_the_grid_it_is_given() {
     let value = ok(json!({"kind": "sweep", "job": job(), "workers": [1, 2],

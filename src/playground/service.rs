@@ -21,7 +21,7 @@
 //! | kind           | needs                  | response                                   |
 //! |----------------|------------------------|--------------------------------------------|
 //! | `optimize`     | job                    | `[plan, report]`                           |
-//! | `execute`      | job, shape             | `{plan, run, report, preview}`             |
+//! | `execute`      | job, shape             | `{plan, run, steady_s, report, preview}` (`steady_s`: a run under 1 ms, read back to back) |
 //! | `sweep`        | job (workers, chunk_sizes: default grid) | `[plan, sweep]`          |
 //! | `tune`         | job                    | `[plan, tuned]`                            |
 //! | `compare`      | job                    | `Comparison` (`best`, `blind_plan`) with `verdicts` |
@@ -84,6 +84,7 @@
 
 use crate::calibrate::{self, Costs};
 use crate::cancel::CancelToken;
+use crate::clock;
 use crate::error::{Error, Result};
 use crate::executor::RunSummary;
 use crate::memory::{self, Estimate};
@@ -505,6 +506,11 @@ const MAX_CORES: usize = 1024;
 pub struct Executed {
     pub plan: Plan,
     pub run: RunSummary,
+    /// A run shorter than `clock::STEADY_RUN_S`, read again back to back without a timeline
+    /// (`clock::steady_run`): what a run takes in the run of the mill, which is what the plan
+    /// predicts. A single short run also pays one-off costs (the first touch of fresh memory, a
+    /// core coming out of idle): a one-item job ran 115 µs once and 0.5 µs back to back.
+    pub steady_s: Option<f64>,
     pub report: Option<Report>,
     /// A caller's own function: its first items and their results.
     pub preview: Option<Preview>,
@@ -915,7 +921,13 @@ impl Service {
                     self.refuse_long(request, "run", predicted)?;
                 }
                 let run = job.execute(&plan, &options)?;
+                let steady_s = if run.elapsed_s < clock::STEADY_RUN_S {
+                    Some(job.measure(&plan, 1, &options)?.median_s)
+                } else {
+                    None
+                };
                 Response::Executed(Executed {
+                    steady_s,
                     report: Report::new(&plan, None),
                     preview: job.preview(PREVIEW_ITEMS)?,
                     plan,

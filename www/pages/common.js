@@ -17,6 +17,17 @@ export function maxWorkers(info, cap = 16) {
   return Math.max(1, Math.min(info.mode.threads, cap));
 }
 
+/** "Ran <shape> in <time> (predicted <time>; back to back a run takes <time>)": an execute
+ * response's own reading, the plan's prediction, and, for a short run, the engine's steady
+ * reading (a single short run also pays one-off costs that the prediction leaves out). */
+export function ranSentence(r, tail = '') {
+  const notes = [
+    Number.isFinite(r.plan.predicted_time_s) ? `predicted ${seconds(r.plan.predicted_time_s)}` : null,
+    r.steady_s == null ? null : `back to back a run takes ${seconds(r.steady_s)}`,
+  ].filter(Boolean);
+  return `Ran <strong>${planShape(r.plan)}</strong> in <strong>${seconds(r.run.elapsed_s)}</strong>${notes.length ? ` (${notes.join('; ')})` : ''}${tail}.`;
+}
+
 export function planShape(plan) {
   return plan.strategy === 'serial' ? 'serial' : shapeLabel(plan.workers, plan.chunk_size, plan.profile?.items);
 }

@@ -3,7 +3,7 @@
 import * as fig from '../figures.js';
 import { el, seconds } from '../format.js';
 import { renderPlan, renderReport } from '../report.js';
-import { compareTable, planShape } from './common.js';
+import { compareTable, planShape, ranSentence } from './common.js';
 
 export const ACTIONS = [
   { id: 'optimize', label: 'Optimize' },
@@ -43,7 +43,7 @@ export async function runAction(action, job, v, ctx, name) {
     ctx.html(renderReport(report));
   } else if (action === 'execute') {
     value = await ctx.request({ kind: 'execute', job, shape: { type: 'recommended' } });
-    ctx.html(`<p data-ran>Ran <strong>${planShape(value.plan)}</strong> in <strong>${seconds(value.run.elapsed_s)}</strong> (predicted ${seconds(value.plan.predicted_time_s)}).</p>`);
+    ctx.html(`<p data-ran>${ranSentence(value)}</p>`);
     if (value.preview) ctx.append(previewTable(value.preview));
     if (value.run.chunks.length) ctx.chart(fig.timeline(value.run, `${name}-timeline`));
     ctx.html(renderReport(value.report));

@@ -6,7 +6,7 @@ import { jobFrom, nField, paramFields, repeatsField } from '../fields.js';
 import * as fig from '../figures.js';
 import { renderPlan } from '../report.js';
 import { count, seconds, x } from '../format.js';
-import { doubtNote, planShape, singleThreadNote, workload } from './common.js';
+import { doubtNote, planShape, ranSentence, singleThreadNote, workload } from './common.js';
 
 /** The timeline's own workers and chunk size apply only to the shape the visitor fixes. */
 const FIXED_SHAPE = { field: 'shape', values: ['fixed'] };
@@ -68,7 +68,7 @@ export function render(main, { info, catalog }) {
     code: (v) => code.execute(jobFrom(v, 'parametric'), shapeOf(v)),
     async run(v, ctx) {
       const r = await ctx.request({ kind: 'execute', job: jobFrom(v, 'parametric'), shape: shapeOf(v) });
-      ctx.html(`<p>Ran <strong>${planShape(r.plan)}</strong> in <strong>${seconds(r.run.elapsed_s)}</strong>${Number.isFinite(r.plan.predicted_time_s) ? ` (predicted ${seconds(r.plan.predicted_time_s)})` : ''}, ${count(r.run.chunks.length, 'chunk')}.</p>`);
+      ctx.html(`<p>${ranSentence(r, `, ${count(r.run.chunks.length, 'chunk')}`)}</p>`);
       if (r.run.chunks.length) ctx.chart({ ...fig.timeline(r.run, 'chunks'), workload: 'parametric' });
       else ctx.html('<p class="note">A serial run has no chunks to draw: choose a fixed shape to see workers.</p>');
     },
