@@ -118,7 +118,11 @@ fn a_long_job_is_refused_unless_allowed() {
     );
     assert_eq!(reply.kind, "too_long", "{}", reply.message);
     assert_eq!(reply.confirmable, Some(true), "{}", reply.message);
-    assert!(reply.message.contains("confirm to run it anyway"), "{}", reply.message);
+    assert!(
+        reply.message.contains("confirm to run it anyway"),
+        "{}",
+        reply.message
+    );
     // 10,000,000 items of 1 s: months. Refused, and not offered to run anyway.
     let absurd =
         json!({"workload": "parametric", "n": 10_000_000, "params": {"cost_us": 1_000_000}});
