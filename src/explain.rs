@@ -3,7 +3,7 @@
 //! [`crate::tuning`].
 
 use crate::calibrate::Costs;
-use crate::model::{Breakdown, Prediction};
+use crate::model::{Breakdown, Model, Prediction};
 use crate::plan::{best_of, speedup_interval, Plan, Strategy, Warning, WarningKind};
 use crate::provenance::Source;
 use crate::sample::Profile;
@@ -11,7 +11,7 @@ use crate::tuning::{
     CONTENTION_NOISE, INSUFFICIENT_WORK_STARTUPS, LARGE_RESULTS_BYTES, MINOR_OVERHEAD_SHARE,
     MIN_GAIN, NOISY_SAMPLE_ERROR, SKEWED_INDEX, TINY_JOB_S, TRANSFER_BOUND_SHARE, UNEVEN_CV,
 };
-use crate::units::{bytes, count, percent, seconds, shape};
+use crate::units::{bytes, count, number, percent, seconds, shape};
 use serde::{Deserialize, Serialize};
 
 /// Fills `plan`'s reasons and warnings from its profile, costs and per-worker predictions.
@@ -29,6 +29,9 @@ pub fn explain(plan: &mut Plan) {
     plan.reasons = reasons;
     plan.warnings = warnings;
 }
+
+/// Chunk sizes predicted within this factor of the fastest count as the same advice.
+const CHUNK_TIE: f64 = 1.01;
 
 /// Where parallel time is lost, as in the original's bottleneck analysis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +175,21 @@ pub fn reasons(
                 plan.speedup_interval.0,
                 plan.speedup_interval.1,
             ));
+            // Decisions on the same job land on different chunk sizes of a near-tie; saying
+            // how wide the tie is tells a visitor that 2 x 51 and 2 x 77 are the same advice.
+            let model = Model::new(profile, costs, plan.transfer, plan.start);
+            let (smallest, largest) = model.chunk_sizes_within(plan.workers, CHUNK_TIE);
+            if smallest < largest {
+                let chunks = profile.items.div_ceil(plan.chunk_size);
+                out.push(format!(
+                    "On {}, chunk sizes from {} to {} items are all predicted within {} of the fastest; this one gives each worker about {}, so that the others can take over from one that stalls.",
+                    count(plan.workers, "worker", "workers"),
+                    number(smallest as f64),
+                    number(largest as f64),
+                    percent(CHUNK_TIE - 1.0),
+                    count(chunks.div_ceil(plan.workers), "chunk", "chunks"),
+                ));
+            }
             out.push(format!(
                 "Overhead is {} of the predicted time: start-up {}, dispatch {}, transfer {}, imbalance {}.",
                 percent(b.overhead() / b.total()),

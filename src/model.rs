@@ -305,6 +305,26 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// The smallest and largest chunk sizes for `workers` predicted within `factor` of the
+    /// fastest: decisions on the same job pick different sizes from this range (the tie is
+    /// broken on the sampled work, which varies), so the report names it.
+    pub fn chunk_sizes_within(&self, workers: usize, factor: f64) -> (usize, usize) {
+        let predictions: Vec<Prediction> = chunk_candidates(self.profile.items, workers)
+            .into_iter()
+            .map(|c| self.predict(workers, c))
+            .collect();
+        let fastest = predictions
+            .iter()
+            .map(|p| p.time_s)
+            .fold(f64::INFINITY, f64::min);
+        let tied = predictions.iter().filter(|p| p.time_s <= fastest * factor);
+        let smallest = tied.clone().map(|p| p.chunk_size).min();
+        let largest = tied.map(|p| p.chunk_size).max();
+        smallest
+            .zip(largest)
+            .unwrap_or((1, self.profile.items.max(1)))
+    }
+
     /// The best chunk size for `workers`. Among near-ties (within 0.5%, or within a tick of the
     /// clock the costs were measured with: a difference no reading could show) it takes the one
     /// nearest `TIE_CHUNKS_PER_WORKER` chunks per worker, or chunks of `LONG_RUN_CHUNK_S` where

@@ -266,3 +266,24 @@ fn a_worker_later_than_its_chunk_leaves_it_to_the_others() {
     let prompt = model.predict(2, 200).time_s;
     assert!(prompt < serial * 0.7, "{prompt} vs serial {serial}");
 }
+
+#[test]
+fn the_near_tied_chunk_sizes_hold_the_chosen_one_and_narrow_as_dispatch_grows() {
+    // Cheap dispatch: a wide tie. Dispatch as costly as a fifth of an item: small chunks drop
+    // out of it.
+    let p = profile(20_000, 2e-6, 0.0);
+    let cheap = costs(2, 1e-9);
+    let costly = costs(2, 0.4e-6);
+    let mut widths = Vec::new();
+    for c in [&cheap, &costly] {
+        let model = Model::new(&p, c, Transfer::Shared, Start::Warm);
+        let best = model.best_for(2);
+        let (smallest, largest) = model.chunk_sizes_within(2, 1.01);
+        assert!(smallest <= best.chunk_size && best.chunk_size <= largest);
+        for chunk in [smallest, largest] {
+            assert!(model.predict(2, chunk).time_s <= 1.01 * best.time_s * 1.005);
+        }
+        widths.push((smallest, largest));
+    }
+    assert!(widths[1].0 > widths[0].0, "{widths:?}");
+}
