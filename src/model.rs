@@ -305,10 +305,8 @@ impl<'a> Model<'a> {
         }
     }
 
-    /// The smallest and largest chunk sizes for `workers` predicted within `factor` of the
-    /// fastest: decisions on the same job pick different sizes from this range (the tie is
-    /// broken on the sampled work, which varies), so the report names it.
-    pub fn chunk_sizes_within(&self, workers: usize, factor: f64) -> (usize, usize) {
+    /// The prediction of every chunk candidate for `workers`, and the fastest of their times.
+    fn candidates(&self, workers: usize) -> (Vec<Prediction>, f64) {
         let predictions: Vec<Prediction> = chunk_candidates(self.profile.items, workers)
             .into_iter()
             .map(|c| self.predict(workers, c))
@@ -317,6 +315,14 @@ impl<'a> Model<'a> {
             .iter()
             .map(|p| p.time_s)
             .fold(f64::INFINITY, f64::min);
+        (predictions, fastest)
+    }
+
+    /// The smallest and largest chunk sizes for `workers` predicted within `factor` of the
+    /// fastest: decisions on the same job pick different sizes from this range (the tie is
+    /// broken on the sampled work, which varies), so the report names it.
+    pub fn chunk_sizes_within(&self, workers: usize, factor: f64) -> (usize, usize) {
+        let (predictions, fastest) = self.candidates(workers);
         let tied = predictions.iter().filter(|p| p.time_s <= fastest * factor);
         let smallest = tied.clone().map(|p| p.chunk_size).min();
         let largest = tied.map(|p| p.chunk_size).max();
@@ -334,14 +340,7 @@ impl<'a> Model<'a> {
     /// job ran 1.27x slower on ten chunks per worker than on one, and in the browser tiny x
     /// 100,000 ran 75-77 µs on 48 chunks against 60-65 µs on 2 to 8.
     pub fn best_for(&self, workers: usize) -> Prediction {
-        let predictions: Vec<Prediction> = chunk_candidates(self.profile.items, workers)
-            .into_iter()
-            .map(|c| self.predict(workers, c))
-            .collect();
-        let fastest = predictions
-            .iter()
-            .map(|p| p.time_s)
-            .fold(f64::INFINITY, f64::min);
+        let (predictions, fastest) = self.candidates(workers);
         let n = self.profile.items as f64;
         let share_s = self.total_work() / workers.max(1) as f64;
         let target = (share_s / HEDGE_CHUNK_S)
