@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::pool::WorkerPool;
 use crate::provenance::Source;
 use crate::stats;
+use crate::tuning::{SKEWED_INDEX, UNEVEN_CV};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::hint::black_box;
@@ -94,14 +95,19 @@ impl Profile {
     /// Ratio of the costliest stratum to the cheapest, each as its neighbours agree: how
     /// strongly cost depends on the index. One odd stratum alone is noise, not a trend.
     pub fn index_skew(&self) -> f64 {
-        let means = agreed(&self.stratum_means_s);
-        let max = means.iter().cloned().fold(0.0, f64::max);
-        let min = means.iter().cloned().fold(f64::INFINITY, f64::min);
-        if min > 0.0 {
-            max / min
-        } else {
-            1.0
-        }
+        skew(&self.stratum_means_s)
+    }
+}
+
+/// Ratio of the costliest of `stratum_means` to the cheapest, each as its neighbours agree.
+fn skew(stratum_means: &[f64]) -> f64 {
+    let means = agreed(stratum_means);
+    let max = means.iter().cloned().fold(0.0, f64::max);
+    let min = means.iter().cloned().fold(f64::INFINITY, f64::min);
+    if min > 0.0 {
+        max / min
+    } else {
+        1.0
     }
 }
 
@@ -371,80 +377,39 @@ pub(crate) fn sample(
         }
     }
 
-    let stratum_means_s: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
-    let mean_s = stats::mean(&stratum_means_s);
-    // Batches differ by timing jitter that does not shrink with their length, so only spread
-    // beyond the jitter allowance is taken for item cost (docs/decisions.md: batch jitter).
-    // Costly items that read slow on two timings are the workload's. When they are a
-    // minority (one item in four costing 40 times the rest), a median spread reads them as
-    // none, so enough confirmed slow batches of single items switch to the plain spread. Only
-    // single items: a batch of many averages its costly items, and one that is slow twice
-    // (cold memory, a slower core) says nothing of them; scaled up by the batch length, two
-    // such batches of 25,000 tiny items read as a CV of 20 in the browser.
-    let batch_count = per_stratum.iter().map(Vec::len).sum::<usize>();
-    let costly_minority = batch_len == 1
-        && confirmed.len() >= 2
-        && confirmed.len() as f64 >= CONFIRMED_SHARE * batch_count as f64;
-    let batch_sd = if costly_minority {
-        plain_within_sd(&per_stratum, &stratum_means_s)
-    } else {
-        within_sd(&per_stratum, &stratum_means_s, batch_len < LONG_BATCH)
+    let readings = Readings {
+        batch_len,
+        confirmed: confirmed.len(),
+        pair_gaps: &pair_gaps,
     };
-    let allowance = if batch_len >= LONG_BATCH {
-        BATCH_JITTER
-    } else if pair_gaps.len() >= MIN_PAIRS {
-        measured_jitter(&pair_gaps)
-    } else {
-        SHORT_BATCH_JITTER
-    };
-    // A batch of a few clock ticks reads up to a tick long or short at each end (the browser's
-    // worker clock steps by 5 us, and tiny's batches, capped by the sample's size, last 20-40
-    // us): that error is the clock's, not the items' (docs/decisions.md: clock ticks).
-    let ticks_error = CLOCK_ERROR_TICKS * clock::resolution() / (mean_s * batch_len as f64);
-    let jitter = allowance.hypot(if ticks_error.is_finite() {
-        ticks_error
-    } else {
-        0.0
-    });
-    // Scaled up by sqrt(batch_len), any excess over the jitter turns into a large item CV, so
-    // long batches count only the spread that jitter would not reach by chance: tiny x
-    // 1,000,000's four batches of 32,768 spread 0.37 against a jitter of 0.33 in the browser,
-    // and read as a CV of 31 (docs/decisions.md: noise bound).
-    let noise = if batch_len >= LONG_BATCH {
-        jitter * noise_bound(batch_count)
-    } else {
-        jitter
-    };
-    let within_sd_s = if batch_len > 1 {
-        (batch_sd.powi(2) - (noise * mean_s).powi(2))
-            .max(0.0)
-            .sqrt()
-            * (batch_len as f64).sqrt()
-    } else {
-        batch_sd
-    };
-    // Only spread that neighbouring strata agree on is the workload's: one stratum that read
-    // slow on both timings was most likely preempted twice (docs/decisions.md: agreement).
-    let between_var = stats::std_dev(&agreed(&stratum_means_s)).powi(2);
-    let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
-    // Readings all within the clock's error of each other show no spread the clock could see,
-    // however it scales up: the single-threaded page's 100 µs clock read batches of 50 constant
-    // items as 48, 50, 54 and 54 µs per item (one to three ticks apart), and that read as a CV
-    // of 1.03.
-    let (within_sd_s, between_var) = if within_clock_error(&all, batch_len, clock::resolution()) {
-        (0.0, 0.0)
-    } else {
-        (within_sd_s, between_var)
-    };
-    let cv = if mean_s > 0.0 {
-        (within_sd_s.powi(2) + between_var).sqrt() / mean_s
-    } else {
-        0.0
-    };
+    let mut spread = readings.spread(&per_stratum);
 
-    let side_by_side = probe_side_by_side(batches, mean_s, &mut rng, pool, budget)?;
+    let side_by_side = probe_side_by_side(batches, spread.mean_s, &mut rng, pool, budget)?;
     let (contention, contention_source) = side_by_side.contention;
     let (cpu_fraction, cpu_fraction_source) = side_by_side.cpu_fraction;
+
+    // One look at the items can catch the machine busy for its whole length: uniform cpu-loop
+    // read 9 batches of 5 items at 1.4-2.4x their cost, on both timings of each, and was
+    // reported as uneven. Before a workload is called uneven or skewed, every batch is timed
+    // once more, after the probe and in the reverse order, and keeps its faster reading: costly
+    // items read costly again, a busy spell seldom comes back for the same batches.
+    let second_look_s = per_stratum.iter().flatten().sum::<f64>() * batch_len as f64;
+    if !self_warming && spread.looks_uneven() && second_look_s <= budget {
+        for (times, places) in per_stratum.iter_mut().zip(&positions).rev() {
+            for (t, &(first, len)) in times.iter_mut().zip(places).rev() {
+                *t = t.min(read_batch(batches, first, len, false)? / len as f64);
+                sampled += len;
+            }
+        }
+        spread = readings.spread(&per_stratum);
+    }
+    let Spread {
+        stratum_means_s,
+        mean_s,
+        within_sd_s,
+        cv,
+        all,
+    } = spread;
 
     let (item_bytes, result_bytes) = batches.sizes();
     Ok(Profile {
@@ -476,6 +441,119 @@ pub(crate) fn sample(
         warmup_items,
         sampling_time_s: watch.elapsed(),
     })
+}
+
+/// Everything but the readings themselves that turns them into a spread.
+struct Readings<'a> {
+    batch_len: usize,
+    /// Slow batches that read slow again on a second timing.
+    confirmed: usize,
+    /// How far apart the two timings of each batch read, relative to the faster.
+    pair_gaps: &'a [f64],
+}
+
+/// What the batches' readings say of the items' cost and how it varies.
+struct Spread {
+    stratum_means_s: Vec<f64>,
+    mean_s: f64,
+    within_sd_s: f64,
+    cv: f64,
+    /// Every batch's per-item reading.
+    all: Vec<f64>,
+}
+
+impl Spread {
+    /// Whether these readings would be reported as uneven work or as cost that follows the
+    /// index.
+    fn looks_uneven(&self) -> bool {
+        self.cv > UNEVEN_CV || skew(&self.stratum_means_s) > SKEWED_INDEX
+    }
+}
+
+impl Readings<'_> {
+    /// The spread of item costs that `per_stratum`'s readings show beyond timing noise.
+    fn spread(&self, per_stratum: &[Vec<f64>]) -> Spread {
+        let batch_len = self.batch_len;
+        let pair_gaps = self.pair_gaps;
+        let stratum_means_s: Vec<f64> = per_stratum.iter().map(|t| stats::mean(t)).collect();
+        let mean_s = stats::mean(&stratum_means_s);
+        // Batches differ by timing jitter that does not shrink with their length, so only spread
+        // beyond the jitter allowance is taken for item cost (docs/decisions.md: batch jitter).
+        // Costly items that read slow on two timings are the workload's. When they are a
+        // minority (one item in four costing 40 times the rest), a median spread reads them as
+        // none, so enough confirmed slow batches of single items switch to the plain spread. Only
+        // single items: a batch of many averages its costly items, and one that is slow twice
+        // (cold memory, a slower core) says nothing of them; scaled up by the batch length, two
+        // such batches of 25,000 tiny items read as a CV of 20 in the browser.
+        let batch_count = per_stratum.iter().map(Vec::len).sum::<usize>();
+        let costly_minority = batch_len == 1
+            && self.confirmed >= 2
+            && self.confirmed as f64 >= CONFIRMED_SHARE * batch_count as f64;
+        let batch_sd = if costly_minority {
+            plain_within_sd(per_stratum, &stratum_means_s)
+        } else {
+            within_sd(per_stratum, &stratum_means_s, batch_len < LONG_BATCH)
+        };
+        let allowance = if batch_len >= LONG_BATCH {
+            BATCH_JITTER
+        } else if pair_gaps.len() >= MIN_PAIRS {
+            measured_jitter(pair_gaps)
+        } else {
+            SHORT_BATCH_JITTER
+        };
+        // A batch of a few clock ticks reads up to a tick long or short at each end (the browser's
+        // worker clock steps by 5 us, and tiny's batches, capped by the sample's size, last 20-40
+        // us): that error is the clock's, not the items' (docs/decisions.md: clock ticks).
+        let ticks_error = CLOCK_ERROR_TICKS * clock::resolution() / (mean_s * batch_len as f64);
+        let jitter = allowance.hypot(if ticks_error.is_finite() {
+            ticks_error
+        } else {
+            0.0
+        });
+        // Scaled up by sqrt(batch_len), any excess over the jitter turns into a large item CV, so
+        // long batches count only the spread that jitter would not reach by chance: tiny x
+        // 1,000,000's four batches of 32,768 spread 0.37 against a jitter of 0.33 in the browser,
+        // and read as a CV of 31 (docs/decisions.md: noise bound).
+        let noise = if batch_len >= LONG_BATCH {
+            jitter * noise_bound(batch_count)
+        } else {
+            jitter
+        };
+        let within_sd_s = if batch_len > 1 {
+            (batch_sd.powi(2) - (noise * mean_s).powi(2))
+                .max(0.0)
+                .sqrt()
+                * (batch_len as f64).sqrt()
+        } else {
+            batch_sd
+        };
+        // Only spread that neighbouring strata agree on is the workload's: one stratum that read
+        // slow on both timings was most likely preempted twice (docs/decisions.md: agreement).
+        let between_var = stats::std_dev(&agreed(&stratum_means_s)).powi(2);
+        let all: Vec<f64> = per_stratum.iter().flatten().copied().collect();
+        // Readings all within the clock's error of each other show no spread the clock could see,
+        // however it scales up: the single-threaded page's 100 µs clock read batches of 50 constant
+        // items as 48, 50, 54 and 54 µs per item (one to three ticks apart), and that read as a CV
+        // of 1.03.
+        let (within_sd_s, between_var) = if within_clock_error(&all, batch_len, clock::resolution())
+        {
+            (0.0, 0.0)
+        } else {
+            (within_sd_s, between_var)
+        };
+        let cv = if mean_s > 0.0 {
+            (within_sd_s.powi(2) + between_var).sqrt() / mean_s
+        } else {
+            0.0
+        };
+        Spread {
+            stratum_means_s,
+            mean_s,
+            within_sd_s,
+            cv,
+            all,
+        }
+    }
 }
 
 /// Whether per-item readings of batches of `batch_len` items differ by no more than the clock's
@@ -772,7 +850,6 @@ where
 mod tests {
     use super::*;
     use crate::pool::InlinePool;
-    use crate::tuning::UNEVEN_CV;
 
     /// Batches whose items cost one microsecond each, except items from `costly` on, which
     /// cost five, all timed `slowdown` times slower on a machine that has slowed down since
@@ -938,6 +1015,56 @@ mod tests {
             relative_error(&[vec![5.0]]),
             0.0,
             "one reading has no spread to read"
+        );
+    }
+
+    /// 4,000 even items of 0.5 µs (one round of a batch in each stratum), on a machine
+    /// busy for the first `busy_timings` timings of each batch: busy, a batch reads 1.4 to 2.4
+    /// times its cost, the same on each of those timings.
+    struct BusySpell {
+        busy_timings: usize,
+        timings: std::sync::Mutex<std::collections::HashMap<usize, usize>>,
+    }
+
+    impl Batches for BusySpell {
+        fn len(&self) -> usize {
+            4_000
+        }
+
+        fn time(&self, first: usize, len: usize, _keep: bool) -> Result<f64> {
+            let mut timings = self.timings.lock().unwrap();
+            let count = timings.entry(first).or_default();
+            *count += 1;
+            let busy = if *count <= self.busy_timings {
+                1.4 + (first % 11) as f64 / 10.0
+            } else {
+                1.0
+            };
+            Ok(busy * 0.5e-6 * len as f64)
+        }
+
+        fn sizes(&self) -> (usize, usize) {
+            (8, 8)
+        }
+    }
+
+    #[test]
+    fn a_busy_spell_over_the_first_look_is_not_uneven_work() {
+        let limits = SampleLimits {
+            budget_s: 1.0,
+            seed: 7,
+        };
+        let busy = BusySpell {
+            busy_timings: 2,
+            timings: Default::default(),
+        };
+        let profile = sample(&busy, limits, &InlinePool).unwrap();
+        assert!(profile.cv <= UNEVEN_CV, "CV {}", profile.cv);
+        assert!(profile.index_skew() <= SKEWED_INDEX);
+        assert!(
+            (profile.mean_s - 0.5e-6).abs() < 0.05e-6,
+            "{}",
+            profile.mean_s
         );
     }
 
