@@ -105,6 +105,16 @@ pub fn reasons(
         },
         seconds(profile.serial_time_s()),
     )];
+    // The serial time predicted beside it includes this, and without it the two disagreed.
+    let fresh_s = Model::new(profile, costs, plan.transfer, plan.start).fresh_output_s();
+    if fresh_s > 0.0 {
+        out.push(format!(
+            "Their results hold {} of memory, which each run writes fresh (the sample's batches \
+             reuse memory freed before them): about {} more serially.",
+            bytes(profile.result_memory_bytes()),
+            seconds(fresh_s)
+        ));
+    }
     if one_thread(plan) {
         out.push(format!(
             "The pool has {} here, so no shape has a second worker: serial.",
@@ -250,7 +260,11 @@ pub fn warnings(profile: &Profile, plan: &Plan, best: &Prediction) -> Vec<Warnin
             ),
         );
     }
-    let result_bytes = profile.bytes_out * profile.items as f64;
+    let result_bytes = if profile.bytes_serialized {
+        profile.bytes_out * profile.items as f64
+    } else {
+        profile.result_memory_bytes()
+    };
     if result_bytes > LARGE_RESULTS_BYTES {
         warn(
             WarningKind::Memory,

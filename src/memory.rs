@@ -175,6 +175,27 @@ pub fn in_use() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
 
+/// Bytes the process's heap has handed out and not had back, where that can be read: the
+/// browser build counts them (`Counting`), and glibc reports them (`mallinfo2`). Chunks parked
+/// in glibc's per-thread cache count as handed out, so small allocations served from it read as
+/// none.
+pub fn heap_in_use() -> Option<usize> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        Some(in_use())
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 only reads the allocator's statistics, under its own locks.
+        let info = unsafe { libc::mallinfo2() };
+        Some(info.uordblks + info.hblkhd)
+    }
+    #[cfg(not(any(target_arch = "wasm32", all(target_os = "linux", target_env = "gnu"))))]
+    {
+        None
+    }
+}
+
 /// An allocator that counts live bytes, so that an estimate is checked against what is really
 /// left. Called when an allocation fails, `on_failure` records why before the process aborts.
 pub struct Counting<A> {

@@ -55,6 +55,9 @@ pub struct Report {
     #[serde(default)]
     pub bytes_serialized: bool,
     pub bytes_out: f64,
+    /// Heap memory one result owns beside its slot, as sampled (0 where it cannot be read).
+    #[serde(default)]
+    pub result_heap_bytes: f64,
     pub sampled_items: usize,
     pub cores: usize,
     pub threads: usize,
@@ -128,6 +131,7 @@ impl Report {
             bytes_in: profile.bytes_in,
             bytes_serialized: profile.bytes_serialized,
             bytes_out: profile.bytes_out,
+            result_heap_bytes: profile.result_heap_bytes,
             sampled_items: profile.sampled_items,
             cores: costs.cores,
             threads: costs.threads,
@@ -321,8 +325,20 @@ impl Report {
                             format!("{sizes} in place (what they point to is shared, not copied)"),
                         )
                     },
-                    row("sampled items", self.sampled_items.to_string()),
-                ],
+                ]
+                .into_iter()
+                .chain((self.result_heap_bytes >= 1.0).then(|| {
+                    row(
+                        "heap memory per result",
+                        format!(
+                            "{} ({} for all results)",
+                            bytes(self.result_heap_bytes),
+                            bytes(self.result_heap_bytes * self.items as f64)
+                        ),
+                    )
+                }))
+                .chain([row("sampled items", self.sampled_items.to_string())])
+                .collect(),
                 Vec::new(),
             ),
             section("System".into(), system, Vec::new()),

@@ -71,6 +71,10 @@ pub struct Profile {
     pub bytes_out: f64,
     /// Bytes one result takes in the result vector (its in-memory size).
     pub result_slot_bytes: usize,
+    /// Heap bytes one result owns beside its slot (a `Vec`'s elements), as sampled; 0 where
+    /// the heap cannot be read.
+    #[serde(default)]
+    pub result_heap_bytes: f64,
     /// True when bytes are serialized sizes; false when they are in-memory sizes only.
     pub bytes_serialized: bool,
     pub transfer: Option<TransferProfile>,
@@ -90,6 +94,11 @@ impl Profile {
     /// Estimated serial time of the whole input.
     pub fn serial_time_s(&self) -> f64 {
         self.mean_s * self.items as f64
+    }
+
+    /// Memory the whole input's results hold: their slots and the heap memory they own.
+    pub fn result_memory_bytes(&self) -> f64 {
+        (self.result_slot_bytes as f64 + self.result_heap_bytes) * self.items as f64
     }
 
     /// Ratio of the costliest stratum to the cheapest, each as its neighbours agree: how
@@ -436,6 +445,7 @@ pub(crate) fn sample(
         bytes_in: item_bytes as f64,
         bytes_out: result_bytes as f64,
         result_slot_bytes: result_bytes,
+        result_heap_bytes: batches.result_heap_bytes(),
         bytes_serialized: false,
         transfer: None,
         warmup_items,

@@ -32,6 +32,7 @@ fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {
         bytes_in: 8.0,
         bytes_out: 8.0,
         result_slot_bytes: 8,
+        result_heap_bytes: 0.0,
         bytes_serialized: false,
         transfer: None,
         warmup_items: 1,
@@ -236,6 +237,27 @@ fn large_result_vectors_pay_for_fresh_memory_which_shares_out_poorly() {
         (parallel - expected).abs() < 1e-4,
         "{parallel} vs {expected}"
     );
+}
+
+#[test]
+fn results_that_own_heap_memory_pay_for_it_fresh_too() {
+    // 4,000 results of 24 B slots, each owning 16 KiB: 64 MiB written fresh on every run.
+    let mut owning = profile(4_000, 10e-6, 0.0);
+    owning.result_slot_bytes = 24;
+    let c = costs(2, 1e-9);
+    let bare = Model::new(&owning, &c, Transfer::Shared, Start::Warm)
+        .serial()
+        .time_s;
+    assert!(
+        (bare - 40e-3).abs() < 1e-9,
+        "96 KB of slots: no fresh pages"
+    );
+    owning.result_heap_bytes = 16_384.0;
+    let serial = Model::new(&owning, &c, Transfer::Shared, Start::Warm)
+        .serial()
+        .time_s;
+    let fresh = 4_000.0 * (24.0 + 16_384.0) * 0.3e-9;
+    assert!((serial - (40e-3 + fresh)).abs() < 1e-9, "{serial}");
 }
 
 #[test]

@@ -99,3 +99,23 @@ fn fifty_decisions_on_uniform_work_never_call_it_uneven() {
     }
     assert!(seen.is_empty(), "{}", seen.join("\n"));
 }
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn results_that_own_heap_memory_are_charged_for_it() {
+    let _alone = alone();
+    // 4,000 results of 16 KiB each: 64 MiB that every run writes to fresh memory.
+    let items: Vec<u64> = (0..4_000).collect();
+    let plan = amorsize::optimize(&items, |&x| vec![x; 2048]).unwrap();
+    let profile = plan.profile.as_ref().unwrap();
+    let heap = profile.result_heap_bytes;
+    assert!((16_384.0..16_384.0 * 1.1).contains(&heap), "{heap} B");
+    assert!(
+        plan.reasons.iter().any(|r| r.contains("writes fresh")),
+        "{:?}",
+        plan.reasons
+    );
+    // Results that own nothing on the heap read as owning nothing.
+    let plan = amorsize::optimize(&items, |&x| spin(x, 100)).unwrap();
+    assert_eq!(plan.profile.unwrap().result_heap_bytes, 0.0);
+}
