@@ -420,6 +420,14 @@ pub(crate) fn sample(
         all,
     } = spread;
 
+    // On the sampler's thread with the pool idle, so that no other thread's allocations count.
+    // Not for items of a millisecond or more: one more would add its whole cost to the
+    // decision, and beside it, writing what a result owns to fresh memory is small (16 KiB
+    // takes about 8 µs).
+    let result_heap_bytes = match positions.iter().flatten().next() {
+        Some(&(first, len)) if !self_warming => batches.result_heap_bytes(first, len)?,
+        _ => 0.0,
+    };
     let (item_bytes, result_bytes) = batches.sizes();
     Ok(Profile {
         items: n,
@@ -445,7 +453,7 @@ pub(crate) fn sample(
         bytes_in: item_bytes as f64,
         bytes_out: result_bytes as f64,
         result_slot_bytes: result_bytes,
-        result_heap_bytes: batches.result_heap_bytes(),
+        result_heap_bytes,
         bytes_serialized: false,
         transfer: None,
         warmup_items,

@@ -21,10 +21,12 @@ pub(crate) trait Batches: Sync {
     fn time(&self, first: usize, len: usize, keep: bool) -> Result<f64>;
     /// In-memory bytes of one item and of one result.
     fn sizes(&self) -> (usize, usize);
-    /// Heap bytes one result owns (what its slot points to), as far as the batches timed with
-    /// `keep` showed it; 0 where the heap cannot be read.
-    fn result_heap_bytes(&self) -> f64 {
-        0.0
+    /// Runs items `first..first + len` once more, untimed, for the heap bytes each result owns
+    /// (what its slot points to); 0 where the heap cannot be read. Not part of `time`: reading
+    /// the heap takes microseconds and a block of timed calls (`clock::readable_run`) would
+    /// count them, as 1 ns items read 55-96 ns when it did.
+    fn result_heap_bytes(&self, _first: usize, _len: usize) -> Result<f64> {
+        Ok(0.0)
     }
 }
 
@@ -33,8 +35,6 @@ pub(crate) struct TypedBatches<'a, T, R, F> {
     items: &'a [T],
     f: &'a F,
     kept: Mutex<SampledResults<R>>,
-    /// Heap bytes the results of batches timed with `keep` held, and how many results.
-    held: Mutex<(usize, usize)>,
     /// Checked before each batch: items of a second would otherwise keep a cancelled decision
     /// running for as many seconds as it samples items.
     cancel: Option<&'a crate::cancel::CancelToken>,
@@ -52,7 +52,6 @@ impl<'a, T: Sync, R: Send, F: Fn(&T) -> R + Sync> TypedBatches<'a, T, R, F> {
             items,
             f,
             cancel,
-            held: Mutex::new((0, 0)),
             kept: Mutex::new(SampledResults {
                 indices: Vec::new(),
                 results: Vec::new(),
@@ -78,9 +77,6 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R,
         }
         let batch = &self.items[first..first + len];
         let mut results = Results::prefaulted(len);
-        // Only batches timed with `keep` read the heap: they run one at a time, on the
-        // sampler's thread, where the probe's side-by-side batches would count each other's.
-        let heap_before = keep.then(memory::heap_in_use).flatten();
         let watch = Stopwatch::start();
         // SAFETY: one call maps the fresh storage's every index once.
         let mapped = unsafe {
@@ -92,11 +88,6 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R,
         mapped.map_err(|e| e.offset_items(first))?;
         // SAFETY: the whole batch was mapped.
         let mut results = unsafe { results.assume_filled() };
-        if let (Some(before), Some(after)) = (heap_before, memory::heap_in_use()) {
-            let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-            held.0 += after.saturating_sub(before);
-            held.1 += len;
-        }
         if keep {
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
             if kept.results.len() < KEEP_RESULTS {
@@ -114,12 +105,21 @@ impl<T: Sync, R: Send, F: Fn(&T) -> R + Sync> Batches for TypedBatches<'_, T, R,
         (std::mem::size_of::<T>(), std::mem::size_of::<R>())
     }
 
-    fn result_heap_bytes(&self) -> f64 {
-        let (bytes, results) = *self.held.lock().unwrap_or_else(|e| e.into_inner());
-        if results > 0 {
-            bytes as f64 / results as f64
-        } else {
-            0.0
-        }
+    fn result_heap_bytes(&self, first: usize, len: usize) -> Result<f64> {
+        let mut results = Results::prefaulted(len);
+        let Some(before) = memory::heap_in_use() else {
+            return Ok(0.0);
+        };
+        // SAFETY: one call maps the fresh storage's every index once.
+        let mapped = unsafe {
+            results
+                .map(&self.items[first..first + len], self.f)
+                .map(0..len, &CancelCheck::new(None))
+        };
+        let after = memory::heap_in_use().unwrap_or(before);
+        mapped.map_err(|e| e.offset_items(first))?;
+        // SAFETY: the whole batch was mapped.
+        drop(unsafe { results.assume_filled() });
+        Ok(after.saturating_sub(before) as f64 / len.max(1) as f64)
     }
 }
