@@ -23,6 +23,11 @@ pub struct Cost {
     pub source: Source,
 }
 
+/// A cost older figures lack: taken as none.
+fn unmeasured() -> Cost {
+    Cost::assumed(0.0)
+}
+
 impl Cost {
     pub fn measured(value: f64) -> Self {
         Self {
@@ -61,6 +66,12 @@ pub struct Costs {
     pub fresh_memory_s_per_byte: Cost,
     /// How much slower that is with one writer per core than with one alone.
     pub fresh_memory_contention: Cost,
+    /// Growing wasm memory and touching the new pages, per byte: what a run pays for results
+    /// that do not fit in the memory the page already has (wasm memory never shrinks, so a
+    /// page's first run of a large job pays it and later ones reuse the memory). Natively the
+    /// same as `fresh_memory_s_per_byte`.
+    #[serde(default = "unmeasured")]
+    pub grown_memory_s_per_byte: Cost,
     pub clock_resolution_s: f64,
     /// How a run on parked workers starts and ends (one worker per core), measured: a
     /// visitor's run nearly always finds the pool asleep, which warm no-op runs (`run_fixed_s`)
@@ -291,6 +302,7 @@ pub fn measure(pool: &dyn WorkerPool) -> Costs {
         message_s: Cost::measured(message),
         fresh_memory_s_per_byte: fresh.0,
         fresh_memory_contention: fresh.1,
+        grown_memory_s_per_byte: measure_memory_growth().unwrap_or(fresh.0),
         clock_resolution_s: clock::resolution(),
         parked,
         calibration_time_s: watch.elapsed(),
@@ -506,6 +518,41 @@ const FRESH_RESERVE_BYTES: usize = if cfg!(target_arch = "wasm32") {
 const PAGE_BYTES: usize = 4096;
 /// A fresh-memory reading shorter than this many clock ticks is too coarse to divide by.
 const FRESH_MIN_TICKS: f64 = 100.0;
+
+/// wasm memory grown by the growth probe: a wasm page is 64 KiB.
+#[cfg(target_arch = "wasm32")]
+const GROWTH_PROBE_PAGES: usize = 64;
+
+/// Seconds per byte to grow wasm memory and write one byte to each page of the new memory;
+/// `None` natively, where memory does not grow this way. It grows a wasm page (64 KiB) at a
+/// time, as the allocator does for results of a few KiB each. The 4 MiB stay with the page:
+/// the allocator takes later growth after them, and wasm memory cannot shrink anyway.
+#[cfg(target_arch = "wasm32")]
+fn measure_memory_growth() -> Option<Cost> {
+    use core::arch::wasm32::memory_grow;
+    const WASM_PAGE_BYTES: usize = 64 << 10;
+    let watch = Stopwatch::start();
+    for _ in 0..GROWTH_PROBE_PAGES {
+        let page = memory_grow(0, 1);
+        if page == usize::MAX {
+            return None;
+        }
+        let start = page * WASM_PAGE_BYTES;
+        for offset in (0..WASM_PAGE_BYTES).step_by(PAGE_BYTES) {
+            // SAFETY: the memory was grown just now and the allocator has never handed it out
+            // (it grows memory for itself past the current end), so nothing refers to it.
+            unsafe { ((start + offset) as *mut u8).write_volatile(1) };
+        }
+    }
+    Some(Cost::measured(
+        watch.elapsed() / (GROWTH_PROBE_PAGES * WASM_PAGE_BYTES) as f64,
+    ))
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn measure_memory_growth() -> Option<Cost> {
+    None
+}
 
 /// Seconds to allocate a fresh buffer and write one byte per page of its first
 /// `FRESH_PROBE_BYTES`.

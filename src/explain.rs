@@ -106,12 +106,23 @@ pub fn reasons(
         seconds(profile.serial_time_s()),
     )];
     // The serial time predicted beside it includes this, and without it the two disagreed.
-    let fresh_s = Model::new(profile, costs, plan.transfer, plan.start).fresh_output_s();
+    let model = Model::new(profile, costs, plan.transfer, plan.start);
+    let fresh_s = model.fresh_output_s();
     if fresh_s > 0.0 {
+        let total = profile.result_memory_bytes();
+        let fresh = model.fresh_output_bytes();
+        let which = if fresh < total {
+            format!(
+                "{} of it more than this page's memory holds now, which the run must grow",
+                bytes(fresh)
+            )
+        } else {
+            "which each run writes to fresh memory".to_string()
+        };
         out.push(format!(
-            "Their results hold {} of memory, which each run writes fresh (the sample's batches \
-             reuse memory freed before them): about {} more serially.",
-            bytes(profile.result_memory_bytes()),
+            "Their results hold {}, {which} (the sample's batches reuse memory freed before \
+             them): about {} more serially.",
+            bytes(total),
             seconds(fresh_s)
         ));
     }

@@ -175,6 +175,21 @@ pub fn in_use() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
 
+/// Bytes the wasm memory holds beyond what is allocated now: what a run can allocate without
+/// growing it (fragmentation aside). `None` natively, where freed memory goes back to the
+/// system and a large run maps fresh pages whatever was freed before.
+pub fn headroom() -> Option<usize> {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let size = core::arch::wasm32::memory_size(0) * (64 << 10);
+        Some(size.saturating_sub(in_use()))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        None
+    }
+}
+
 /// Bytes the process's heap has handed out and not had back, where that can be read: the
 /// browser build counts them (`Counting`), and glibc reports them (`mallinfo2`). Chunks parked
 /// in glibc's per-thread cache count as handed out, so small allocations served from it read as

@@ -124,17 +124,30 @@ impl<'a> Model<'a> {
         self.cumulative[s] + mean * (index - self.bounds[s]) as f64
     }
 
-    /// Writing results this large maps fresh pages on every run (glibc serves the result
-    /// vector with mmap at any threshold setting, and returns a run's freed heap to the system),
-    /// which the sample's short batches never see: they reuse the memory the batch before freed.
-    /// Payload's 16 KiB per item ran 350-370 ms serial where its sample said 240-264.
-    pub fn fresh_output_s(&self) -> f64 {
+    /// Bytes of results a run writes to memory it must map first, which the sample's short
+    /// batches never see: they reuse the memory the batch before freed. Natively, results this
+    /// large map fresh pages on every run (glibc serves the result vector with mmap at any
+    /// threshold setting, and returns a run's freed heap to the system): payload's 16 KiB per
+    /// item ran 350-370 ms serial where its sample said 240-264. In wasm, only what does not
+    /// fit in the memory the page already has: a page's first run of payload took 427 ms
+    /// serial, and the next ones 180-240.
+    pub fn fresh_output_bytes(&self) -> f64 {
         let bytes = self.profile.result_memory_bytes();
-        if bytes >= FRESH_OUTPUT_BYTES as f64 {
-            bytes * self.costs.fresh_memory_s_per_byte.value
-        } else {
-            0.0
+        match self.profile.memory_headroom_bytes {
+            Some(headroom) => (bytes - headroom).max(0.0),
+            None if bytes >= FRESH_OUTPUT_BYTES as f64 => bytes,
+            None => 0.0,
         }
+    }
+
+    /// What writing `fresh_output_bytes` costs beyond writing reused memory, serially.
+    pub fn fresh_output_s(&self) -> f64 {
+        let per_byte = if self.profile.memory_headroom_bytes.is_some() {
+            self.costs.grown_memory_s_per_byte.value
+        } else {
+            self.costs.fresh_memory_s_per_byte.value
+        };
+        self.fresh_output_bytes() * per_byte
     }
 
     /// How much slower fresh memory is written with `workers` writing at once.
@@ -284,7 +297,14 @@ impl<'a> Model<'a> {
                 Start::Warm => 0.0,
             };
         let busy_writers = k.min(chunks).min(self.costs.cores.max(1));
-        let fresh = self.fresh_output_s() * self.fresh_slowdown(busy_writers) / busy_writers as f64;
+        // Growing wasm memory is one thread at a time (the allocator's lock, and the grow
+        // itself): a page's first run of payload on 2 workers took 402 ms against 125-133 for
+        // the next ones, as much more as serial pays.
+        let fresh = if self.profile.memory_headroom_bytes.is_some() {
+            self.fresh_output_s()
+        } else {
+            self.fresh_output_s() * self.fresh_slowdown(busy_writers) / busy_writers as f64
+        };
         let breakdown = Breakdown {
             compute_s: slow * work / k as f64 + fresh,
             startup_s: startup,

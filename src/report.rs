@@ -161,6 +161,18 @@ impl Report {
                 ),
             ]
             .into_iter()
+            // Only where it was measured on its own (wasm); natively it is the fresh memory's.
+            .chain(
+                (costs.grown_memory_s_per_byte != costs.fresh_memory_s_per_byte).then(|| {
+                    (
+                        "growing memory per MiB".into(),
+                        Cost {
+                            value: costs.grown_memory_s_per_byte.value * (1 << 20) as f64,
+                            source: costs.grown_memory_s_per_byte.source,
+                        },
+                    )
+                }),
+            )
             .chain(
                 costs
                     .parked

@@ -75,6 +75,10 @@ pub struct Profile {
     /// the heap cannot be read.
     #[serde(default)]
     pub result_heap_bytes: f64,
+    /// Bytes the process can allocate without growing its memory, as the sample ended: known
+    /// in wasm, whose memory only grows; `None` natively.
+    #[serde(default)]
+    pub memory_headroom_bytes: Option<f64>,
     /// True when bytes are serialized sizes; false when they are in-memory sizes only.
     pub bytes_serialized: bool,
     pub transfer: Option<TransferProfile>,
@@ -454,6 +458,7 @@ pub(crate) fn sample(
         bytes_out: result_bytes as f64,
         result_slot_bytes: result_bytes,
         result_heap_bytes,
+        memory_headroom_bytes: crate::memory::headroom().map(|b| b as f64),
         bytes_serialized: false,
         transfer: None,
         warmup_items,

@@ -33,6 +33,7 @@ fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {
         bytes_out: 8.0,
         result_slot_bytes: 8,
         result_heap_bytes: 0.0,
+        memory_headroom_bytes: None,
         bytes_serialized: false,
         transfer: None,
         warmup_items: 1,
@@ -52,6 +53,7 @@ fn costs(cores: usize, dispatch_s: f64) -> Costs {
         message_s: Cost::measured(1e-6),
         fresh_memory_s_per_byte: Cost::measured(0.3e-9),
         fresh_memory_contention: Cost::measured(1.5),
+        grown_memory_s_per_byte: Cost::measured(0.8e-9),
         clock_resolution_s: 1e-8,
         parked: Default::default(),
         calibration_time_s: 0.001,
@@ -236,6 +238,37 @@ fn large_result_vectors_pay_for_fresh_memory_which_shares_out_poorly() {
     assert!(
         (parallel - expected).abs() < 1e-4,
         "{parallel} vs {expected}"
+    );
+}
+
+#[test]
+fn in_wasm_only_results_past_the_memory_already_there_pay_for_growing_it() {
+    let mut owning = profile(4_000, 10e-6, 0.0);
+    owning.result_slot_bytes = 24;
+    owning.result_heap_bytes = 16_384.0;
+    let results = 4_000.0 * (24.0 + 16_384.0);
+    let c = costs(2, 1e-9);
+    let serial_with = |headroom: f64| {
+        let mut p = owning.clone();
+        p.memory_headroom_bytes = Some(headroom);
+        Model::new(&p, &c, Transfer::Shared, Start::Warm)
+            .serial()
+            .time_s
+    };
+    assert!(
+        (serial_with(2.0 * results) - 40e-3).abs() < 1e-9,
+        "fits: reused"
+    );
+    let grown = serial_with(results / 4.0) - 40e-3;
+    assert!((grown - 0.75 * results * 0.8e-9).abs() < 1e-9, "{grown}");
+    // Memory grows one thread at a time: two workers halve the work, not the growing.
+    let mut p = owning.clone();
+    p.memory_headroom_bytes = Some(results / 4.0);
+    let parallel = Model::new(&p, &c, Transfer::Shared, Start::Warm).predict(2, 2_000);
+    assert!(
+        (parallel.time_s - (20e-3 + grown)).abs() < 1e-4,
+        "{}",
+        parallel.time_s
     );
 }
 

@@ -111,7 +111,7 @@ fn results_that_own_heap_memory_are_charged_for_it() {
     let heap = profile.result_heap_bytes;
     assert!((16_384.0..16_384.0 * 1.1).contains(&heap), "{heap} B");
     assert!(
-        plan.reasons.iter().any(|r| r.contains("writes fresh")),
+        plan.reasons.iter().any(|r| r.contains("fresh memory")),
         "{:?}",
         plan.reasons
     );
