@@ -14,7 +14,7 @@ use crate::sample::{Profile, SampleLimits};
 use crate::shape::Shape;
 use crate::sweep::{Grid, SweepResult};
 use crate::tune::TuneResult;
-use crate::{calibrate, sample};
+use crate::{calibrate, sample, trial};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -37,6 +37,7 @@ fn optimize_sampled<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     options: &Options<'_>,
     transfer: Transfer,
     measure_transfer: impl FnOnce(sample::SampledResults<R>, &mut Profile) -> Result<()>,
+    run_once: &mut dyn FnMut(Shape) -> Result<f64>,
 ) -> Result<Plan> {
     let total = Stopwatch::start();
     let batches = sample::TypedBatches::new(items, f, options.cancel.as_ref());
@@ -51,6 +52,14 @@ fn optimize_sampled<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     let model_watch = Stopwatch::start();
     let mut plan =
         plan::optimize_profile(profile, costs, transfer, options.start, options.max_workers);
+    let mut trial_s = 0.0;
+    if let Some(candidate) = plan.trial_candidate() {
+        let trial_watch = Stopwatch::start();
+        if let Some(trial) = trial::run(plan.predicted_serial_s, &candidate, run_once)? {
+            plan = plan.decided_by(trial);
+        }
+        trial_s = trial_watch.elapsed();
+    }
     crate::explain::explain(&mut plan);
     plan.decision = plan::DecisionCost {
         sampling_s: plan.profile.as_ref().map_or(0.0, |p| p.sampling_time_s),
@@ -58,7 +67,8 @@ fn optimize_sampled<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
             Some(costs) if calibrated_now => costs.calibration_time_s,
             _ => 0.0,
         },
-        model_s: model_watch.elapsed(),
+        model_s: model_watch.elapsed() - trial_s,
+        trial_s,
         total_s: total.elapsed(),
     };
     Ok(plan)
@@ -116,7 +126,16 @@ pub fn optimize_with<T: Sync, R: Send>(
     f: impl Fn(&T) -> R + Sync,
     options: &Options<'_>,
 ) -> Result<Plan> {
-    optimize_sampled(items, &f, options, Transfer::Shared, |_, _| Ok(()))
+    let run = shared_runner(items, &f);
+    let mut run_once = |shape| run(&Plan::of_shape(shape), options.cancel.as_ref());
+    optimize_sampled(
+        items,
+        &f,
+        options,
+        Transfer::Shared,
+        |_, _| Ok(()),
+        &mut run_once,
+    )
 }
 
 /// `optimize_with` for copy transfer: each chunk's items and results are serialized both
@@ -154,6 +173,8 @@ where
     T: Sync + Serialize + DeserializeOwned,
     R: Send + Serialize + DeserializeOwned,
 {
+    let run = serde_runner(items, &f, transfer);
+    let mut run_once = |shape| run(&Plan::of_shape(shape), options.cancel.as_ref());
     optimize_sampled(
         items,
         &f,
@@ -163,6 +184,7 @@ where
             Transfer::Copy => sample::measure_transfer(items, kept, profile),
             Transfer::Shared => Ok(()),
         },
+        &mut run_once,
     )
 }
 
@@ -265,7 +287,8 @@ fn measuring_run_settings(cancel: Option<&CancelToken>) -> RunSettings<'_> {
     }
 }
 
-/// Times one run of a plan with shared transfer; what sweeps and tunes repeat.
+/// Times one run of a plan with shared transfer, as the page and the benchmarks read a run
+/// (`clock::steady_run`); what trials, sweeps and tunes repeat.
 fn shared_runner<'a, T: Sync, R: Send>(
     items: &'a [T],
     f: &'a (impl Fn(&T) -> R + Sync),

@@ -7,6 +7,7 @@ use crate::model::{Breakdown, Model, Prediction};
 use crate::plan::{best_of, speedup_interval, Plan, Strategy, Warning, WarningKind};
 use crate::provenance::Source;
 use crate::sample::Profile;
+use crate::trial::Trial;
 use crate::tuning::{
     CONTENTION_NOISE, INSUFFICIENT_WORK_STARTUPS, LARGE_RESULTS_BYTES, MINOR_OVERHEAD_SHARE,
     MIN_GAIN, NOISY_SAMPLE_ERROR, SKEWED_INDEX, TINY_JOB_S, TRANSFER_BOUND_SHARE, UNEVEN_CV,
@@ -171,6 +172,10 @@ pub fn reasons(
             costs.cores as f64 / profile.contention
         ));
     }
+    if let Some(trial) = &plan.trial {
+        out.extend(trial_reasons(trial, profile.items));
+        return out;
+    }
     match plan.strategy {
         Strategy::Serial => {
             if best.workers <= 1 {
@@ -236,6 +241,37 @@ pub fn reasons(
         }
     }
     out
+}
+
+/// Why a trial ran, what it measured, and what it decided.
+fn trial_reasons(trial: &Trial, items: usize) -> Vec<String> {
+    let ran = shape(trial.workers, trial.chunk_size, None);
+    let quartiles = |(low, high): (f64, f64)| format!("{} to {}", seconds(low), seconds(high));
+    vec![
+        format!(
+            "The model predicts {ran} at {} against {} serial, a gain the size of its overhead estimates, so the whole job ran {} each way, alternately: serial took {} (median; middle half {}), and {ran} {} (middle half {}): {:.2}x.",
+            seconds(trial.model_parallel_s),
+            seconds(trial.model_serial_s),
+            count(trial.runs, "time", "times"),
+            seconds(trial.serial_s),
+            quartiles(trial.serial_quartiles_s),
+            seconds(trial.parallel_s),
+            quartiles(trial.parallel_quartiles_s),
+            trial.speedup(),
+        ),
+        if trial.parallel_pays() {
+            format!(
+                "Parallel measured at least {MIN_GAIN:.2}x: {ran}, giving each worker about {}.",
+                count(
+                    items.div_ceil(trial.chunk_size).div_ceil(trial.workers),
+                    "chunk",
+                    "chunks"
+                ),
+            )
+        } else {
+            format!("Parallel must measure at least {MIN_GAIN:.2}x: stay serial.")
+        },
+    ]
 }
 
 /// What could make `plan` wrong, or the job slow whatever the plan.

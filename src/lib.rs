@@ -126,6 +126,7 @@ pub mod shape;
 pub mod stats;
 pub mod sweep;
 pub mod trap;
+pub mod trial;
 pub mod tune;
 pub mod tuning;
 pub mod units;

@@ -6,7 +6,11 @@ use crate::options::{Start, Transfer};
 use crate::provenance::Source;
 use crate::sample::Profile;
 use crate::shape::Shape;
-use crate::tuning::{CPU_BOUND_FRACTION, MIN_GAIN, NEAR_TIE, OVERHEAD_MARGIN, OVERSUBSCRIBED_GAIN};
+use crate::trial::Trial;
+use crate::tuning::{
+    CPU_BOUND_FRACTION, MIN_GAIN, NEAR_TIE, OVERHEAD_MARGIN, OVERSUBSCRIBED_GAIN,
+    TRIAL_CONFIDENT_GAIN, TRIAL_SERIAL_S,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +47,9 @@ pub struct DecisionCost {
     /// Calibration time if this decision paid for it (costs are cached per process), else 0.
     pub calibration_s: f64,
     pub model_s: f64,
+    /// Runs of the whole job that decided a short one (`crate::trial`), else 0.
+    #[serde(default)]
+    pub trial_s: f64,
     pub total_s: f64,
 }
 
@@ -70,6 +77,10 @@ pub struct Plan {
     /// The best predicted chunk size and time for each worker count considered.
     pub per_workers: Vec<Prediction>,
     pub decision: DecisionCost,
+    /// The runs that decided a short job, whose medians are then the prediction for the shapes
+    /// they ran; `None` when the model decided alone.
+    #[serde(default)]
+    pub trial: Option<Trial>,
 }
 
 impl Plan {
@@ -91,6 +102,7 @@ impl Plan {
             costs: None,
             per_workers: Vec::new(),
             decision: DecisionCost::default(),
+            trial: None,
         }
     }
 
@@ -103,6 +115,14 @@ impl Plan {
     /// A plain loop on the calling thread.
     pub fn serial() -> Self {
         Self::manual(Strategy::Serial, 1, usize::MAX)
+    }
+
+    /// A hand-built plan that runs `shape`.
+    pub fn of_shape(shape: Shape) -> Self {
+        match shape {
+            Shape::Serial => Self::serial(),
+            Shape::Parallel(p) => Self::fixed(p.workers, p.chunk_size),
+        }
     }
 
     pub fn is_serial(&self) -> bool {
@@ -155,19 +175,68 @@ impl Plan {
         plan
     }
 
+    /// The parallel shape a trial should race against serial, if this plan needs one: a
+    /// warm-start job predicted to run within `TRIAL_SERIAL_S` whose best parallel shape could
+    /// pay with its overheads halved and is not sure to with them doubled
+    /// (`TRIAL_CONFIDENT_GAIN`). Cold starts are left to the model: the trial's pool is
+    /// already running.
+    pub fn trial_candidate(&self) -> Option<Prediction> {
+        let costs = self.costs.as_ref()?;
+        let profile = self.profile.as_ref()?;
+        if self.start != Start::Warm || costs.threads <= 1 || profile.items <= 1 {
+            return None;
+        }
+        // NaN (a sample too fast for the clock) is not short enough either.
+        if self.predicted_serial_s.is_nan() || self.predicted_serial_s > TRIAL_SERIAL_S {
+            return None;
+        }
+        let best = self
+            .per_workers
+            .iter()
+            .filter(|p| p.workers > 1)
+            .min_by(|a, b| a.time_s.total_cmp(&b.time_s))
+            .copied()?;
+        let (pessimistic, optimistic) = speedup_interval(self.predicted_serial_s, &best);
+        (optimistic >= 1.0 && pessimistic < TRIAL_CONFIDENT_GAIN).then_some(best)
+    }
+
+    /// The plan the trial chose, serial or the parallel shape it ran, with the trial's medians
+    /// as its prediction. The breakdown stays the model's for that shape (the report names it
+    /// as the model's, with its own total).
+    pub fn decided_by(&self, trial: Trial) -> Plan {
+        let mut plan = self.clone();
+        plan.trial = Some(trial);
+        plan.predicted_serial_s = trial.serial_s;
+        if trial.parallel_pays() {
+            plan.with_shape(trial.workers, trial.chunk_size)
+        } else {
+            plan.as_serial()
+        }
+    }
+
+    /// The model's prediction for this plan's shape, or the trial's median where the trial
+    /// ran it: the figure a visitor will see the run come close to.
     fn fill_prediction(&mut self) {
         let Some(prediction) = self.predict() else {
             return;
         };
+        let items = self.profile.as_ref().map_or(0, |p| p.items);
+        let measured = self
+            .trial
+            .and_then(|t| Some((t, t.measured(self.shape(), items)?)));
         let serial = self.predicted_serial_s;
-        self.predicted_time_s = prediction.time_s;
+        self.predicted_time_s = measured.map_or(prediction.time_s, |(_, time)| time);
         self.breakdown = prediction.breakdown;
         // Serial against serial is 1, even when both read 0.
         self.predicted_speedup = match self.strategy {
             Strategy::Serial => 1.0,
-            Strategy::Parallel => serial / prediction.time_s,
+            Strategy::Parallel => serial / self.predicted_time_s,
         };
-        self.speedup_interval = speedup_interval(serial, &prediction);
+        self.speedup_interval = match measured {
+            Some(_) if self.is_serial() => (1.0, 1.0),
+            Some((trial, _)) => trial.speedup_interval(),
+            None => speedup_interval(serial, &prediction),
+        };
     }
 }
 
@@ -287,6 +356,7 @@ pub fn optimize_profile(
         costs: None,
         per_workers,
         decision: DecisionCost::default(),
+        trial: None,
     };
     plan.profile = Some(profile);
     plan.costs = Some(costs);

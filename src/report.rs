@@ -6,6 +6,7 @@ use crate::explain::{self, Bottleneck};
 use crate::model::Breakdown;
 use crate::plan::{Plan, Warning};
 use crate::provenance::Source;
+use crate::trial::Trial;
 use crate::units::{bytes, count, percent, seconds};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -82,6 +83,9 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     pub advice: Vec<String>,
     pub decision_s: f64,
+    /// The runs that decided a short job; the prediction is then their medians.
+    #[serde(default)]
+    pub trial: Option<Trial>,
     pub measured: Option<Measured>,
 }
 
@@ -218,6 +222,7 @@ impl Report {
             warnings: plan.warnings.clone(),
             advice: explain::advice(bottleneck, plan),
             decision_s: plan.decision.total_s,
+            trial: plan.trial,
             measured,
         };
         report.sections = report.build_sections();
@@ -303,7 +308,21 @@ impl Report {
                 format!("best parallel ({})", count(k, "worker", "workers")),
                 format!("{}: ", seconds(b.total())),
             ),
+            // The trial's medians are the plan's times; the breakdown is the model's, of its own
+            // prediction for the shape.
+            None if self.trial.is_some() => (
+                "the model's breakdown".to_string(),
+                format!("{}: ", seconds(b.total())),
+            ),
             None => ("breakdown".to_string(), String::new()),
+        };
+        let measured_by_trial = |figure: f64| match &self.trial {
+            Some(trial) => format!(
+                "{} (median of {} in the decision's trial)",
+                seconds(figure),
+                count(trial.runs, "run", "runs")
+            ),
+            None => seconds(figure),
         };
         let mut out = vec![
             section(
@@ -362,8 +381,8 @@ impl Report {
             section(
                 "Prediction".into(),
                 vec![
-                    row("serial", seconds(self.predicted_serial_s)),
-                    row("this plan", seconds(self.predicted_time_s)),
+                    row("serial", measured_by_trial(self.predicted_serial_s)),
+                    row("this plan", measured_by_trial(self.predicted_time_s)),
                     row(
                         "speedup",
                         format!(

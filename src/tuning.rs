@@ -20,6 +20,9 @@
 //! | [`NOISY_SAMPLE_ERROR`] | 10% | explain | standard error of the sampled mean that earns a warning |
 //! | [`SAMPLE_BUDGET_SHARE`] | 2% | sample | most of the serial time the sampler may spend |
 //! | [`THREADS_PER_CORE`] | 4 | pool | native pool threads per core (headroom for waiting work) |
+//! | [`TRIAL_SERIAL_S`] | 2 ms | trial | jobs predicted this short are decided by running them |
+//! | [`TRIAL_BUDGET_S`] | 20 ms | trial | time a trial aims to spend on its runs |
+//! | [`TRIAL_CONFIDENT_GAIN`] | 1.25 | plan | a short job predicted this fast with overheads doubled needs no trial |
 
 /// Parallel must be predicted this much faster than serial to be recommended: below it, the
 /// gain is within what the measurements can tell apart.
@@ -60,3 +63,16 @@ pub const MINOR_OVERHEAD_SHARE: f64 = 0.1;
 pub const TRANSFER_BOUND_SHARE: f64 = 0.3;
 /// A relative standard error of the sampled mean above this earns a warning.
 pub const NOISY_SAMPLE_ERROR: f64 = 0.1;
+/// A job predicted to run serially within this is decided by a trial (the `trial` module): its gain
+/// from a second worker is then the size of the overheads the model estimates, and their
+/// noise decided it wrongly (native small bench: a 0.1 ms job kept serial where 2 workers ran
+/// 1.45x, or sent to 2 workers that ran 0.73x, in 4 runs of 9).
+pub const TRIAL_SERIAL_S: f64 = 2e-3;
+/// The time a trial aims to spend on its runs; at least 3 of each shape run whatever it says.
+pub const TRIAL_BUDGET_S: f64 = 20e-3;
+/// A short job whose best parallel shape is predicted at least this much faster than serial
+/// with its overheads doubled needs no trial: the model is sure, and a trial could only be
+/// misled. On this 2-core VM the second worker of a run sometimes shares the first's core for
+/// spells of 10-20 ms, which read collatz x 1,000 at 0.99x in a trial where it ran 1.7x
+/// before and after.
+pub const TRIAL_CONFIDENT_GAIN: f64 = 1.25;

@@ -26,6 +26,7 @@ const LAYERS: &[(&str, usize)] = &[
     ("calibrate", 2),
     ("executor", 2),
     ("model", 3),
+    ("trial", 3),
     ("plan", 4),
     ("sweep", 5),
     ("tune", 5),

@@ -5,6 +5,7 @@ use amorsize::model::Model;
 use amorsize::plan::{optimize_profile, Strategy};
 use amorsize::provenance::Source;
 use amorsize::sample::{Profile, TransferProfile};
+use amorsize::trial::Trial;
 use amorsize::{Start, Transfer};
 
 fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {
@@ -341,4 +342,91 @@ fn the_near_tied_chunk_sizes_hold_the_chosen_one_and_narrow_as_dispatch_grows() 
         widths.push((smallest, largest));
     }
     assert!(widths[1].0 > widths[0].0, "{widths:?}");
+}
+
+/// A trial of the whole job, as `amorsize::trial::run` would report it.
+fn trial(serial_s: f64, parallel_s: f64, workers: usize, chunk_size: usize) -> Trial {
+    Trial {
+        workers,
+        chunk_size,
+        runs: 7,
+        serial_s,
+        parallel_s,
+        serial_quartiles_s: (0.95 * serial_s, 1.05 * serial_s),
+        parallel_quartiles_s: (0.9 * parallel_s, 1.1 * parallel_s),
+        model_serial_s: 1.0,
+        model_parallel_s: 1.0,
+        elapsed_s: 0.01,
+    }
+}
+
+#[test]
+fn only_short_jobs_the_model_is_unsure_of_get_a_trial() {
+    // 0.1 ms of work against 20 µs start-ups: two workers might win or lose.
+    let unsure = chosen(profile(100, 1e-6, 0.0), costs(2, 0.1e-6), Transfer::Shared);
+    let candidate = unsure.trial_candidate().expect("a trial for a 0.1 ms job");
+    assert!(candidate.workers >= 2);
+    // Two microseconds of work: no parallel shape could pay even with overheads halved.
+    let hopeless = chosen(profile(100, 20e-9, 0.0), costs(2, 0.1e-6), Transfer::Shared);
+    assert_eq!(hopeless.trial_candidate(), None);
+    // A millisecond of 10 µs items: parallel pays with overheads doubled.
+    let sure = chosen(profile(100, 10e-6, 0.0), costs(2, 0.1e-6), Transfer::Shared);
+    assert_eq!(sure.trial_candidate(), None);
+    // Ten milliseconds: the model is accurate there, and a trial would cost too much.
+    let long = chosen(
+        profile(10_000, 1e-6, 0.0),
+        costs(2, 0.1e-6),
+        Transfer::Shared,
+    );
+    assert!(long.predicted_serial_s > 2e-3);
+    assert_eq!(long.trial_candidate(), None);
+    let mut cold = optimize_profile(
+        profile(100, 1e-6, 0.0),
+        costs(2, 0.1e-6),
+        Transfer::Shared,
+        Start::Cold,
+        None,
+    );
+    amorsize::explain::explain(&mut cold);
+    assert_eq!(cold.trial_candidate(), None, "cold starts are the model's");
+}
+
+#[test]
+fn a_trial_decides_and_its_medians_are_the_prediction_of_the_shapes_it_ran() {
+    let model = chosen(profile(100, 1e-6, 0.0), costs(2, 0.1e-6), Transfer::Shared);
+    let c = model.trial_candidate().unwrap().chunk_size;
+
+    let parallel = model.decided_by(trial(100e-6, 60e-6, 2, c));
+    parallel_is(&parallel, 2, c);
+    assert_eq!(parallel.predicted_serial_s, 100e-6);
+    assert_eq!(parallel.predicted_time_s, 60e-6);
+    assert!((parallel.predicted_speedup - 100.0 / 60.0).abs() < 1e-12);
+    let (low, high) = parallel.speedup_interval;
+    assert!(low < parallel.predicted_speedup && parallel.predicted_speedup < high);
+    // The breakdown stays the model's, for the shape the trial ran.
+    let modelled = model.with_shape(2, c);
+    assert_eq!(parallel.breakdown, modelled.breakdown);
+    // A shape the trial did not run is the model's prediction, against the measured serial.
+    let other = parallel.with_shape(2, 1);
+    assert_eq!(
+        other.predicted_time_s,
+        model.with_shape(2, 1).predicted_time_s
+    );
+    assert_eq!(other.predicted_serial_s, 100e-6);
+
+    // Parallel measured under 1.05x faster: serial, at its measured time, 1.00x.
+    let serial = model.decided_by(trial(100e-6, 97e-6, 2, c));
+    assert!(serial.is_serial());
+    assert_eq!(serial.predicted_time_s, 100e-6);
+    assert_eq!(
+        (serial.predicted_speedup, serial.speedup_interval),
+        (1.0, (1.0, 1.0))
+    );
+}
+
+fn parallel_is(plan: &amorsize::Plan, workers: usize, chunk_size: usize) {
+    assert_eq!(
+        (plan.strategy, plan.workers, plan.chunk_size),
+        (Strategy::Parallel, workers, chunk_size)
+    );
 }

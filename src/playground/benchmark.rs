@@ -395,6 +395,9 @@ pub struct SmallRow {
     /// Runs slower than `OUTLIER_FACTOR` times their shape's median.
     pub outliers: usize,
     pub decision_s: f64,
+    /// Serial over parallel in the decision's trial, when one decided (`crate::trial`).
+    #[serde(default)]
+    pub trial_speedup: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -470,18 +473,18 @@ pub fn bench_small_job(
         timeline: false,
         ..Options::default()
     };
-    let plan = job.optimize(&options)?;
-    let costs = plan.costs.clone().expect("optimized plans carry costs");
+    let pool = crate::pool::current();
+    let (cores, threads) = (pool.cores(), pool.threads());
     let n = job.items();
-    let mut workers: Vec<usize> = (2..=costs.cores).collect();
-    if 2 * costs.cores <= costs.threads {
-        workers.push(2 * costs.cores);
+    let mut workers: Vec<usize> = (2..=cores).collect();
+    if 2 * cores <= threads {
+        workers.push(2 * cores);
     }
     if workers.is_empty() {
         workers.push(1);
     }
     let mut chunk_sizes: Vec<usize> = workers.iter().map(|&k| n.div_ceil(k)).collect();
-    chunk_sizes.extend([4, 16].map(|per_worker| n.div_ceil(per_worker * costs.cores).max(1)));
+    chunk_sizes.extend([4, 16].map(|per_worker| n.div_ceil(per_worker * cores).max(1)));
     chunk_sizes.sort_unstable();
     chunk_sizes.dedup();
     let grid = Grid {
@@ -499,6 +502,10 @@ pub fn bench_small_job(
     )?;
     let best_shape = Shape::fixed(sweep.best.workers, sweep.best.chunk_size);
     let best_plan = Plan::fixed(sweep.best.workers, sweep.best.chunk_size);
+    // Decided right before the runs it is judged on, as a visitor decides and then runs: the
+    // sweep's hundreds of runs change what a short job costs (natively, whether tiny x 100,000's
+    // results land on fresh pages: 0.064 ms serial in a trial before the sweep, 0.093 after).
+    let plan = job.optimize(&options)?;
 
     // Every parallel run follows a serial one, so that each starts with the pool in the same
     // state: a run right after another parallel run finds its threads awake, and one after a
@@ -567,6 +574,7 @@ pub fn bench_small_job(
         prediction_error: (plan.predicted_speedup - measured_speedup).abs() / measured_speedup,
         outliers,
         decision_s: plan.decision.total_s,
+        trial_speedup: plan.trial.map(|t| t.speedup()),
     })
 }
 
@@ -662,6 +670,7 @@ mod tests {
             prediction_error: 0.0,
             outliers: 0,
             decision_s: 1e-3,
+            trial_speedup: None,
         };
         // A 15 µs job kept serial that two workers ran 1.5x is reported, not targeted.
         let summary = summarize_small(&[row(15e-6, 1.5), row(0.3e-3, 1.1), row(5e-3, 1.0)]);

@@ -1,0 +1,216 @@
+//! A trial: for a job so short that its parallel gain is the size of the overheads the model
+//! estimates, the decision runs the whole job serially and on the model's best parallel shape,
+//! alternately, and lets the medians decide. Running a 0.1 ms job fourteen times costs a few
+//! milliseconds; trusting a calibration whose noise is the size of the gain cost 1.5x.
+//!
+//! Natively, tiny x 100,000 ran serial in 0.063 ms in some processes and 0.10-0.115 ms in
+//! others (whether its 800 KB of results land on fresh pages is the allocator's state), and
+//! two workers ran it in about 0.07 ms in both: no sample of a few items can tell which, and
+//! the whole job, run in the same process, can.
+
+use crate::clock::{Stopwatch, STEADY_RUN_S};
+use crate::error::Result;
+use crate::model::Prediction;
+use crate::shape::Shape;
+use crate::stats::{median, quantile};
+use crate::tuning::{MIN_GAIN, TRIAL_BUDGET_S};
+use serde::{Deserialize, Serialize};
+
+/// Runs per shape when the budget allows.
+const MOST_RUNS: usize = 7;
+/// Fewer runs per shape than this cannot outvote one disturbed run.
+const FEWEST_RUNS: usize = 3;
+
+/// What a trial measured: medians and quartiles of runs of the whole job, taken alternately.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    pub workers: usize,
+    pub chunk_size: usize,
+    /// Runs of each shape.
+    pub runs: usize,
+    pub serial_s: f64,
+    pub parallel_s: f64,
+    /// Lower and upper quartile of the serial runs.
+    pub serial_quartiles_s: (f64, f64),
+    pub parallel_quartiles_s: (f64, f64),
+    /// What the model predicted for the two shapes before they ran.
+    pub model_serial_s: f64,
+    pub model_parallel_s: f64,
+    /// How long the trial took, every run included.
+    pub elapsed_s: f64,
+}
+
+impl Trial {
+    pub fn speedup(&self) -> f64 {
+        self.serial_s / self.parallel_s
+    }
+
+    /// The decision rule on measurements: the parallel shape must run at least `MIN_GAIN`
+    /// faster than serial, as a prediction must.
+    pub fn parallel_pays(&self) -> bool {
+        self.speedup() >= MIN_GAIN
+    }
+
+    /// The speedup between the quartiles: slowest parallel against fastest serial, and back.
+    pub fn speedup_interval(&self) -> (f64, f64) {
+        (
+            self.serial_quartiles_s.0 / self.parallel_quartiles_s.1,
+            self.serial_quartiles_s.1 / self.parallel_quartiles_s.0,
+        )
+    }
+
+    /// The trial's median for `shape` on `items` items, if it ran that shape.
+    pub fn measured(&self, shape: Shape, items: usize) -> Option<f64> {
+        if shape.is_serial() {
+            Some(self.serial_s)
+        } else if shape.same_on(&Shape::fixed(self.workers, self.chunk_size), items) {
+            Some(self.parallel_s)
+        } else {
+            None
+        }
+    }
+}
+
+/// Reads serial and `parallel` alternately (serial, parallel, parallel, serial, ...) so that a
+/// drift of the machine weighs on both, as many times each as `TRIAL_BUDGET_S` allows, from
+/// `FEWEST_RUNS` to `MOST_RUNS`. `read` times a shape as the page and the benchmarks do
+/// (`clock::steady_run`: a short run is the median of several back to back), so that the
+/// trial predicts what they will measure: read as single runs right after a serial one, which
+/// wake the pool each time, parametric 1 µs x 400 read 2 workers slower than serial in a trial
+/// where 4 workers then ran 1.67x. `None` when even the fewest runs outgrow twice the budget:
+/// the job is longer than predicted, and the model decides.
+pub fn run(
+    model_serial_s: f64,
+    parallel: &Prediction,
+    read: &mut dyn FnMut(Shape) -> Result<f64>,
+) -> Result<Option<Trial>> {
+    let watch = Stopwatch::start();
+    // A reading of a run shorter than `STEADY_RUN_S` is the median of runs back to back
+    // lasting about that long, three at least.
+    let reading_s = |run_s: f64| {
+        if run_s < STEADY_RUN_S {
+            (3.0 * run_s).max(STEADY_RUN_S)
+        } else {
+            run_s
+        }
+    };
+    let pair_s = (reading_s(model_serial_s) + reading_s(parallel.time_s)).max(f64::MIN_POSITIVE);
+    let runs = ((TRIAL_BUDGET_S / pair_s) as usize).clamp(FEWEST_RUNS, MOST_RUNS);
+    let shape = Shape::fixed(parallel.workers, parallel.chunk_size);
+    let (mut serial, mut par) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for pair in 0..runs {
+        let order = if pair % 2 == 0 {
+            [Shape::Serial, shape]
+        } else {
+            [shape, Shape::Serial]
+        };
+        for s in order {
+            let t = read(s)?;
+            if s.is_serial() {
+                serial.push(t);
+            } else {
+                par.push(t);
+            }
+        }
+        if watch.elapsed() > 2.0 * TRIAL_BUDGET_S && pair + 1 < FEWEST_RUNS {
+            return Ok(None);
+        }
+    }
+    let quartiles = |v: &[f64]| (quantile(v, 0.25), quantile(v, 0.75));
+    Ok(Some(Trial {
+        workers: parallel.workers,
+        chunk_size: parallel.chunk_size,
+        runs,
+        serial_s: median(&serial),
+        parallel_s: median(&par),
+        serial_quartiles_s: quartiles(&serial),
+        parallel_quartiles_s: quartiles(&par),
+        model_serial_s,
+        model_parallel_s: parallel.time_s,
+        elapsed_s: watch.elapsed(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use crate::model::Breakdown;
+
+    fn parallel(workers: usize, chunk_size: usize, time_s: f64) -> Prediction {
+        Prediction {
+            serial: false,
+            workers,
+            chunk_size,
+            time_s,
+            low_s: time_s,
+            high_s: time_s,
+            breakdown: Breakdown {
+                compute_s: time_s,
+                ..Breakdown::default()
+            },
+        }
+    }
+
+    /// A job whose runs take `serial_s` or `parallel_s`, with one run of each disturbed.
+    fn job(serial_s: f64, parallel_s: f64) -> impl FnMut(Shape) -> Result<f64> {
+        let mut calls = 0;
+        move |shape| {
+            calls += 1;
+            let disturbed = if calls == 3 { 5.0 } else { 1.0 };
+            Ok(disturbed
+                * if shape.is_serial() {
+                    serial_s
+                } else {
+                    parallel_s
+                })
+        }
+    }
+
+    #[test]
+    fn medians_decide_and_one_disturbed_run_does_not() {
+        let p = parallel(2, 50, 50e-6);
+        let trial = run(63e-6, &p, &mut job(105e-6, 70e-6)).unwrap().unwrap();
+        assert_eq!(trial.runs, MOST_RUNS);
+        assert_eq!((trial.serial_s, trial.parallel_s), (105e-6, 70e-6));
+        assert!(trial.parallel_pays());
+        let trial = run(63e-6, &p, &mut job(63e-6, 70e-6)).unwrap().unwrap();
+        assert!(!trial.parallel_pays(), "{trial:?}");
+        assert_eq!(trial.model_parallel_s, 50e-6);
+    }
+
+    #[test]
+    fn runs_alternate_and_shrink_to_the_budget() {
+        let mut shapes = Vec::new();
+        let mut record = |s: Shape| {
+            shapes.push(s.is_serial());
+            Ok(1e-3)
+        };
+        let trial = run(2e-3, &parallel(2, 10, 1e-3), &mut record)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            trial.runs,
+            ((TRIAL_BUDGET_S / 3e-3) as usize).clamp(FEWEST_RUNS, MOST_RUNS)
+        );
+        assert_eq!(&shapes[..4], &[true, false, false, true]);
+        assert_eq!(shapes.iter().filter(|s| **s).count(), trial.runs);
+    }
+
+    #[test]
+    fn a_failed_run_fails_the_trial() {
+        let mut failing = |_: Shape| Err(Error::Cancelled);
+        let err = run(1e-4, &parallel(2, 10, 1e-4), &mut failing).unwrap_err();
+        assert_eq!(err, Error::Cancelled);
+    }
+
+    #[test]
+    fn the_measured_figure_belongs_to_the_shape_that_ran() {
+        let trial = run(1e-4, &parallel(2, 40, 1e-4), &mut job(1e-4, 6e-5))
+            .unwrap()
+            .unwrap();
+        assert_eq!(trial.measured(Shape::Serial, 100), Some(1e-4));
+        assert_eq!(trial.measured(Shape::fixed(2, 40), 100), Some(6e-5));
+        assert_eq!(trial.measured(Shape::fixed(2, 10), 100), None);
+    }
+}
