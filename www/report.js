@@ -21,10 +21,12 @@ export function renderPlan(plan) {
   const interval = Number.isFinite(low) && x(low) !== x(high) ? ` (${x(low)}–${x(high)})` : '';
   // Calibration runs once per engine; the decisions after it spent nothing on it.
   const calibration = plan.decision.calibration_s > 0 ? `, calibration ${seconds(plan.decision.calibration_s)}` : '';
+  // A short job the model could not call was run to decide it (src/trial.rs).
+  const trial = plan.decision.trial_s > 0 ? `, trial runs ${seconds(plan.decision.trial_s)}` : '';
   return `<div class="plan" data-plan>
     <p class="decision">Recommendation: ${decision} Predicted ${seconds(plan.predicted_time_s)} against ${seconds(plan.predicted_serial_s)} serial:
       <strong>${plan.strategy === 'serial' ? x(1) : x(plan.predicted_speedup)}</strong>${plan.strategy === 'serial' ? '' : interval}. Deciding took ${seconds(plan.decision.total_s)}
-      (sampling ${seconds(plan.decision.sampling_s)}${calibration}).</p>
+      (sampling ${seconds(plan.decision.sampling_s)}${calibration}${trial}).</p>
     <ul class="reasons">${plan.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>
     ${plan.warnings.length ? `<ul class="warnings">${plan.warnings.map((w) => `<li>⚠ ${esc(w.message)}</li>`).join('')}</ul>` : ''}
   </div>`;
