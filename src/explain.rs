@@ -261,12 +261,18 @@ fn trial_reasons(trial: &Trial, items: usize) -> Vec<String> {
         ),
         if trial.parallel_pays() {
             format!(
-                "Parallel measured at least {MIN_GAIN:.2}x: {ran}, giving each worker about {}.",
+                "Parallel measured at least {MIN_GAIN:.2}x, and its slower runs beat serial's faster ones: {ran}, giving each worker about {}.",
                 count(
                     items.div_ceil(trial.chunk_size).div_ceil(trial.workers),
                     "chunk",
                     "chunks"
                 ),
+            )
+        } else if trial.speedup() >= MIN_GAIN {
+            format!(
+                "Its slower runs ({} at the upper quartile) lost to serial's faster ones ({} at the lower): a gain within the runs' spread, so stay serial.",
+                seconds(trial.parallel_quartiles_s.1),
+                seconds(trial.serial_quartiles_s.0),
             )
         } else {
             format!("Parallel must measure at least {MIN_GAIN:.2}x: stay serial.")
