@@ -149,10 +149,14 @@ export function breakdown(plan, name, threads = Infinity) {
   const lo = Math.max(1, 10 ** Math.floor(Math.log10(Math.min(...all) * 1e9)));
   const biggest = (p) => PARTS.filter(([k]) => k !== 'compute_s').reduce((a, b) => (p.breakdown[b[0]] > p.breakdown[a[0]] ? b : a), PARTS[1]);
   const rec = rows.find((p) => p.workers === plan.workers) ?? rows[0];
+  // A short job decided by a trial (src/trial.rs) predicts the trial's medians, not these bars.
+  const serialNote = plan.trial
+    ? `The decision's trial measured serial at ${seconds(plan.trial.serial_s)} and k=${plan.trial.workers} (chunks of ${plan.trial.chunk_size}) at ${seconds(plan.trial.parallel_s)}; the bars are the model's predictions.`
+    : `Serial is predicted at ${seconds(plan.predicted_serial_s)}.`;
   return {
     title: 'Predicted time per worker count: compute and each overhead (log scale)', name: `${name}-breakdown`,
-    summary: `Predicted for k=${rows[0].workers} to k=${rows.at(-1).workers}. At k=${rec.workers}: ${seconds(rec.time_s)} in total, compute ${seconds(rec.breakdown.compute_s)}, the largest overhead ${biggest(rec)[1]} at ${seconds(rec.breakdown[biggest(rec)[0]])}. Serial is predicted at ${seconds(plan.predicted_serial_s)}.`,
-    note: `Each group is the model's best chunk size for that k (in the tooltip). The axis is logarithmic, so overheads far smaller than the compute time stay visible; a part missing from a group costs nothing there. Serial is predicted at ${seconds(plan.predicted_serial_s)}.`,
+    summary: `Predicted for k=${rows[0].workers} to k=${rows.at(-1).workers}. At k=${rec.workers}: ${seconds(rec.time_s)} in total, compute ${seconds(rec.breakdown.compute_s)}, the largest overhead ${biggest(rec)[1]} at ${seconds(rec.breakdown[biggest(rec)[0]])}. ${serialNote}`,
+    note: `Each group is the model's best chunk size for that k (in the tooltip). The axis is logarithmic, so overheads far smaller than the compute time stay visible; a part missing from a group costs nothing there. ${serialNote}`,
     option: {
       grid: { bottom: 30 },
       tooltip: {
