@@ -75,12 +75,15 @@ impl Trial {
 
 /// Reads serial and `parallel` alternately (serial, parallel, parallel, serial, ...) so that a
 /// drift of the machine weighs on both, as many times each as `TRIAL_BUDGET_S` allows, from
-/// `FEWEST_RUNS` to `MOST_RUNS`, and no more once the time spent reaches the budget. `read` times a shape as the page and the benchmarks do
-/// (`clock::steady_run`: a short run is the median of several back to back), so that the
-/// trial predicts what they will measure: read as single runs right after a serial one, which
-/// wake the pool each time, parametric 1 µs x 400 read 2 workers slower than serial in a trial
-/// where 4 workers then ran 1.67x. `None` when even the fewest runs outgrow twice the budget:
-/// the job is longer than predicted, and the model decides.
+/// `FEWEST_RUNS` to `MOST_RUNS`, and no more once the time spent reaches the budget.
+///
+/// `read` times a shape as the page and the benchmarks do (`clock::steady_run`: a short run is
+/// the median of several back to back), so that the trial predicts what they will measure:
+/// read as single runs right after a serial one, which wake the pool each time, parametric
+/// 1 µs x 400 read 2 workers slower than serial in a trial where 4 workers then ran 1.67x.
+///
+/// `None` when twice the budget is spent before the fewest runs are done: the job is longer
+/// than predicted, and the model decides.
 pub fn run(
     model_serial_s: f64,
     parallel: &Prediction,
