@@ -145,6 +145,15 @@ export function breakdown(plan, name, threads = Infinity) {
     name: 'total (predicted)', type: 'line', color: COLORS.predicted, symbol: 'emptyCircle', symbolSize: 7, lineStyle: { type: 'dashed', width: 2 },
     data: rows.map((p) => positive(p.time_s)), markLine: recommendedMark(plan, rows.map((p) => p.workers), true),
   });
+  // The shape a trial ran (src/trial.rs), at its measured median, beside the model's total.
+  const tried = plan.trial && rows.find((p) => p.workers === plan.trial.workers && p.chunk_size === plan.trial.chunk_size);
+  if (tried) {
+    series.push({
+      name: "measured in the decision's trial", type: 'scatter', color: COLORS.measured, symbol: 'diamond', symbolSize: 13,
+      itemStyle: { borderColor: '#fff', borderWidth: 1.5 },
+      data: rows.map((p) => (p === tried ? positive(plan.trial.parallel_s) : null)),
+    });
+  }
   const all = rows.flatMap((p) => [p.time_s, ...PARTS.map(([k]) => p.breakdown[k])]).filter((v) => Number.isFinite(v) && v > 0);
   const lo = Math.max(1, 10 ** Math.floor(Math.log10(Math.min(...all) * 1e9)));
   const biggest = (p) => PARTS.filter(([k]) => k !== 'compute_s').reduce((a, b) => (p.breakdown[b[0]] > p.breakdown[a[0]] ? b : a), PARTS[1]);
@@ -164,8 +173,9 @@ export function breakdown(plan, name, threads = Infinity) {
         formatter: (items) => {
           const p = rows[items[0].dataIndex];
           const share = (v) => (p.time_s > 0 ? ` (${(100 * v / p.time_s).toPrecision(2)} % of the total)` : '');
+          const measured = p === tried ? `<br>measured in the decision's trial: ${seconds(plan.trial.parallel_s)} (median of ${plan.trial.runs})` : '';
           return `k=${p.workers}, chunks of ${count(p.chunk_size, 'item')}: ${seconds(p.time_s)} predicted<br>`
-            + PARTS.map(([k, l], i) => `<span style="color:${COLORS.parts[i]}">■</span> ${l}: ${seconds(p.breakdown[k])}${share(p.breakdown[k])}`).join('<br>');
+            + PARTS.map(([k, l], i) => `<span style="color:${COLORS.parts[i]}">■</span> ${l}: ${seconds(p.breakdown[k])}${share(p.breakdown[k])}`).join('<br>') + measured;
         },
       },
       xAxis: { type: 'category', data: cats, name: 'workers (k)', nameLocation: 'middle', nameGap: 26 },
