@@ -190,14 +190,18 @@ impl Plan {
         if self.predicted_serial_s.is_nan() || self.predicted_serial_s > TRIAL_SERIAL_S {
             return None;
         }
-        let best = self
-            .per_workers
+        let best = *self.best_parallel()?;
+        let (pessimistic, optimistic) = speedup_interval(self.predicted_serial_s, &best);
+        (optimistic >= 1.0 && pessimistic < TRIAL_CONFIDENT_GAIN).then_some(best)
+    }
+
+    /// The fastest predicted shape with more than one worker, whatever the plan chose; none on
+    /// a pool of one thread or a hand-built plan.
+    pub fn best_parallel(&self) -> Option<&Prediction> {
+        self.per_workers
             .iter()
             .filter(|p| p.workers > 1)
             .min_by(|a, b| a.time_s.total_cmp(&b.time_s))
-            .copied()?;
-        let (pessimistic, optimistic) = speedup_interval(self.predicted_serial_s, &best);
-        (optimistic >= 1.0 && pessimistic < TRIAL_CONFIDENT_GAIN).then_some(best)
     }
 
     /// The plan the trial chose, serial or the parallel shape it ran, with the trial's medians

@@ -95,11 +95,7 @@ impl Report {
     pub fn new(plan: &Plan, measured: Option<Measured>) -> Option<Report> {
         let profile = plan.profile.as_ref()?;
         let costs = plan.costs.as_ref()?;
-        let best_parallel = plan
-            .per_workers
-            .iter()
-            .filter(|p| p.workers > 1)
-            .min_by(|a, b| a.time_s.total_cmp(&b.time_s));
+        let best_parallel = plan.best_parallel();
         let breakdown = if plan.is_serial() {
             // With no parallel shape (a pool of one thread), the serial plan's own breakdown.
             best_parallel.map_or(plan.breakdown, |p| p.breakdown)

@@ -221,10 +221,7 @@ pub fn bench_job(
         (Shape::Serial, serial.median_s)
     };
     let best = TimedShape::new(best_shape, n, best_s);
-    let best_plan = match best_shape {
-        Shape::Serial => Plan::serial(),
-        Shape::Parallel(p) => Plan::fixed(p.workers, p.chunk_size),
-    };
+    let best_plan = Plan::of_shape(best_shape);
     // The sweep's fastest shape is the luckiest of dozens of noisy medians, so its time is biased
     // low. Regret compares the two shapes measured again, alternately, in the same spell.
     let (recommended_again, best_again) = if plan.shape().same_on(&best_shape, n) {
