@@ -145,6 +145,29 @@ fn chunk_counts_a_coarse_clock_cannot_tell_apart_are_ties() {
 }
 
 #[test]
+fn a_short_job_is_never_cut_into_one_chunk_per_worker() {
+    // 0.1 ms of uniform work on 2 prompt workers, where chunk counts tie: a worker that picks up
+    // late would leave a lone chunk whole to the caller, so each worker gets at least two.
+    let mut c = costs(2, 1e-9);
+    c.run_fixed_s = Cost::measured(2e-6);
+    c.wake_per_worker_s = Cost::measured(0.0);
+    for items in [1_000, 100_000] {
+        let plan = chosen(
+            profile(items, 0.1e-3 / items as f64, 0.0),
+            c.clone(),
+            Transfer::Shared,
+        );
+        assert_eq!(plan.workers, 2, "{items} items");
+        let chunks = items.div_ceil(plan.chunk_size);
+        assert!(
+            (4..=16).contains(&chunks),
+            "{items} items: {chunks} chunks of {}",
+            plan.chunk_size
+        );
+    }
+}
+
+#[test]
 fn copy_heavy_items_get_fewer_bigger_chunks() {
     let base = profile(10_000, 50e-6, 50e-6);
     let mut copied = base.clone();
