@@ -10,7 +10,8 @@ use crate::sample::Profile;
 use crate::trial::Trial;
 use crate::tuning::{
     CONTENTION_NOISE, INSUFFICIENT_WORK_STARTUPS, LARGE_RESULTS_BYTES, MINOR_OVERHEAD_SHARE,
-    MIN_GAIN, NOISY_SAMPLE_ERROR, SKEWED_INDEX, TINY_JOB_S, TRANSFER_BOUND_SHARE, UNEVEN_CV,
+    MIN_GAIN, NOISY_SAMPLE_ERROR, SKEWED_INDEX, TINY_JOB_S, TRANSFER_BOUND_SHARE, TRIAL_MIN_GAIN,
+    UNEVEN_CV,
 };
 use crate::units::{bytes, count, number, percent, seconds, shape};
 use serde::{Deserialize, Serialize};
@@ -261,21 +262,21 @@ fn trial_reasons(trial: &Trial, items: usize) -> Vec<String> {
         ),
         if trial.parallel_pays() {
             format!(
-                "Parallel measured at least {MIN_GAIN:.2}x, and its slower runs beat serial's faster ones: {ran}, giving each worker about {}.",
+                "Parallel measured at least {TRIAL_MIN_GAIN:.2}x, and its slower runs beat serial's faster ones: {ran}, giving each worker about {}.",
                 count(
                     items.div_ceil(trial.chunk_size).div_ceil(trial.workers),
                     "chunk",
                     "chunks"
                 ),
             )
-        } else if trial.speedup() >= MIN_GAIN {
+        } else if trial.speedup() >= TRIAL_MIN_GAIN {
             format!(
                 "Its slower runs ({} at the upper quartile) lost to serial's faster ones ({} at the lower): a gain within the runs' spread, so stay serial.",
                 seconds(trial.parallel_quartiles_s.1),
                 seconds(trial.serial_quartiles_s.0),
             )
         } else {
-            format!("Parallel must measure at least {MIN_GAIN:.2}x: stay serial.")
+            format!("Parallel must measure at least {TRIAL_MIN_GAIN:.2}x: stay serial.")
         },
     ]
 }

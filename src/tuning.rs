@@ -23,6 +23,7 @@
 //! | [`TRIAL_SERIAL_S`] | 2 ms | trial | jobs predicted this short are decided by running them |
 //! | [`TRIAL_BUDGET_S`] | 20 ms | trial | time a trial aims to spend on its runs |
 //! | [`TRIAL_CONFIDENT_GAIN`] | 1.25 | plan | a short job predicted this fast with overheads doubled needs no trial |
+//! | [`TRIAL_MIN_GAIN`] | 1.10 | trial | least measured speedup a trial sends to a pool |
 
 /// Parallel must be predicted this much faster than serial to be recommended: below it, the
 /// gain is within what the measurements can tell apart.
@@ -76,3 +77,9 @@ pub const TRIAL_BUDGET_S: f64 = 20e-3;
 /// spells of 10-20 ms, which read collatz x 1,000 at 0.99x in a trial where it ran 1.7x
 /// before and after.
 pub const TRIAL_CONFIDENT_GAIN: f64 = 1.25;
+/// The least median speedup a trial takes as a gain. Its readings and the runs after it can be
+/// a different machine at this scale: natively, trials read tiny x 100,000 (63 µs serial) at
+/// 1.04-1.07x in 5 of 9 small benches, and the same shape then ran 0.90-1.08x. Serial there
+/// leaves at most what the trial read; parallel can lose more, and a plan slower than serial
+/// is the one mistake a visitor cannot shrug off.
+pub const TRIAL_MIN_GAIN: f64 = 1.10;

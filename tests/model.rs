@@ -437,8 +437,9 @@ fn a_trial_decides_and_its_medians_are_the_prediction_of_the_shapes_it_ran() {
     );
     assert_eq!(other.predicted_serial_s, 100e-6);
 
-    // Parallel measured under 1.05x faster: serial, at its measured time, 1.00x.
-    let serial = model.decided_by(trial(100e-6, 97e-6, 2, c));
+    // Parallel measured under 1.10x faster (`TRIAL_MIN_GAIN`): serial, at its measured time,
+    // 1.00x.
+    let serial = model.decided_by(trial(100e-6, 93e-6, 2, c));
     assert!(serial.is_serial());
     assert_eq!(serial.predicted_time_s, 100e-6);
     assert_eq!(
