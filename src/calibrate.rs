@@ -329,6 +329,76 @@ const PARKED_REPEATS: usize = 7;
 const PROBE_ITEM_S: f64 = 20e-6;
 const PROBE_ITEMS_PER_WORKER: usize = 64;
 
+/// How much of the machine's parallel throughput is there right now: one worker per core runs
+/// a fixed amount of arithmetic each, against the caller alone running one share. On this
+/// 2-core VM the second worker sometimes shares the first's core for a second or more, and a
+/// benchmark that measures through such a spell blames the plan for the machine; this reads
+/// the spell directly (`playground::benchmark`), where inferring it from other runs misses the
+/// spells that cover those runs too.
+pub struct CapacityProbe {
+    rounds: u32,
+}
+
+/// The capacity probe's items and how many each worker runs: about a millisecond per worker,
+/// long beside a parked worker's wake (0.03-0.1 ms), short beside a spell.
+const CAPACITY_ITEM_S: f64 = 20e-6;
+const CAPACITY_ITEMS_PER_WORKER: usize = 50;
+
+impl CapacityProbe {
+    pub fn new() -> Self {
+        Self {
+            rounds: fixed_work_rounds(CAPACITY_ITEM_S),
+        }
+    }
+
+    /// Cores' worth of throughput: the core count when every worker kept pace with the caller
+    /// alone, 1 when the workers got one core between them. Slightly under the core count
+    /// at best, for the workers' wake.
+    pub fn read(&self, pool: &dyn WorkerPool) -> Result<f64> {
+        let workers = pool.cores().min(pool.threads());
+        if workers < 2 {
+            return Ok(1.0);
+        }
+        let alone = Stopwatch::start();
+        for _ in 0..CAPACITY_ITEMS_PER_WORKER {
+            fixed_work(self.rounds);
+        }
+        let alone_s = alone.elapsed();
+        let settings = RunSettings {
+            pool,
+            start: Start::Warm,
+            timeline: false,
+            cancel: None,
+        };
+        let together = Stopwatch::start();
+        schedule(
+            workers * CAPACITY_ITEMS_PER_WORKER,
+            Parallel {
+                workers,
+                chunk_size: 1,
+            },
+            settings,
+            together.started_at(),
+            &|_, _, _| {
+                fixed_work(self.rounds);
+                Ok(())
+            },
+        )?;
+        let together_s = together.elapsed();
+        Ok(if together_s > 0.0 {
+            workers as f64 * alone_s / together_s
+        } else {
+            workers as f64
+        })
+    }
+}
+
+impl Default for CapacityProbe {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A fixed amount of arithmetic, `rounds` steps of a xorshift: unlike a wait by the clock, it
 /// takes longer on a core that runs slow.
 fn fixed_work(rounds: u32) -> u64 {

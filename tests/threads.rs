@@ -152,3 +152,23 @@ fn computing_items_stay_within_the_cores_decision_after_decision() {
         }
     }
 }
+
+#[test]
+fn the_capacity_probe_reads_every_core_on_an_idle_machine_and_one_on_a_single_core() {
+    let Some((_alone, cores)) = alone_on_two_cores("the capacity probe needs two cores") else {
+        return;
+    };
+    let probe = amorsize::calibrate::CapacityProbe::new();
+    let pool = amorsize::pool::current();
+    let readings: Vec<f64> = (0..5).map(|_| probe.read(pool).unwrap()).collect();
+    let capacity = amorsize::stats::median(&readings);
+    let workers = cores.min(pool.threads()) as f64;
+    // Every core's worker keeps the caller's pace, less a wake: well above one core's worth,
+    // and never more than the cores there are.
+    assert!(
+        capacity > 0.6 * workers && capacity < 1.1 * workers,
+        "{capacity} of {workers} cores ({readings:?})"
+    );
+    let one_core = amorsize::pool::OwnedPool::new(4, 1);
+    assert_eq!(probe.read(&one_core).unwrap(), 1.0);
+}

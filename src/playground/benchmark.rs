@@ -372,6 +372,11 @@ const SMALL_SWEEP_REPEATS: usize = 3;
 /// shares the first's core for seconds, and then every parallel shape of a short job ran
 /// 0.75-0.94x or 1.33x where the sweep had just read 1.5-1.9x.
 const SPELL_FACTOR: f64 = 1.3;
+/// A measurement whose rounds read, in their median, less than this share of the cores'
+/// throughput (`calibrate::CapacityProbe`) was taken in a spell, even where the sweep ran in
+/// the same spell and its best shape read alike. Outside spells the median read 1.78-2.03 of
+/// 2 cores in every job of 5 runs (single rounds down to 0.38); in one spell 1.06.
+const SPELL_CAPACITY: f64 = 0.75;
 /// Most times a job's measurement is taken again after a spell.
 const SPELL_REMEASURES: usize = 2;
 
@@ -406,6 +411,12 @@ pub struct SmallRow {
     /// `SPELL_FACTOR` slower in it than in the sweep (the decision is not taken again).
     #[serde(default)]
     pub remeasured: usize,
+    /// The machine's parallel throughput in cores' worth (`calibrate::CapacityProbe`), read
+    /// after each round of the measurement the row reports: the median and the least.
+    #[serde(default)]
+    pub capacity: f64,
+    #[serde(default)]
+    pub least_capacity: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -527,8 +538,11 @@ pub fn bench_small_job(
     // faster than the same shape as the recommendation). A shape the same as the
     // recommendation's is the recommendation: timing it twice would only compare noise.
     let best_is_recommended = plan.shape().same_on(&best_shape, n);
-    let measure_all = || -> Result<[Vec<f64>; 3]> {
+    let capacity_probe = crate::calibrate::CapacityProbe::new();
+    // The three shapes' runs, and the machine's capacity after each round.
+    let measure_all = || -> Result<([Vec<f64>; 3], Vec<f64>)> {
         let mut runs: [Vec<f64>; 3] = Default::default();
+        let mut capacities = Vec::with_capacity(SMALL_RUNS);
         for _ in 0..SMALL_RUNS {
             runs[0].push(job.measure(&Plan::serial(), 1, &options)?.median_s);
             if !plan.is_serial() {
@@ -538,6 +552,8 @@ pub fn bench_small_job(
                 runs[0].push(job.measure(&Plan::serial(), 1, &options)?.median_s);
                 runs[2].push(job.measure(&best_plan, 1, &options)?.median_s);
             }
+            // After the round, so that the next round's serial run still comes first.
+            capacities.push(capacity_probe.read(pool)?);
         }
         if plan.is_serial() {
             runs[1] = runs[0].clone();
@@ -545,16 +561,20 @@ pub fn bench_small_job(
         if best_is_recommended {
             runs[2] = runs[1].clone();
         }
-        Ok(runs)
+        Ok((runs, capacities))
     };
-    let mut runs = measure_all()?;
+    let (mut runs, mut capacities) = measure_all()?;
     let mut remeasured = 0;
-    while remeasured < SPELL_REMEASURES
-        && crate::stats::median(&runs[2]) > SPELL_FACTOR * sweep.best.time.median_s
-    {
-        runs = measure_all()?;
+    let in_a_spell = |runs: &[Vec<f64>; 3], capacities: &[f64]| {
+        crate::stats::median(&runs[2]) > SPELL_FACTOR * sweep.best.time.median_s
+            || crate::stats::median(capacities) < SPELL_CAPACITY * cores.min(threads) as f64
+    };
+    while remeasured < SPELL_REMEASURES && in_a_spell(&runs, &capacities) {
+        (runs, capacities) = measure_all()?;
         remeasured += 1;
     }
+    let capacity = crate::stats::median(&capacities);
+    let least_capacity = capacities.iter().copied().fold(f64::INFINITY, f64::min);
     let outliers = outliers(&runs[0])
         + if plan.is_serial() {
             0
@@ -601,6 +621,8 @@ pub fn bench_small_job(
         decision_s: plan.decision.total_s,
         trial_speedup: plan.trial.map(|t| t.speedup()),
         remeasured,
+        capacity,
+        least_capacity,
     })
 }
 
@@ -700,6 +722,8 @@ mod tests {
             decision_s: 1e-3,
             trial_speedup: None,
             remeasured: 0,
+            capacity: 2.0,
+            least_capacity: 2.0,
         };
         // A 15 µs job kept serial that two workers ran 1.5x is reported, not targeted.
         let summary = summarize_small(&[row(15e-6, 1.5), row(0.3e-3, 1.1), row(5e-3, 1.0)]);

@@ -64,7 +64,7 @@ async function small(browser, base) {
     const r = result.ok;
     out.jobs.push(r);
     const shape = r.recommended.serial ? 'serial' : `${r.recommended.workers}x${r.recommended.chunk_size}`;
-    console.error(`bench --small ${j.workload} ${j.cost_us ?? ''} x ${j.n}: serial ${(r.serial_s * 1e3).toFixed(3)} ms, ${shape} ${(r.recommended.time_s * 1e3).toFixed(3)} ms (${r.measured_speedup.toFixed(2)}x, predicted ${r.predicted_speedup.toFixed(2)}x), regret ${r.regret.toFixed(3)}, outliers ${r.outliers}${r.remeasured ? `, measured ${r.remeasured + 1} times (a spell)` : ''}`);
+    console.error(`bench --small ${j.workload} ${j.cost_us ?? ''} x ${j.n}: serial ${(r.serial_s * 1e3).toFixed(3)} ms, ${shape} ${(r.recommended.time_s * 1e3).toFixed(3)} ms (${r.measured_speedup.toFixed(2)}x, predicted ${r.predicted_speedup.toFixed(2)}x), regret ${r.regret.toFixed(3)}, outliers ${r.outliers}, capacity ${r.capacity.toFixed(2)} (least ${r.least_capacity.toFixed(2)})${r.remeasured ? `, measured ${r.remeasured + 1} times (a spell)` : ''}`);
   }
   const problems = [...page.problems];
   const rows = out.jobs.filter((r) => !r.error);

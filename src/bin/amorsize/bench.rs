@@ -46,7 +46,7 @@ fn run_small(service: &Service, workloads: &[String]) -> Result<(), String> {
             unreachable!("a bench_small request answers with a row")
         };
         eprintln!(
-            "bench --small: {}{} x {}: serial {:.3} ms, {} {:.3} ms ({:.2}x, predicted {:.2}x), best {:.3} ms, regret {:.3}, outliers {}{}",
+            "bench --small: {}{} x {}: serial {:.3} ms, {} {:.3} ms ({:.2}x, predicted {:.2}x), best {:.3} ms, regret {:.3}, outliers {}, capacity {:.2} (least {:.2}){}",
             row.workload,
             row.cost_us.map(|c| format!(" {c} µs")).unwrap_or_default(),
             row.items,
@@ -58,6 +58,8 @@ fn run_small(service: &Service, workloads: &[String]) -> Result<(), String> {
             row.best.time_s * 1e3,
             row.regret,
             row.outliers,
+            row.capacity,
+            row.least_capacity,
             match row.remeasured {
                 0 => String::new(),
                 times => format!(", measured {} times (a spell)", times + 1),
