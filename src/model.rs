@@ -66,11 +66,7 @@ const MOST_TIE_CHUNKS_PER_WORKER: f64 = 64.0;
 /// of 20 alternating runs): a woken worker's first stretch runs slow by more than the
 /// calibration reads there.
 const HEDGE_CHUNK_S: f64 = 0.1e-3;
-/// A short run's chunks per worker at the least: two, and up to four while chunks stay
-/// `HEDGE_SHORTEST_CHUNK_S` or longer.
-const FEWEST_HEDGE_CHUNKS_PER_WORKER: f64 = 2.0;
-const MOST_HEDGE_CHUNKS_PER_WORKER: f64 = 4.0;
-const HEDGE_SHORTEST_CHUNK_S: f64 = 10e-6;
+const HEDGE_CHUNKS_PER_WORKER: f64 = 2.0;
 /// Result vectors at least this large are taken to land on fresh memory: glibc's largest
 /// dynamic mmap threshold.
 const FRESH_OUTPUT_BYTES: usize = 32 << 20;
@@ -363,23 +359,19 @@ impl<'a> Model<'a> {
     /// nearest `TIE_CHUNKS_PER_WORKER` chunks per worker, or chunks of `LONG_RUN_CHUNK_S` where
     /// that is more: enough chunks to rebalance when a core stalls for reasons no model sees
     /// (another process, page faults), few enough that handing them out costs nothing. A short
-    /// run aims lower, at chunks of `HEDGE_CHUNK_S`, but at two to four chunks per worker at
-    /// least: natively a 0.1 ms job ran 1.27x slower on ten chunks per worker than on one, and
-    /// in the browser tiny x 100,000 ran 75-77 µs on 48 chunks against 60-65 µs on 2 to 8.
-    /// Never one chunk per worker: a worker that picks up late then leaves its whole share to
-    /// the others. In the browser, tiny x 100,000 (0.115 ms) ran 90-98 µs on one chunk per
-    /// worker and 96 µs on two in 3 benchmark runs of 10, where four ran 75-77 µs; four
-    /// chunks per worker ran it 62.5 µs in the 3 runs that followed, within 1.04 of the best.
-    /// Chunks of a few µs cost more than they hedge: tiny x 10,000 (14 µs) ran 11.0 µs on four
-    /// chunks per worker and 10.0-10.5 on two.
+    /// run aims lower, at chunks of `HEDGE_CHUNK_S` or two chunks per worker: natively a 0.1 ms
+    /// job ran 1.27x slower on ten chunks per worker than on one, and in the browser tiny x
+    /// 100,000 ran 75-77 µs on 48 chunks against 60-65 µs on 2 to 8. Never one chunk per
+    /// worker: a worker that picks up late then leaves its whole share to the others. Over 20
+    /// browser small benches, tiny x 100,000 (0.115 ms serial) on one chunk per worker ran
+    /// 60-64 µs twice and 90 once (98 in an earlier session); on two, 60-70 µs in 8 runs of 9
+    /// and 96 once; on four (tried), 62.5-67.5 µs in 5 of 8 and 72-86 in 3.
     pub fn best_for(&self, workers: usize) -> Prediction {
         let (predictions, fastest) = self.candidates(workers);
         let n = self.profile.items as f64;
         let share_s = self.total_work() / workers.max(1) as f64;
-        let fewest = (share_s / HEDGE_SHORTEST_CHUNK_S)
-            .clamp(FEWEST_HEDGE_CHUNKS_PER_WORKER, MOST_HEDGE_CHUNKS_PER_WORKER);
         let target = (share_s / HEDGE_CHUNK_S)
-            .clamp(fewest, TIE_CHUNKS_PER_WORKER)
+            .clamp(HEDGE_CHUNKS_PER_WORKER, TIE_CHUNKS_PER_WORKER)
             .max((share_s / LONG_RUN_CHUNK_S).min(MOST_TIE_CHUNKS_PER_WORKER));
         let distance = |p: &Prediction| {
             let per_worker = n / (p.chunk_size as f64 * workers.max(1) as f64);
