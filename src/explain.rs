@@ -262,7 +262,8 @@ fn trial_reasons(trial: &Trial, items: usize) -> Vec<String> {
         ),
         if trial.parallel_pays() {
             format!(
-                "Parallel measured at least {TRIAL_MIN_GAIN:.2}x, and its slower runs beat serial's faster ones: {ran}, giving each worker about {}.",
+                "Parallel measured at least {TRIAL_MIN_GAIN:.2}x, and no slower on average ({:.2}x of the means): {ran}, giving each worker about {}.",
+                trial.mean_speedup,
                 count(
                     items.div_ceil(trial.chunk_size).div_ceil(trial.workers),
                     "chunk",
@@ -271,9 +272,8 @@ fn trial_reasons(trial: &Trial, items: usize) -> Vec<String> {
             )
         } else if trial.speedup() >= TRIAL_MIN_GAIN {
             format!(
-                "Its slower runs ({} at the upper quartile) lost to serial's faster ones ({} at the lower): a gain within the runs' spread, so stay serial.",
-                seconds(trial.parallel_quartiles_s.1),
-                seconds(trial.serial_quartiles_s.0),
+                "On average its runs were slower ({:.2}x of the means: some took much longer than serial's), so stay serial.",
+                trial.mean_speedup,
             )
         } else {
             format!("Parallel must measure at least {TRIAL_MIN_GAIN:.2}x: stay serial.")

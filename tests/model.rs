@@ -377,6 +377,7 @@ fn trial(serial_s: f64, parallel_s: f64, workers: usize, chunk_size: usize) -> T
         parallel_s,
         serial_quartiles_s: (0.95 * serial_s, 1.05 * serial_s),
         parallel_quartiles_s: (0.9 * parallel_s, 1.1 * parallel_s),
+        mean_speedup: serial_s / parallel_s,
         model_serial_s: 1.0,
         model_parallel_s: 1.0,
         elapsed_s: 0.01,
