@@ -198,6 +198,31 @@ const DISPATCH_CHUNKS: usize = 4096;
 /// A thread start when it cannot be measured: typical for Linux and for Web Workers.
 const ASSUMED_STARTUP_S: f64 = 100e-6;
 
+/// Seconds one run of `items` chunks of one item each takes on `workers` workers, each item
+/// calling `item`.
+fn timed_run(
+    settings: RunSettings<'_>,
+    workers: usize,
+    items: usize,
+    item: &(dyn Fn() + Sync),
+) -> Result<f64> {
+    let watch = Stopwatch::start();
+    schedule(
+        items,
+        Parallel {
+            workers,
+            chunk_size: 1,
+        },
+        settings,
+        watch.started_at(),
+        &|_, _, _| {
+            item();
+            Ok(())
+        },
+    )?;
+    Ok(watch.elapsed())
+}
+
 /// Median time of `repeats` no-op runs of `n` chunks of one item on `workers` workers.
 fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Result<f64> {
     let cancel = CancelToken::new();
@@ -207,23 +232,7 @@ fn noop_run(pool: &dyn WorkerPool, workers: usize, n: usize, start: Start) -> Re
         timeline: false,
         cancel: Some(&cancel),
     };
-    let run_once = || -> Result<f64> {
-        let watch = Stopwatch::start();
-        schedule(
-            n,
-            Parallel {
-                workers,
-                chunk_size: 1,
-            },
-            settings,
-            watch.started_at(),
-            &|_, range, _| {
-                std::hint::black_box(range);
-                Ok(())
-            },
-        )?;
-        Ok(watch.elapsed())
-    };
+    let run_once = || timed_run(settings, workers, n, &|| {});
     // Read as the runs it predicts are read (`clock::readable_run`): single readings of a
     // 5 µs warm run on the browser's 5 µs clock are mostly 0 or one tick, and a median of
     // zeros once calibrated a page's runs as free (tiny x 1,000, 3.7 µs serial, was then
@@ -370,21 +379,14 @@ impl CapacityProbe {
             timeline: false,
             cancel: None,
         };
-        let together = Stopwatch::start();
-        schedule(
-            workers * CAPACITY_ITEMS_PER_WORKER,
-            Parallel {
-                workers,
-                chunk_size: 1,
-            },
+        let together_s = timed_run(
             settings,
-            together.started_at(),
-            &|_, _, _| {
+            workers,
+            workers * CAPACITY_ITEMS_PER_WORKER,
+            &|| {
                 fixed_work(self.rounds);
-                Ok(())
             },
         )?;
-        let together_s = together.elapsed();
         Ok(if together_s > 0.0 {
             workers as f64 * alone_s / together_s
         } else {

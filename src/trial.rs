@@ -52,8 +52,9 @@ impl Trial {
 
     /// The decision rule on measurements, as on predictions (`plan::pays_off`): the parallel
     /// shape's median must be at least `TRIAL_MIN_GAIN` faster than serial's, and its mean no
-    /// slower than serial's (`mean_speedup`). In the browser a 37 µs job read 1.05x in the median while some of
-    /// its parallel runs took 1.6x serial's (a worker that woke late): a coin toss, not a gain.
+    /// slower than serial's (`mean_speedup`). In the browser a 37 µs job read 1.05x in the
+    /// median while some of its parallel runs took 1.6x serial's (a worker that woke late): a
+    /// coin toss, not a gain.
     /// The mean, not the quartiles: a spell of the machine (the second worker sharing the
     /// first's core for 10-30 ms) slows a few parallel readings in a row to about serial's
     /// time, and with 3-7 readings their slower quartile is one of those. A rule on quartiles
@@ -186,6 +187,22 @@ mod tests {
         }
     }
 
+    /// A job whose serial runs take `serial_s` and whose `k`th parallel run (from 1) takes
+    /// `parallel_s(k)`.
+    fn by_parallel_run(
+        serial_s: f64,
+        parallel_s: impl Fn(usize) -> f64,
+    ) -> impl FnMut(Shape) -> Result<f64> {
+        let mut parallel_runs = 0;
+        move |shape| {
+            if shape.is_serial() {
+                return Ok(serial_s);
+            }
+            parallel_runs += 1;
+            Ok(parallel_s(parallel_runs))
+        }
+    }
+
     /// A job whose runs take `serial_s` or `parallel_s`, with one run of each disturbed.
     fn job(serial_s: f64, parallel_s: f64) -> impl FnMut(Shape) -> Result<f64> {
         let mut calls = 0;
@@ -247,14 +264,7 @@ mod tests {
     fn a_gain_within_the_runs_spread_is_no_gain() {
         let p = parallel(2, 15, 40e-6);
         // Every other parallel run twice as slow: the median gains, the mean loses.
-        let mut parallel_runs = 0;
-        let mut spread = |shape: Shape| {
-            if shape.is_serial() {
-                return Ok(37e-6);
-            }
-            parallel_runs += 1;
-            Ok(if parallel_runs % 2 == 0 { 70e-6 } else { 33e-6 })
-        };
+        let mut spread = by_parallel_run(37e-6, |k| if k % 2 == 0 { 70e-6 } else { 33e-6 });
         let trial = run(37e-6, &p, &mut spread).unwrap().unwrap();
         assert!(trial.speedup() >= TRIAL_MIN_GAIN, "{trial:?}");
         assert!(trial.mean_speedup < 1.0, "{trial:?}");
@@ -266,18 +276,7 @@ mod tests {
         // 2 ms serial, 1 ms on two workers, and three parallel readings in a row a little over
         // serial's time: the second worker shared the first's core for them.
         let p = parallel(2, 25, 1e-3);
-        let mut parallel_runs = 0;
-        let mut spell = |shape: Shape| {
-            if shape.is_serial() {
-                return Ok(2e-3);
-            }
-            parallel_runs += 1;
-            Ok(if (2..=4).contains(&parallel_runs) {
-                2.2e-3
-            } else {
-                1e-3
-            })
-        };
+        let mut spell = by_parallel_run(2e-3, |k| if (2..=4).contains(&k) { 2.2e-3 } else { 1e-3 });
         let trial = run(2e-3, &p, &mut spell).unwrap().unwrap();
         assert!(trial.runs >= 5, "{trial:?}");
         // Their slower quartile is a spell's reading, slower than serial's.
