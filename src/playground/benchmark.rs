@@ -407,8 +407,9 @@ pub struct SmallRow {
     /// Serial over parallel in the decision's trial, when one decided (`crate::trial`).
     #[serde(default)]
     pub trial_speedup: Option<f64>,
-    /// Times the measurement was taken again because the sweep's best shape ran more than
-    /// `SPELL_FACTOR` slower in it than in the sweep (the decision is not taken again).
+    /// Times the measurement was taken again after a spell: the sweep's best shape ran more
+    /// than `SPELL_FACTOR` slower in it than in the sweep, or its rounds read under
+    /// `SPELL_CAPACITY` of the cores (the decision is not taken again).
     #[serde(default)]
     pub remeasured: usize,
     /// The machine's parallel throughput in cores' worth (`calibrate::CapacityProbe`), read
