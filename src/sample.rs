@@ -84,6 +84,24 @@ pub struct Profile {
     pub transfer: Option<TransferProfile>,
     pub warmup_items: usize,
     pub sampling_time_s: f64,
+    /// Where the sampling time went.
+    #[serde(default)]
+    pub sampling_phases: SamplingPhases,
+}
+
+/// The sampler's time by phase, in seconds; they add up to `Profile::sampling_time_s`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SamplingPhases {
+    /// Warming the function up and sizing batches.
+    pub warmup_s: f64,
+    /// One or more batches from every stratum.
+    pub strata_s: f64,
+    /// Second timings of batches: each batch of a one-round sample, and slow batches.
+    pub retime_s: f64,
+    /// Items run side by side and on more workers than cores (`probe`).
+    pub probe_s: f64,
+    /// Every batch timed once more before work is called uneven.
+    pub second_look_s: f64,
 }
 
 fn no_gain() -> f64 {
@@ -166,6 +184,8 @@ const TICKS_PER_BATCH: f64 = 50.0;
 /// Fewer clock ticks than this, and a batch's reading is mostly the clock's rounding.
 const READABLE_TICKS: f64 = 8.0;
 const MIN_BATCH_S: f64 = 20e-6;
+/// Single items the warm-up reads before it sizes its first batches on the costliest.
+const FIRST_LOOKS: usize = 4;
 /// Batches are shrunk to at most this many times the minimum once the cost per item is known.
 const BATCH_MARGIN: f64 = 2.0;
 /// The first item and the length of each batch, per stratum.
@@ -236,9 +256,18 @@ pub(crate) fn sample(
     let mut last_warmup;
     loop {
         let first = rng.usize(..=n - batch_len);
-        let t = read_batch(batches, first, batch_len, false)?;
+        let mut t = read_batch(batches, first, batch_len, false)?;
         last_warmup = (first, t);
         warmup_items += batch_len;
+        // One cheap first item grew mandelbrot's warm-up batches from 1 row to 8 and then 32
+        // of its costliest, 10-15 ms of a 30 ms browser decision: batches grow on the costliest
+        // of a few items from across the input.
+        if warmup_items == 1 && t < min_batch_s && n > FIRST_LOOKS {
+            for _ in 1..FIRST_LOOKS {
+                t = t.max(read_batch(batches, rng.usize(..n), 1, false)?);
+                warmup_items += 1;
+            }
+        }
         per_item_guess = t / batch_len as f64;
         if t >= min_batch_s || batch_len * 2 > batch_cap(t) {
             break;
@@ -255,6 +284,7 @@ pub(crate) fn sample(
     // code for its hot loop); another one would only add to the decision's time.
     let self_warming = per_item_guess >= PROBE_MIN_S;
     let warmup = Stopwatch::start();
+    let mut phases = SamplingPhases::default();
     let mut costliest_warm = 0.0f64;
     while !self_warming && warmup.elapsed() < warmup_cap && warmup_items + batch_len <= n {
         let first = rng.usize(..=n - batch_len);
@@ -280,6 +310,7 @@ pub(crate) fn sample(
         batch_len = batch_len.max(allowed);
     }
 
+    phases.warmup_s = watch.elapsed();
     let budget_for = |per_item_s: f64| {
         (BUDGET_SHARE * per_item_s * n as f64)
             .max(MIN_BUDGET_S)
@@ -353,34 +384,11 @@ pub(crate) fn sample(
         }
     }
 
+    phases.strata_s = watch.elapsed() - phases.warmup_s;
     // Any batch may have been preempted or run before the JIT's optimized tier; short batches
-    // of truly costly items read as slow again and keep their reading.
-    // With one batch per stratum nothing inside a stratum tells noise from spread, and the
-    // spread that is read instead (each stratum against its neighbours) is scaled by the batch
-    // length: every batch is timed twice and keeps its faster reading (docs/decisions.md).
-    // Self-warming items (a millisecond or more) are long beside the clock and most
-    // interruptions, and a second timing of each would double the decision (io-wait's strata
-    // are 5 ms items); the slow ones among them are still timed again below.
-    // The two readings of one batch timed the same items, so how far they part is the
-    // machine's jitter at this moment, measured rather than assumed.
-    // They go in index order; a random order was tried and reverted (docs/decisions.md:
-    // strata are sampled in a random order each round).
-    let mut pair_gaps = Vec::new();
-    if !self_warming && per_stratum.iter().all(|times| times.len() <= 1) {
-        for (times, places) in per_stratum.iter_mut().zip(&positions) {
-            for (t, &(first, len)) in times.iter_mut().zip(places) {
-                let again = read_batch(batches, first, len, false)? / len as f64;
-                let faster = t.min(again);
-                if faster > 0.0 {
-                    pair_gaps.push((*t - again).abs() / faster);
-                }
-                *t = faster;
-                sampled += len;
-            }
-        }
-    }
-    // A burst of outside load can outlast one re-timing, so slow batches get a few passes;
-    // a batch whose second reading confirmed its first is not timed a third time.
+    // of truly costly items read as slow again and keep their reading. A burst of outside load
+    // can outlast one re-timing, so slow batches get a few passes; a batch whose second
+    // reading confirmed its first is not timed a third time.
     let mut confirmed = Vec::new();
     for _ in 0..RETIME_PASSES {
         let rerun = retime_slow_batches(batches, &mut per_stratum, &positions, &mut confirmed)?;
@@ -389,33 +397,63 @@ pub(crate) fn sample(
             break;
         }
     }
-
-    let readings = Readings {
+    let first_look = Readings {
         batch_len,
         confirmed: confirmed.len(),
-        pair_gaps: &pair_gaps,
+        pair_gaps: &[],
     };
-    let mut spread = readings.spread(&per_stratum);
+    let mut spread = first_look.spread(&per_stratum);
+    phases.retime_s = watch.elapsed() - phases.warmup_s - phases.strata_s;
 
+    let probe_watch = Stopwatch::start();
     let side_by_side = probe_side_by_side(batches, spread.mean_s, &mut rng, pool, budget)?;
+    phases.probe_s = probe_watch.elapsed();
     let (contention, contention_source) = side_by_side.contention;
     let (cpu_fraction, cpu_fraction_source) = side_by_side.cpu_fraction;
 
-    // One look at the items can catch the machine busy for its whole length: uniform cpu-loop
-    // read 9 batches of 5 items at 1.4-2.4x their cost, on both timings of each, and was
-    // reported as uneven. Before a workload is called uneven or skewed, every batch is timed
-    // once more, after the probe and in the reverse order, and keeps its faster reading: costly
-    // items read costly again, a busy spell seldom comes back for the same batches.
+    // A second look: batches are timed again after the probe, in the reverse order, and keep
+    // their faster reading. One look at the items can catch the machine busy for its whole
+    // length: uniform cpu-loop read 9 batches of 5 items at 1.4-2.4x their cost, on two
+    // back-to-back timings of each, and was reported as uneven. Costly items read costly
+    // again; a busy spell seldom comes back for the same batches.
+    // With one batch per stratum nothing inside a stratum tells noise from spread, and the
+    // spread that is read instead (each stratum against its neighbours) is scaled by the batch
+    // length: every batch is looked at twice (docs/decisions.md), and how far its two readings
+    // part is the machine's jitter, measured rather than assumed. Other samples get a second
+    // look before they are called uneven or skewed.
+    // Batches the re-timing confirmed slow against a fast batch timed beside them are not
+    // looked at again: once before the probe and once after, mandelbrot's costly rows were
+    // read three times, and its browser decisions took 31-94 ms.
+    // Self-warming items (a millisecond or more) are long beside the clock and most
+    // interruptions, and a second look would double the decision (io-wait's strata are 5 ms
+    // items); their slow batches were timed again above.
+    let second_look_watch = Stopwatch::start();
+    let one_round = !self_warming && per_stratum.iter().all(|times| times.len() <= 1);
     let second_look_s = per_stratum.iter().flatten().sum::<f64>() * batch_len as f64;
-    if !self_warming && spread.looks_uneven() && second_look_s <= budget {
-        for (times, places) in per_stratum.iter_mut().zip(&positions).rev() {
-            for (t, &(first, len)) in times.iter_mut().zip(places).rev() {
-                *t = t.min(read_batch(batches, first, len, false)? / len as f64);
+    let uneven_to_check = !self_warming && spread.looks_uneven() && second_look_s <= budget;
+    let mut pair_gaps = Vec::new();
+    if one_round || uneven_to_check {
+        for (s, (times, places)) in per_stratum.iter_mut().zip(&positions).enumerate().rev() {
+            for (b, (t, &(first, len))) in times.iter_mut().zip(places).enumerate().rev() {
+                if confirmed.contains(&(s, b)) {
+                    continue;
+                }
+                let again = read_batch(batches, first, len, false)? / len as f64;
+                let faster = t.min(again);
+                if one_round && faster > 0.0 {
+                    pair_gaps.push((*t - again).abs() / faster);
+                }
+                *t = faster;
                 sampled += len;
             }
         }
-        spread = readings.spread(&per_stratum);
+        let both_looks = Readings {
+            pair_gaps: &pair_gaps,
+            ..first_look
+        };
+        spread = both_looks.spread(&per_stratum);
     }
+    phases.second_look_s = second_look_watch.elapsed();
     let Spread {
         stratum_means_s,
         mean_s,
@@ -463,6 +501,7 @@ pub(crate) fn sample(
         transfer: None,
         warmup_items,
         sampling_time_s: watch.elapsed(),
+        sampling_phases: phases,
     })
 }
 
@@ -1077,8 +1116,9 @@ mod tests {
             budget_s: 1.0,
             seed: 7,
         };
+        // Busy over the first look at every batch; the second comes after the probe.
         let busy = BusySpell {
-            busy_timings: 2,
+            busy_timings: 1,
             timings: Default::default(),
         };
         let profile = sample(&busy, limits, &InlinePool).unwrap();

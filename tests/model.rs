@@ -38,6 +38,7 @@ fn profile(items: usize, mean_s: f64, within_sd_s: f64) -> Profile {
         bytes_serialized: false,
         transfer: None,
         warmup_items: 1,
+        sampling_phases: Default::default(),
         sampling_time_s: 0.001,
     }
 }
