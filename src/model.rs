@@ -67,6 +67,14 @@ const MOST_TIE_CHUNKS_PER_WORKER: f64 = 64.0;
 /// calibration reads there.
 const HEDGE_CHUNK_S: f64 = 0.1e-3;
 const HEDGE_CHUNKS_PER_WORKER: f64 = 2.0;
+/// Chunk sizes predicted within this share of the fastest tie, or within the sample's own
+/// relative error of its mean up to `MOST_CHUNK_TIE`: a difference the sample cannot tell
+/// from its noise. On 0.1 ms of even 1 µs items whose last stratum read 10-90% cheaper (a
+/// clock tick on a 25-item browser batch), the fastest prediction took chunks of 2 to 16 items
+/// by turns, and a browser small bench ran 2 x 32 (64 items on one worker, 36 on the other)
+/// at 1.26x the time of an even split.
+const CHUNK_TIE: f64 = 0.005;
+const MOST_CHUNK_TIE: f64 = 0.1;
 /// Result vectors at least this large are taken to land on fresh memory: glibc's largest
 /// dynamic mmap threshold.
 const FRESH_OUTPUT_BYTES: usize = 32 << 20;
@@ -354,8 +362,9 @@ impl<'a> Model<'a> {
             .unwrap_or((1, self.profile.items.max(1)))
     }
 
-    /// The best chunk size for `workers`. Among near-ties (within 0.5%, or within a tick of the
-    /// clock the costs were measured with: a difference no reading could show) it takes the one
+    /// The best chunk size for `workers`. Among near-ties (within `CHUNK_TIE` or the sample's
+    /// error, or within a tick of the clock the costs were measured with: a difference no
+    /// reading could show) it takes the one
     /// nearest `TIE_CHUNKS_PER_WORKER` chunks per worker, or chunks of `LONG_RUN_CHUNK_S` where
     /// that is more: enough chunks to rebalance when a core stalls for reasons no model sees
     /// (another process, page faults), few enough that handing them out costs nothing. A short
@@ -377,7 +386,11 @@ impl<'a> Model<'a> {
             let per_worker = n / (p.chunk_size as f64 * workers.max(1) as f64);
             (per_worker / target).ln().abs()
         };
-        let tie_s = (fastest * 1.005).max(fastest + self.costs.clock_resolution_s);
+        let sample_error = match self.profile.relative_error {
+            e if e.is_finite() => e.clamp(CHUNK_TIE, MOST_CHUNK_TIE),
+            _ => CHUNK_TIE,
+        };
+        let tie_s = (fastest * (1.0 + sample_error)).max(fastest + self.costs.clock_resolution_s);
         predictions
             .into_iter()
             .filter(|p| p.time_s <= tie_s)

@@ -456,3 +456,31 @@ fn parallel_is(plan: &amorsize::Plan, workers: usize, chunk_size: usize) {
         (Strategy::Parallel, workers, chunk_size)
     );
 }
+
+#[test]
+fn shapes_apart_by_less_than_the_samples_error_are_ties() {
+    // 0.1 ms of 1 µs items on 2 prompt workers, whose last stratum read cheaper or costlier
+    // than the rest, as a tick of the clock can make a 25-item batch read, with the sample's
+    // error saying so. Shapes that fit such a reading a little better (chunks of 7, 9, 16 or
+    // 32) leave one worker 12-28% more items than the other.
+    let mut c = costs(2, 1e-9);
+    c.run_fixed_s = Cost::measured(2e-6);
+    c.wake_per_worker_s = Cost::measured(0.0);
+    for tenths in 1..=20 {
+        let last = f64::from(tenths) * 0.1e-6;
+        let mut p = profile(100, 1e-6, 0.0);
+        p.stratum_means_s = vec![1.1e-6, 1.1e-6, 1.1e-6, last];
+        p.mean_s = (3.3e-6 + last) / 4.0;
+        p.relative_error = 0.1;
+        let plan = chosen(p, c.clone(), Transfer::Shared);
+        assert_eq!(plan.workers, 2, "last stratum {last}");
+        // On items that cost the same, the busier worker's share over an even share.
+        let chunks = 100usize.div_ceil(plan.chunk_size);
+        let busiest = chunks.div_ceil(2) * plan.chunk_size;
+        assert!(
+            busiest as f64 <= 1.1 * 50.0,
+            "last stratum {last}: chunks of {}",
+            plan.chunk_size
+        );
+    }
+}
