@@ -55,7 +55,13 @@ fn optimize_sampled<T: Sync, R: Send, F: Fn(&T) -> R + Sync>(
     let mut trial_s = 0.0;
     if let Some(candidate) = plan.trial_candidate() {
         let trial_watch = Stopwatch::start();
-        if let Some(trial) = trial::run(plan.predicted_serial_s, &candidate, run_once)? {
+        let mut in_a_spell = || calibrate::CapacityProbe::new().in_a_spell(pool);
+        if let Some(trial) = trial::run(
+            plan.predicted_serial_s,
+            &candidate,
+            run_once,
+            &mut in_a_spell,
+        )? {
             plan = plan.decided_by(trial);
         }
         trial_s = trial_watch.elapsed();

@@ -395,6 +395,14 @@ impl CapacityProbe {
     }
 }
 
+impl CapacityProbe {
+    /// Whether the machine has less than `SPELL_CAPACITY` of its cores right now.
+    pub fn in_a_spell(&self, pool: &dyn WorkerPool) -> Result<bool> {
+        let cores = pool.cores().min(pool.threads()) as f64;
+        Ok(self.read(pool)? < crate::tuning::SPELL_CAPACITY * cores)
+    }
+}
+
 impl Default for CapacityProbe {
     fn default() -> Self {
         Self::new()

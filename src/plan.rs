@@ -8,7 +8,7 @@ use crate::sample::Profile;
 use crate::shape::Shape;
 use crate::trial::Trial;
 use crate::tuning::{
-    CPU_BOUND_FRACTION, MIN_GAIN, NEAR_TIE, OVERHEAD_MARGIN, OVERSUBSCRIBED_GAIN,
+    CPU_BOUND_FRACTION, MIN_GAIN, NEAR_TIE, OVERHEAD_MARGIN, OVERSUBSCRIBED_GAIN, TRIAL_ALWAYS_S,
     TRIAL_CONFIDENT_GAIN, TRIAL_SERIAL_S,
 };
 use serde::{Deserialize, Serialize};
@@ -178,8 +178,8 @@ impl Plan {
     /// The parallel shape a trial should race against serial, if this plan needs one: a
     /// warm-start job predicted to run within `TRIAL_SERIAL_S` whose best parallel shape could
     /// pay with its overheads halved and is not sure to with them doubled
-    /// (`TRIAL_CONFIDENT_GAIN`). Cold starts are left to the model: the trial's pool is
-    /// already running.
+    /// (`TRIAL_CONFIDENT_GAIN`), and any within `TRIAL_ALWAYS_S`. Cold starts are left to the
+    /// model: the trial's pool is already running.
     pub fn trial_candidate(&self) -> Option<Prediction> {
         let costs = self.costs.as_ref()?;
         let profile = self.profile.as_ref()?;
@@ -191,6 +191,9 @@ impl Plan {
             return None;
         }
         let best = *self.best_parallel()?;
+        if self.predicted_serial_s <= TRIAL_ALWAYS_S {
+            return Some(best);
+        }
         let (pessimistic, optimistic) = speedup_interval(self.predicted_serial_s, &best);
         (optimistic >= 1.0 && pessimistic < TRIAL_CONFIDENT_GAIN).then_some(best)
     }

@@ -23,7 +23,9 @@
 //! | [`TRIAL_SERIAL_S`] | 2 ms | trial | jobs predicted this short are decided by running them |
 //! | [`TRIAL_BUDGET_S`] | 20 ms | trial | time a trial aims to spend on its runs |
 //! | [`TRIAL_CONFIDENT_GAIN`] | 1.25 | plan | a short job predicted this fast with overheads doubled needs no trial |
+//! | [`TRIAL_ALWAYS_S`] | 0.1 ms | plan | jobs predicted this short get a trial whatever the model says |
 //! | [`TRIAL_MIN_GAIN`] | 1.10 | trial | least measured speedup a trial sends to a pool |
+//! | [`SPELL_CAPACITY`] | 0.75 | trial, bench | share of the cores' throughput under which the machine is in a spell |
 
 /// Parallel must be predicted this much faster than serial to be recommended: below it, the
 /// gain is within what the measurements can tell apart.
@@ -77,9 +79,21 @@ pub const TRIAL_BUDGET_S: f64 = 20e-3;
 /// spells of 10-20 ms, which read collatz x 1,000 at 0.99x in a trial where it ran 1.7x
 /// before and after.
 pub const TRIAL_CONFIDENT_GAIN: f64 = 1.25;
+/// A job predicted to run serially within this gets a trial whatever the model's overheads say:
+/// there they are the size of the job, and the calibration's readings of a few microseconds
+/// on the browser's 5 µs clock decided it either way. Browser small benches kept tiny x 10,000
+/// (14 µs) serial without a trial in 2 of 10 runs (the overheads halved still lost) where two
+/// workers ran it 1.43x, and sent it to two workers without one (the overheads doubled still
+/// won) where they ran it 1.07x slower than serial. Its trial costs 15-30 ms.
+pub const TRIAL_ALWAYS_S: f64 = 0.1e-3;
 /// The least median speedup a trial takes as a gain. Its readings and the runs after it can be
 /// a different machine at this scale: natively, trials read tiny x 100,000 (63 µs serial) at
 /// 1.04-1.07x in 5 of 9 small benches, and the same shape then ran 0.90-1.08x. Serial there
 /// leaves at most what the trial read; parallel can lose more, and a plan slower than serial
 /// is the one mistake a visitor cannot shrug off.
 pub const TRIAL_MIN_GAIN: f64 = 1.10;
+/// Under this share of the cores' throughput (`calibrate::CapacityProbe`) the machine is in a
+/// spell: on this 2-core VM the second worker sometimes shares the first's core for a second
+/// or more. Outside spells the small bench's rounds read 1.78-2.03 of 2 cores in their median
+/// (single rounds down to 0.38); in one spell 1.06.
+pub const SPELL_CAPACITY: f64 = 0.75;

@@ -391,9 +391,17 @@ fn only_short_jobs_the_model_is_unsure_of_get_a_trial() {
     let unsure = chosen(profile(100, 1e-6, 0.0), costs(2, 0.1e-6), Transfer::Shared);
     let candidate = unsure.trial_candidate().expect("a trial for a 0.1 ms job");
     assert!(candidate.workers >= 2);
-    // Two microseconds of work: no parallel shape could pay even with overheads halved.
-    let hopeless = chosen(profile(100, 20e-9, 0.0), costs(2, 0.1e-6), Transfer::Shared);
+    // Half a millisecond of work that could only pay with overheads a tenth of the
+    // calibration's: no trial.
+    let mut costly = costs(2, 0.1e-6);
+    costly.run_fixed_s = Cost::measured(2e-3);
+    let hopeless = chosen(profile(500, 1e-6, 0.0), costly, Transfer::Shared);
     assert_eq!(hopeless.trial_candidate(), None);
+    // Two microseconds of work: the overheads' readings are the size of the job, so it is run
+    // whatever they say.
+    let tiny = chosen(profile(100, 20e-9, 0.0), costs(2, 0.1e-6), Transfer::Shared);
+    assert!(tiny.is_serial());
+    assert!(tiny.trial_candidate().is_some());
     // A millisecond of 10 µs items: parallel pays with overheads doubled.
     let sure = chosen(profile(100, 10e-6, 0.0), costs(2, 0.1e-6), Transfer::Shared);
     assert_eq!(sure.trial_candidate(), None);

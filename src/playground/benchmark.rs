@@ -372,11 +372,6 @@ const SMALL_SWEEP_REPEATS: usize = 3;
 /// shares the first's core for seconds, and then every parallel shape of a short job ran
 /// 0.75-0.94x or 1.33x where the sweep had just read 1.5-1.9x.
 const SPELL_FACTOR: f64 = 1.3;
-/// A measurement whose rounds read, in their median, less than this share of the cores'
-/// throughput (`calibrate::CapacityProbe`) was taken in a spell, even where the sweep ran in
-/// the same spell and its best shape read alike. Outside spells the median read 1.78-2.03 of
-/// 2 cores in every job of 5 runs (single rounds down to 0.38); in one spell 1.06.
-const SPELL_CAPACITY: f64 = 0.75;
 /// Most times a job's measurement is taken again after a spell.
 const SPELL_REMEASURES: usize = 2;
 
@@ -409,7 +404,7 @@ pub struct SmallRow {
     pub trial_speedup: Option<f64>,
     /// Times the measurement was taken again after a spell: the sweep's best shape ran more
     /// than `SPELL_FACTOR` slower in it than in the sweep, or its rounds read under
-    /// `SPELL_CAPACITY` of the cores (the decision is not taken again).
+    /// `tuning::SPELL_CAPACITY` of the cores (the decision is not taken again).
     #[serde(default)]
     pub remeasured: usize,
     /// The machine's parallel throughput in cores' worth (`calibrate::CapacityProbe`), read
@@ -568,7 +563,8 @@ pub fn bench_small_job(
     let mut remeasured = 0;
     let in_a_spell = |runs: &[Vec<f64>; 3], capacities: &[f64]| {
         crate::stats::median(&runs[2]) > SPELL_FACTOR * sweep.best.time.median_s
-            || crate::stats::median(capacities) < SPELL_CAPACITY * cores.min(threads) as f64
+            || crate::stats::median(capacities)
+                < crate::tuning::SPELL_CAPACITY * cores.min(threads) as f64
     };
     while remeasured < SPELL_REMEASURES && in_a_spell(&runs, &capacities) {
         (runs, capacities) = measure_all()?;
