@@ -10,8 +10,8 @@ use crate::sample::Profile;
 use crate::trial::Trial;
 use crate::tuning::{
     CONTENTION_NOISE, INSUFFICIENT_WORK_STARTUPS, LARGE_RESULTS_BYTES, MINOR_OVERHEAD_SHARE,
-    MIN_GAIN, NOISY_SAMPLE_ERROR, SKEWED_INDEX, TINY_JOB_S, TRANSFER_BOUND_SHARE, TRIAL_MIN_GAIN,
-    UNEVEN_CV,
+    MIN_GAIN, NOISY_SAMPLE_ERROR, SKEWED_INDEX, TINY_JOB_S, TRANSFER_BOUND_SHARE, TRIAL_ALWAYS_S,
+    TRIAL_MIN_GAIN, UNEVEN_CV,
 };
 use crate::units::{bytes, count, number, percent, seconds, shape};
 use serde::{Deserialize, Serialize};
@@ -248,11 +248,23 @@ pub fn reasons(
 fn trial_reasons(trial: &Trial, items: usize) -> Vec<String> {
     let ran = shape(trial.workers, trial.chunk_size, None);
     let quartiles = |(low, high): (f64, f64)| format!("{} to {}", seconds(low), seconds(high));
-    vec![
+    // Under `TRIAL_ALWAYS_S` a trial runs whatever the model predicted, a loss included.
+    let why = if trial.model_serial_s <= TRIAL_ALWAYS_S {
         format!(
-            "The model predicts {ran} at {} against {} serial, a gain the size of its overhead estimates, so the whole job ran {} each way, alternately: serial took {} (median; middle half {}), and {ran} {} (middle half {}): {:.2}x.",
+            "The whole job is predicted to take {} serially, and {ran} {}: at this length the run's overheads are the size of the job, so it was decided by running it",
+            seconds(trial.model_serial_s),
+            seconds(trial.model_parallel_s),
+        )
+    } else {
+        format!(
+            "The model predicts {ran} at {} against {} serial, a gain the size of its overhead estimates, so it was decided by running it",
             seconds(trial.model_parallel_s),
             seconds(trial.model_serial_s),
+        )
+    };
+    vec![
+        format!(
+            "{why}. The whole job ran {} each way, alternately: serial took {} (median; middle half {}), and {ran} {} (middle half {}): {:.2}x.",
             count(trial.runs, "time", "times"),
             seconds(trial.serial_s),
             quartiles(trial.serial_quartiles_s),
