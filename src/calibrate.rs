@@ -393,14 +393,18 @@ impl CapacityProbe {
             workers as f64
         })
     }
-}
 
-impl CapacityProbe {
     /// Whether the machine has less than `SPELL_CAPACITY` of its cores right now.
     pub fn in_a_spell(&self, pool: &dyn WorkerPool) -> Result<bool> {
-        let cores = pool.cores().min(pool.threads()) as f64;
-        Ok(self.read(pool)? < crate::tuning::SPELL_CAPACITY * cores)
+        Ok(short_of_cores(self.read(pool)?, pool))
     }
+}
+
+/// Whether `capacity`, in cores' worth (`CapacityProbe::read`), is under `SPELL_CAPACITY` of
+/// the cores `pool` can use: the machine was in a spell.
+pub fn short_of_cores(capacity: f64, pool: &dyn WorkerPool) -> bool {
+    let cores = pool.cores().min(pool.threads()) as f64;
+    capacity < crate::tuning::SPELL_CAPACITY * cores
 }
 
 impl Default for CapacityProbe {

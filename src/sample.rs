@@ -89,18 +89,20 @@ pub struct Profile {
     pub sampling_phases: SamplingPhases,
 }
 
-/// The sampler's time by phase, in seconds; they add up to `Profile::sampling_time_s`.
+/// The sampler's time by phase, in seconds; with the reading of the results' heap memory at
+/// the end, they add up to `Profile::sampling_time_s`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SamplingPhases {
     /// Warming the function up and sizing batches.
     pub warmup_s: f64,
     /// One or more batches from every stratum.
     pub strata_s: f64,
-    /// Second timings of batches: each batch of a one-round sample, and slow batches.
+    /// Slow batches timed again.
     pub retime_s: f64,
     /// Items run side by side and on more workers than cores (`probe`).
     pub probe_s: f64,
-    /// Every batch timed once more before work is called uneven.
+    /// Batches timed again after the probe: every batch of a one-round sample, and the others
+    /// before work is called uneven.
     pub second_look_s: f64,
 }
 
@@ -284,6 +286,14 @@ pub(crate) fn sample(
     // code for its hot loop); another one would only add to the decision's time.
     let self_warming = per_item_guess >= PROBE_MIN_S;
     let warmup = Stopwatch::start();
+    // Each phase's time: the sampler's clock since the last phase ended.
+    let mut phase_end = 0.0;
+    let mut lap = || {
+        let now = watch.elapsed();
+        let phase_s = now - phase_end;
+        phase_end = now;
+        phase_s
+    };
     let mut phases = SamplingPhases::default();
     let mut costliest_warm = 0.0f64;
     while !self_warming && warmup.elapsed() < warmup_cap && warmup_items + batch_len <= n {
@@ -310,7 +320,7 @@ pub(crate) fn sample(
         batch_len = batch_len.max(allowed);
     }
 
-    phases.warmup_s = watch.elapsed();
+    phases.warmup_s = lap();
     let budget_for = |per_item_s: f64| {
         (BUDGET_SHARE * per_item_s * n as f64)
             .max(MIN_BUDGET_S)
@@ -384,7 +394,7 @@ pub(crate) fn sample(
         }
     }
 
-    phases.strata_s = watch.elapsed() - phases.warmup_s;
+    phases.strata_s = lap();
     // Any batch may have been preempted or run before the JIT's optimized tier; short batches
     // of truly costly items read as slow again and keep their reading. A burst of outside load
     // can outlast one re-timing, so slow batches get a few passes; a batch whose second
@@ -403,11 +413,10 @@ pub(crate) fn sample(
         pair_gaps: &[],
     };
     let mut spread = first_look.spread(&per_stratum);
-    phases.retime_s = watch.elapsed() - phases.warmup_s - phases.strata_s;
+    phases.retime_s = lap();
 
-    let probe_watch = Stopwatch::start();
     let side_by_side = probe_side_by_side(batches, spread.mean_s, &mut rng, pool, budget)?;
-    phases.probe_s = probe_watch.elapsed();
+    phases.probe_s = lap();
     let (contention, contention_source) = side_by_side.contention;
     let (cpu_fraction, cpu_fraction_source) = side_by_side.cpu_fraction;
 
@@ -427,7 +436,6 @@ pub(crate) fn sample(
     // Self-warming items (a millisecond or more) are long beside the clock and most
     // interruptions, and a second look would double the decision (io-wait's strata are 5 ms
     // items); their slow batches were timed again above.
-    let second_look_watch = Stopwatch::start();
     let one_round = !self_warming && per_stratum.iter().all(|times| times.len() <= 1);
     let second_look_s = per_stratum.iter().flatten().sum::<f64>() * batch_len as f64;
     let uneven_to_check = !self_warming && spread.looks_uneven() && second_look_s <= budget;
@@ -453,7 +461,7 @@ pub(crate) fn sample(
         };
         spread = both_looks.spread(&per_stratum);
     }
-    phases.second_look_s = second_look_watch.elapsed();
+    phases.second_look_s = lap();
     let Spread {
         stratum_means_s,
         mean_s,

@@ -493,30 +493,35 @@ fn shapes_apart_by_less_than_the_samples_error_are_ties() {
     }
 }
 
+/// The reasons `plan` gives once its trial read `serial_s` and `parallel_s` on its candidate.
+fn reasons_after_trial(plan: &amorsize::Plan, serial_s: f64, parallel_s: f64) -> String {
+    let candidate = plan.trial_candidate().expect("a plan that needs a trial");
+    let mut measured = trial(
+        serial_s,
+        parallel_s,
+        candidate.workers,
+        candidate.chunk_size,
+    );
+    measured.model_serial_s = plan.predicted_serial_s;
+    measured.model_parallel_s = candidate.time_s;
+    let mut decided = plan.decided_by(measured);
+    amorsize::explain::explain(&mut decided);
+    decided.reasons.join(" ")
+}
+
 #[test]
 fn a_trial_says_why_it_ran() {
     // Two microseconds of work, predicted to lose on two workers: run because it is that short.
     let tiny = chosen(profile(100, 20e-9, 0.0), costs(2, 0.1e-6), Transfer::Shared);
     let candidate = tiny.trial_candidate().expect("a trial for a 2 µs job");
     assert!(candidate.time_s > tiny.predicted_serial_s);
-    let mut measured = trial(2e-6, 3e-6, candidate.workers, candidate.chunk_size);
-    measured.model_serial_s = tiny.predicted_serial_s;
-    measured.model_parallel_s = candidate.time_s;
-    let mut decided = tiny.decided_by(measured);
-    amorsize::explain::explain(&mut decided);
-    let reasons = decided.reasons.join(" ");
+    let reasons = reasons_after_trial(&tiny, 2e-6, 3e-6);
     assert!(reasons.contains("the size of the job"), "{reasons}");
     assert!(!reasons.contains("a gain"), "{reasons}");
     // 0.15 ms of work the model is unsure of: run because the gain is the size of the
     // overheads.
     let unsure = chosen(profile(150, 1e-6, 0.0), costs(2, 0.1e-6), Transfer::Shared);
-    let candidate = unsure.trial_candidate().unwrap();
-    let mut measured = trial(100e-6, 60e-6, candidate.workers, candidate.chunk_size);
-    measured.model_serial_s = unsure.predicted_serial_s;
-    measured.model_parallel_s = candidate.time_s;
-    let mut decided = unsure.decided_by(measured);
-    amorsize::explain::explain(&mut decided);
-    let reasons = decided.reasons.join(" ");
+    let reasons = reasons_after_trial(&unsure, 100e-6, 60e-6);
     assert!(
         reasons.contains("a gain the size of its overhead estimates"),
         "{reasons}"

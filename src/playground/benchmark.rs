@@ -563,8 +563,7 @@ pub fn bench_small_job(
     let mut remeasured = 0;
     let in_a_spell = |runs: &[Vec<f64>; 3], capacities: &[f64]| {
         crate::stats::median(&runs[2]) > SPELL_FACTOR * sweep.best.time.median_s
-            || crate::stats::median(capacities)
-                < crate::tuning::SPELL_CAPACITY * cores.min(threads) as f64
+            || crate::calibrate::short_of_cores(crate::stats::median(capacities), pool)
     };
     while remeasured < SPELL_REMEASURES && in_a_spell(&runs, &capacities) {
         (runs, capacities) = measure_all()?;
