@@ -552,7 +552,9 @@ export function page(main, { title, lead, cells, owner }) {
     written = hash;
   };
   main.addEventListener('cell-change', sync);
-  if (share.cell) {
+  // Embedded, the cell is the whole page: scrolling to it or focusing it would scroll the host
+  // page to the frame and take the host's focus.
+  if (share.cell && !document.body.classList.contains('embed')) {
     const c = cells.find((x) => x.id === share.cell);
     c?.scrollIntoView({ block: 'start' });
     c?.focus({ preventScroll: true });

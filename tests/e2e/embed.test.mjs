@@ -91,6 +91,9 @@ for (const setup of SETUPS) {
       await page.goto(docs.url);
       assert.equal(await page.evaluate(() => self.crossOriginIsolated), setup.docsIsolated, 'the docs page itself');
       const modes = await frameModes(page);
+      // A frame neither scrolls the docs page to itself nor takes the page's focus.
+      assert.equal(await page.evaluate(() => scrollY), 0, 'the docs page was scrolled to a frame');
+      assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), 'IFRAME', 'a frame took the docs page\'s focus');
       for (const m of modes) {
         assert.equal(m.visibleCells.length, 1, `one cell per frame: ${m.visibleCells}`);
         assert.equal(m.banner, false, 'no banner in a frame');
