@@ -500,10 +500,7 @@ fn parked_run_once(pool: &dyn WorkerPool, workers: usize, rounds: u32) -> Result
         .iter()
         .map(|chunks| chunks.first().map_or(elapsed, |c| c.0))
         .collect();
-    let last_end = runs
-        .iter()
-        .filter_map(|chunks| chunks.last().map(|c| c.1))
-        .fold(0.0, f64::max);
+    let last_end = stats::max(runs.iter().filter_map(|chunks| chunks.last().map(|c| c.1)));
     // The earliest worker is the caller, whose core never went idle: its pace is the work's.
     let earliest = (0..workers)
         .min_by(|&a, &b| starts[a].total_cmp(&starts[b]))

@@ -9,6 +9,7 @@ use crate::calibrate::Costs;
 use crate::options::{Start, Transfer};
 use crate::provenance::Source;
 use crate::sample::Profile;
+use crate::stats;
 use serde::{Deserialize, Serialize};
 
 /// Where a run's time goes, in seconds of makespan. The parts add up to the predicted time.
@@ -342,10 +343,7 @@ impl<'a> Model<'a> {
             .into_iter()
             .map(|c| self.predict(workers, c))
             .collect();
-        let fastest = predictions
-            .iter()
-            .map(|p| p.time_s)
-            .fold(f64::INFINITY, f64::min);
+        let fastest = stats::min(predictions.iter().map(|p| p.time_s));
         (predictions, fastest)
     }
 

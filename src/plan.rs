@@ -6,6 +6,7 @@ use crate::options::{Start, Transfer};
 use crate::provenance::Source;
 use crate::sample::Profile;
 use crate::shape::Shape;
+use crate::stats;
 use crate::trial::Trial;
 use crate::tuning::{
     CPU_BOUND_FRACTION, MIN_GAIN, NEAR_TIE, OVERHEAD_MARGIN, OVERSUBSCRIBED_GAIN, TRIAL_ALWAYS_S,
@@ -250,10 +251,7 @@ impl Plan {
 /// The fastest worker count's prediction; among near-ties the fewest workers, as the same time
 /// for less of the machine.
 pub fn best_of(per_workers: &[Prediction]) -> Option<Prediction> {
-    let fastest = per_workers
-        .iter()
-        .map(|p| p.time_s)
-        .fold(f64::INFINITY, f64::min);
+    let fastest = stats::min(per_workers.iter().map(|p| p.time_s));
     per_workers
         .iter()
         .find(|p| p.time_s <= fastest * NEAR_TIE)

@@ -135,8 +135,8 @@ impl Profile {
 /// Ratio of the costliest of `stratum_means` to the cheapest, each as its neighbours agree.
 fn skew(stratum_means: &[f64]) -> f64 {
     let means = agreed(stratum_means);
-    let max = means.iter().cloned().fold(0.0, f64::max);
-    let min = means.iter().cloned().fold(f64::INFINITY, f64::min);
+    let max = stats::max(means.iter().copied());
+    let min = stats::min(means.iter().copied());
     if min > 0.0 {
         max / min
     } else {

@@ -19,6 +19,17 @@ pub fn quantile(values: &[f64], q: f64) -> f64 {
     sorted[below] * (1.0 - weight) + sorted[above] * weight
 }
 
+/// The greatest of `values`; 0 for none, as for the times and ratios this crate keeps, which
+/// are never negative.
+pub fn max(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(0.0, f64::max)
+}
+
+/// The least of `values`; infinite for none.
+pub fn min(values: impl IntoIterator<Item = f64>) -> f64 {
+    values.into_iter().fold(f64::INFINITY, f64::min)
+}
+
 pub fn mean(values: &[f64]) -> f64 {
     if values.is_empty() {
         return f64::NAN;

@@ -23,8 +23,8 @@ impl Measurement {
     pub fn from_runs(runs_s: Vec<f64>) -> Self {
         Self {
             median_s: stats::median(&runs_s),
-            min_s: runs_s.iter().cloned().fold(f64::INFINITY, f64::min),
-            max_s: runs_s.iter().cloned().fold(0.0, f64::max),
+            min_s: stats::min(runs_s.iter().copied()),
+            max_s: stats::max(runs_s.iter().copied()),
             runs_s,
         }
     }

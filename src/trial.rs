@@ -12,7 +12,7 @@ use crate::clock::{Stopwatch, STEADY_RUN_S};
 use crate::error::Result;
 use crate::model::Prediction;
 use crate::shape::Shape;
-use crate::stats::{mean, median, quantile};
+use crate::stats::{self, mean, median, quantile};
 use crate::tuning::{TRIAL_BUDGET_S, TRIAL_MIN_GAIN};
 use serde::{Deserialize, Serialize};
 
@@ -194,7 +194,7 @@ fn round(
 
 /// The mean of `readings` without the slowest one (all of them when there are two or fewer).
 fn mean_but_slowest(readings: &[f64]) -> f64 {
-    let slowest = readings.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let slowest = stats::max(readings.iter().copied());
     if readings.len() > 2 {
         (readings.iter().sum::<f64>() - slowest) / (readings.len() - 1) as f64
     } else {

@@ -272,7 +272,7 @@ pub fn bench_job(
 pub fn summarize(rows: &[BenchRow]) -> BenchSummary {
     let regrets: Vec<f64> = rows.iter().map(|r| r.regret).collect();
     let errors: Vec<f64> = rows.iter().map(|r| r.prediction_error).collect();
-    let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+    let max = |v: &[f64]| stats::max(v.iter().copied());
     let vs_rayon: Vec<f64> = rows.iter().map(|r| r.recommended_vs_rayon).collect();
     let decision_ok = rows.iter().all(|r| {
         if r.serial_s >= 1.0 {
@@ -570,7 +570,7 @@ pub fn bench_small_job(
         remeasured += 1;
     }
     let capacity = crate::stats::median(&capacities);
-    let least_capacity = capacities.iter().copied().fold(f64::INFINITY, f64::min);
+    let least_capacity = stats::min(capacities.iter().copied());
     let outliers = outliers(&runs[0])
         + if plan.is_serial() {
             0
@@ -624,7 +624,7 @@ pub fn bench_small_job(
 
 /// The small-job benchmark's targets over all rows.
 pub fn summarize_small(rows: &[SmallRow]) -> SmallSummary {
-    let max = |v: &[f64]| v.iter().cloned().fold(0.0, f64::max);
+    let max = |v: &[f64]| stats::max(v.iter().copied());
     let regrets: Vec<f64> = rows
         .iter()
         .filter(|r| r.serial_s >= SMALL_REGRET_FLOOR_S)

@@ -79,7 +79,7 @@ impl Reading {
     /// and in the browser that wake took up to 3.5 ms, which made io-wait's four 5 ms items on
     /// 4 workers read 7.6-8.6 ms in 3 of 30 decisions (1.2-1.3x throughput for 2x).
     fn wall(&self) -> f64 {
-        self.spans.iter().map(|s| s.1).fold(0.0, f64::max)
+        stats::max(self.spans.iter().map(|s| s.1))
     }
 
     /// `wall`, less a late start: where every worker with items came before the first of them
@@ -96,32 +96,29 @@ impl Reading {
             .filter(|(_, segments)| !segments.is_empty())
             .map(|(span, _)| *span)
             .collect();
-        let latest_entry = stays.iter().map(|s| s.0).fold(0.0, f64::max);
-        let first_exit = stays.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
+        let latest_entry = stats::max(stays.iter().map(|s| s.0));
+        let first_exit = stats::min(stays.iter().map(|s| s.1));
         if stays.is_empty() || latest_entry >= first_exit {
             return self.wall();
         }
-        stays
-            .iter()
-            .map(|(entry, exit)| exit - entry)
-            .fold(0.0, f64::max)
+        stats::max(stays.iter().map(|(entry, exit)| exit - entry))
     }
 
     /// When the last worker began, since the run's start.
     fn latest_entry(&self) -> f64 {
-        self.spans.iter().map(|s| s.0).fold(0.0, f64::max)
+        stats::max(self.spans.iter().map(|s| s.0))
     }
 
     /// Whether worker `w` spent at least half its stay beside another worker.
     fn ran_beside_another(&self, w: usize) -> bool {
         let (entry, exit) = self.spans[w];
-        let beside = self
-            .spans
-            .iter()
-            .enumerate()
-            .filter(|&(other, _)| other != w)
-            .map(|(_, &(e, x))| (exit.min(x) - entry.max(e)).max(0.0))
-            .fold(0.0, f64::max);
+        let beside = stats::max(
+            self.spans
+                .iter()
+                .enumerate()
+                .filter(|&(other, _)| other != w)
+                .map(|(_, &(e, x))| (exit.min(x) - entry.max(e)).max(0.0)),
+        );
         beside >= 0.5 * (exit - entry)
     }
 
@@ -159,15 +156,15 @@ impl Reading {
         if per_item.is_empty() {
             return false;
         }
-        let fastest = per_item.iter().copied().fold(f64::INFINITY, f64::min);
-        let slowest = per_item.iter().copied().fold(0.0, f64::max);
-        let shortest_stay = self
-            .own
-            .iter()
-            .zip(work)
-            .filter(|(_, segments)| !segments.is_empty())
-            .map(|(t, _)| *t)
-            .fold(f64::INFINITY, f64::min);
+        let fastest = stats::min(per_item.iter().copied());
+        let slowest = stats::max(per_item.iter().copied());
+        let shortest_stay = stats::min(
+            self.own
+                .iter()
+                .zip(work)
+                .filter(|(_, segments)| !segments.is_empty())
+                .map(|(t, _)| *t),
+        );
         let shared_slice = work.len() as f64 / cores as f64 * alone_per_item_s;
         let waits = stats::median(&per_item) < WAITING_SLICE * shared_slice
             && self.time_past_cores(cores) > LATE_ENTRY_SHARE * shortest_stay;
