@@ -77,7 +77,7 @@ const HEDGE_CHUNKS_PER_WORKER: f64 = 4.0;
 /// clock tick on a 25-item browser batch), the fastest prediction took chunks of 2 to 16 items
 /// by turns, and a browser small bench ran 2 x 32 (64 items on one worker, 36 on the other)
 /// at 1.26x the time of an even split.
-const CHUNK_TIE: f64 = 0.005;
+const LEAST_CHUNK_TIE: f64 = 0.005;
 const MOST_CHUNK_TIE: f64 = 0.1;
 /// Result vectors at least this large are taken to land on fresh memory: glibc's largest
 /// dynamic mmap threshold.
@@ -363,7 +363,7 @@ impl<'a> Model<'a> {
             .unwrap_or((1, self.profile.items.max(1)))
     }
 
-    /// The best chunk size for `workers`. Among near-ties (within `CHUNK_TIE` or the sample's
+    /// The best chunk size for `workers`. Among near-ties (within `LEAST_CHUNK_TIE` or the sample's
     /// error, or within a tick of the clock the costs were measured with: a difference no
     /// reading could show) it takes the one
     /// nearest `TIE_CHUNKS_PER_WORKER` chunks per worker, or chunks of `LONG_RUN_CHUNK_S` where
@@ -386,8 +386,8 @@ impl<'a> Model<'a> {
             (per_worker / target).ln().abs()
         };
         let sample_error = match self.profile.relative_error {
-            e if e.is_finite() => e.clamp(CHUNK_TIE, MOST_CHUNK_TIE),
-            _ => CHUNK_TIE,
+            e if e.is_finite() => e.clamp(LEAST_CHUNK_TIE, MOST_CHUNK_TIE),
+            _ => LEAST_CHUNK_TIE,
         };
         let tie_s = (fastest * (1.0 + sample_error)).max(fastest + self.costs.clock_resolution_s);
         predictions

@@ -1,6 +1,7 @@
 //! The truth benchmark: each workload's recommendation against an exhaustive sweep, serial,
 //! blind parallelism and rayon's default, measured in one process.
 
+use crate::calibrate;
 use crate::cancel::CancelToken;
 use crate::error::Result;
 use crate::model::chunk_ladder;
@@ -534,7 +535,7 @@ pub fn bench_small_job(
     // faster than the same shape as the recommendation). A shape the same as the
     // recommendation's is the recommendation: timing it twice would only compare noise.
     let best_is_recommended = plan.shape().same_on(&best_shape, n);
-    let capacity_probe = crate::calibrate::CapacityProbe::new();
+    let capacity_probe = calibrate::CapacityProbe::new();
     // The three shapes' runs, and the machine's capacity after each round.
     let measure_all = || -> Result<([Vec<f64>; 3], Vec<f64>)> {
         let mut runs: [Vec<f64>; 3] = Default::default();
@@ -562,14 +563,14 @@ pub fn bench_small_job(
     let (mut runs, mut capacities) = measure_all()?;
     let mut remeasured = 0;
     let in_a_spell = |runs: &[Vec<f64>; 3], capacities: &[f64]| {
-        crate::stats::median(&runs[2]) > SPELL_FACTOR * sweep.best.time.median_s
-            || crate::calibrate::short_of_cores(crate::stats::median(capacities), pool)
+        stats::median(&runs[2]) > SPELL_FACTOR * sweep.best.time.median_s
+            || calibrate::short_of_cores(stats::median(capacities), pool)
     };
     while remeasured < SPELL_REMEASURES && in_a_spell(&runs, &capacities) {
         (runs, capacities) = measure_all()?;
         remeasured += 1;
     }
-    let capacity = crate::stats::median(&capacities);
+    let capacity = stats::median(&capacities);
     let least_capacity = stats::min(capacities.iter().copied());
     let outliers = outliers(&runs[0])
         + if plan.is_serial() {

@@ -61,6 +61,18 @@ struct Reading {
     spans: Vec<(f64, f64)>,
 }
 
+/// The entries of `per_worker` (one per worker of a run) for the workers that had items.
+fn of_busy_workers<'a, T: Copy>(
+    per_worker: &'a [T],
+    work: &'a [Vec<Segment>],
+) -> impl Iterator<Item = T> + 'a {
+    per_worker
+        .iter()
+        .zip(work)
+        .filter(|(_, segments)| !segments.is_empty())
+        .map(|(value, _)| *value)
+}
+
 impl Reading {
     /// Each worker's time per item, for workers that had items.
     fn per_item(&self, work: &[Vec<Segment>]) -> Vec<f64> {
@@ -89,13 +101,7 @@ impl Reading {
     /// of 2 as 1.72, and its plan at 5.2x where 7.7x ran. Workers that came when another left
     /// took their turn at a core, and the run keeps its wall.
     fn wall_at_once(&self, work: &[Vec<Segment>]) -> f64 {
-        let stays: Vec<(f64, f64)> = self
-            .spans
-            .iter()
-            .zip(work)
-            .filter(|(_, segments)| !segments.is_empty())
-            .map(|(span, _)| *span)
-            .collect();
+        let stays: Vec<(f64, f64)> = of_busy_workers(&self.spans, work).collect();
         let latest_entry = stats::max(stays.iter().map(|s| s.0));
         let first_exit = stats::min(stays.iter().map(|s| s.1));
         if stays.is_empty() || latest_entry >= first_exit {
@@ -158,13 +164,7 @@ impl Reading {
         }
         let fastest = stats::min(per_item.iter().copied());
         let slowest = stats::max(per_item.iter().copied());
-        let shortest_stay = stats::min(
-            self.own
-                .iter()
-                .zip(work)
-                .filter(|(_, segments)| !segments.is_empty())
-                .map(|(t, _)| *t),
-        );
+        let shortest_stay = stats::min(of_busy_workers(&self.own, work));
         let shared_slice = work.len() as f64 / cores as f64 * alone_per_item_s;
         let waits = stats::median(&per_item) < WAITING_SLICE * shared_slice
             && self.time_past_cores(cores) > LATE_ENTRY_SHARE * shortest_stay;
