@@ -100,14 +100,30 @@ const MOST_RUNS_PER_BLOCK: f64 = 1000.0;
 /// clock read tiny x 10,000 as 15 µs on two workers and 25 µs serially, three ticks against
 /// five, and the next page read 15 and 20.
 pub fn readable_run<E>(mut run: impl FnMut() -> Result<f64, E>) -> Result<f64, E> {
-    let once = run()?;
+    Ok(reading(&mut run, None)?.0)
+}
+
+/// One `readable_run` reading, and the runs per block it settled on (`None` when one run was
+/// readable). Given a block size from an earlier reading of the same run, it starts there: a
+/// block sized on a single run's coarse reading falls short and grows, which made each
+/// reading of a 3 µs run on the browser's 5 µs clock take about 185 µs for a 100 µs block.
+fn reading<E>(
+    run: &mut impl FnMut() -> Result<f64, E>,
+    block: Option<f64>,
+) -> Result<(f64, Option<f64>), E> {
     let readable = READABLE_RUN_TICKS * resolution();
-    if once >= readable {
-        return Ok(once);
-    }
-    let mut runs = (readable / once.max(resolution()))
-        .ceil()
-        .clamp(2.0, MOST_RUNS_PER_BLOCK);
+    let mut runs = match block {
+        Some(runs) => runs,
+        None => {
+            let once = run()?;
+            if once >= readable {
+                return Ok((once, None));
+            }
+            (readable / once.max(resolution()))
+                .ceil()
+                .clamp(2.0, MOST_RUNS_PER_BLOCK)
+        }
+    };
     // A reading of a tick or none says little about a run's length, so a block sized on it
     // can read a tick or none again (a one-item job read 250 ns in one decision and 501 ns in
     // the next, 0 ns on the 100 µs clock): a block the clock still cannot read grows until it
@@ -119,7 +135,7 @@ pub fn readable_run<E>(mut run: impl FnMut() -> Result<f64, E>) -> Result<f64, E
         }
         let elapsed = block.elapsed();
         if elapsed >= readable || runs >= MOST_RUNS_PER_BLOCK {
-            return Ok(elapsed / runs);
+            return Ok((elapsed / runs, Some(runs)));
         }
         let per_run = elapsed / runs;
         runs = if per_run > 0.0 {
@@ -143,19 +159,27 @@ const MOST_STEADY_READINGS: f64 = 25.0;
 /// 100,000's serial run read 0.115-0.4 ms in twelve comparisons a few seconds apart, and its
 /// speedup on two workers 0.87-3.2x. Each reading is a `readable_run`.
 pub fn steady_run<E>(mut run: impl FnMut() -> Result<f64, E>) -> Result<f64, E> {
-    let first = readable_run(&mut run)?;
+    let (first, block) = reading(&mut run, None)?;
     if first >= STEADY_RUN_S {
         return Ok(first);
     }
-    let readings = (STEADY_RUN_S / first.max(resolution()))
-        .ceil()
-        .clamp(3.0, MOST_STEADY_READINGS) as usize;
+    let readings = steady_readings(first, READABLE_RUN_TICKS * resolution());
     let mut times = Vec::with_capacity(readings);
     times.push(first);
     for _ in 1..readings {
-        times.push(readable_run(&mut run)?);
+        times.push(reading(&mut run, block)?.0);
     }
     Ok(crate::stats::median(&times))
+}
+
+/// How many readings of a run that read `first` seconds make about `STEADY_RUN_S` in all. A
+/// run under `readable_s` is read as a block at least that long (`readable_run`), so the block,
+/// not the run, sets the count: counted by the run, tiny x 1,000 (3 µs) took 25 blocks of
+/// 100 µs on the browser's 5 µs clock, 2.5 ms a reading, and its trial's 14 readings 31-35 ms.
+fn steady_readings(first: f64, readable_s: f64) -> usize {
+    (STEADY_RUN_S / first.max(readable_s).max(f64::MIN_POSITIVE))
+        .ceil()
+        .clamp(3.0, MOST_STEADY_READINGS) as usize
 }
 
 /// Seconds per call of `op`, repeated until the total is at least `min_time`. Not generic, so
@@ -236,5 +260,40 @@ mod tests {
             Ok(2e-3)
         });
         assert_eq!((long, calls), (Ok(2e-3), 1));
+    }
+
+    #[test]
+    fn a_later_reading_starts_from_the_block_the_first_settled_on() {
+        // Each call sleeps, so a block of five is readable on any clock finer than 250 ns.
+        let mut calls = 0;
+        let mut sleepy = || -> Result<f64, ()> {
+            calls += 1;
+            std::thread::sleep(std::time::Duration::from_micros(1));
+            Ok(0.0)
+        };
+        let (per_run, block) = reading(&mut sleepy, Some(5.0)).unwrap();
+        assert_eq!((block, calls), (Some(5.0), 5));
+        assert!(per_run >= 1e-6, "{per_run}");
+        // A run the clock can read once is read once, and gives no block.
+        let mut calls = 0;
+        let readable = reading(
+            &mut || -> Result<f64, ()> {
+                calls += 1;
+                Ok(1.0)
+            },
+            None,
+        );
+        assert_eq!((readable, calls), (Ok((1.0, None)), 1));
+    }
+
+    #[test]
+    fn a_short_run_read_as_blocks_is_read_for_about_a_millisecond() {
+        // A 3 µs run on a 5 µs clock is read in blocks of 100 µs: ten of them, not 25.
+        assert_eq!(steady_readings(3e-6, 100e-6), 10);
+        // On a fine clock the run sets the count, within 3 to 25 readings.
+        assert_eq!(steady_readings(2e-4, 1e-6), 5);
+        assert_eq!(steady_readings(1e-6, 1e-6), 25);
+        assert_eq!(steady_readings(9e-4, 1e-6), 3);
+        assert_eq!(steady_readings(0.0, 0.0), 25);
     }
 }
