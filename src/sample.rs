@@ -415,7 +415,15 @@ pub(crate) fn sample(
     let mut spread = first_look.spread(&per_stratum);
     phases.retime_s = lap();
 
-    let side_by_side = probe_side_by_side(batches, spread.mean_s, &mut rng, pool, budget)?;
+    let mut in_a_spell = || crate::calibrate::CapacityProbe::new().in_a_spell(pool);
+    let side_by_side = probe_side_by_side(
+        batches,
+        spread.mean_s,
+        &mut rng,
+        pool,
+        budget,
+        &mut in_a_spell,
+    )?;
     phases.probe_s = lap();
     let (contention, contention_source) = side_by_side.contention;
     let (cpu_fraction, cpu_fraction_source) = side_by_side.cpu_fraction;
