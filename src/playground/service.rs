@@ -75,7 +75,8 @@
 //! runs, tune candidates, bench shapes and progress; plans say `strategy: "serial"` and their
 //! `chunk_size` is `null`. Speedups come with verdicts (`{speedup, class: "faster" | "no_gain" |
 //! "slower", short, label, doubt?}`) where the page prints them; `doubt` says why a comparison's
-//! speedup is above what its busy workers can give (`policy::run_verdict`). A serial
+//! speedup should not be taken at its word: above what its busy workers can give, or a
+//! parallel run slower than serial far under its prediction (`policy::run_verdict`). A serial
 //! recommendation is the serial run (speedup 1), and `best` is the fastest run shown. Reports
 //! are `sections` to render.
 //!
@@ -989,12 +990,18 @@ impl Service {
                     blind: policy::run_verdict(
                         comparison.speedup_blind,
                         comparison.blind_workers.min(items),
+                        comparison.blind_plan.predicted_speedup,
                     ),
                     recommended: policy::run_verdict(
                         comparison.speedup_recommended,
                         busy(&comparison.plan),
+                        comparison.plan.predicted_speedup,
                     ),
-                    best: policy::run_verdict(comparison.best.speedup, busy(&comparison.best.plan)),
+                    best: policy::run_verdict(
+                        comparison.best.speedup,
+                        busy(&comparison.best.plan),
+                        comparison.best.plan.predicted_speedup,
+                    ),
                 };
                 Response::Compared(Compared {
                     comparison,

@@ -333,7 +333,11 @@ pub fn scaling(
             x,
             items: job.items(),
             speedup,
-            verdict: policy::run_verdict(speedup, busy_workers(&plan, job.items())),
+            verdict: policy::run_verdict(
+                speedup,
+                busy_workers(&plan, job.items()),
+                plan.predicted_speedup,
+            ),
             predicted_speedup: plan.predicted_speedup,
             plan,
             serial,
