@@ -23,10 +23,13 @@ pub const SAY_TIMES_SLOWER_BELOW: f64 = 0.1;
 /// flagged: far more often the serial readings were slowed by other load than the work really
 /// ran superlinearly.
 pub const ABOVE_IDEAL_BY: f64 = 1.1;
-/// A parallel run measured slower than serial where its plan was predicted at least this many
-/// times its measured speedup is flagged: on 2 cores such a run far more often lost a core to
-/// other work (on a page, its own drawing too) than the plan really loses. Performance cell 2
-/// showed 0.84-1.03x for plans predicted 1.96x that ran 1.9-2.0x when measured again.
+/// A parallel run measured slower than serial where its plan was predicted to gain, at least
+/// this many times its measured speedup, is flagged: on 2 cores such a run far more often lost
+/// a core to other work (on a page, its own drawing too) than the plan really loses.
+/// Performance cell 2 showed 0.84-1.03x for plans predicted 1.96x that ran 1.9-2.0x when
+/// measured again. A run predicted to lose is not: blind chunks of one on tiny items lose
+/// more than the model's dispatch cost says (162x slower against 24x predicted), and that is
+/// the model's error, not a lost core.
 pub const BELOW_PREDICTION_BY: f64 = 1.5;
 /// Runs of each configuration a study or sweep takes by default.
 pub const DEFAULT_REPEATS: usize = 3;
@@ -149,7 +152,8 @@ pub fn verdict(speedup: f64) -> Verdict {
 /// Classifies the speedup of a run on `workers` busy workers whose plan was predicted at
 /// `predicted` (NaN when nothing predicted it), and doubts it when it is more than
 /// `ABOVE_IDEAL_BY` above the `workers`x that they can give at most, or when a parallel run
-/// came out slower than serial at `BELOW_PREDICTION_BY` or more under its prediction.
+/// predicted to gain came out slower than serial, `BELOW_PREDICTION_BY` or more under its
+/// prediction.
 pub fn run_verdict(speedup: f64, workers: usize, predicted: f64) -> Verdict {
     let workers = workers.max(1);
     let ideal = workers as f64;
@@ -165,7 +169,7 @@ pub fn run_verdict(speedup: f64, workers: usize, predicted: f64) -> Verdict {
     let below_prediction = (workers > 1
         && speedup > 0.0
         && speedup < 1.0
-        && predicted.is_finite()
+        && predicted >= 1.0
         && predicted >= speedup * BELOW_PREDICTION_BY)
         .then(|| {
             format!(
@@ -274,8 +278,10 @@ mod tests {
             doubt.contains("0.93x") && doubt.contains("1.96x"),
             "{doubt}"
         );
-        // Slower than serial as predicted, near its prediction, or gaining: taken at its word.
+        // Slower than serial as predicted (by far more, too: blind chunks of one on tiny
+        // items), near its prediction, or gaining: taken at its word.
         assert_eq!(run_verdict(0.02, 2, 0.025).doubt, None);
+        assert_eq!(run_verdict(1.0 / 162.0, 2, 1.0 / 24.0).doubt, None);
         assert_eq!(run_verdict(0.8, 2, 1.1).doubt, None);
         assert_eq!(run_verdict(1.2, 2, 1.96).doubt, None);
         // One worker, a hand-built plan (nothing predicted), or no reading: nothing to doubt.
