@@ -93,6 +93,11 @@ pub fn resolution() -> f64 {
 
 /// A run shorter than this many clock ticks is timed as a block of runs (`readable_run`).
 const READABLE_RUN_TICKS: f64 = 20.0;
+
+/// The shortest run the clock reads well enough: `READABLE_RUN_TICKS` of its ticks.
+fn readable_s() -> f64 {
+    READABLE_RUN_TICKS * resolution()
+}
 const MOST_RUNS_PER_BLOCK: f64 = 1000.0;
 
 /// The seconds one call of `run` takes, by its own reading. A call too short for the clock to
@@ -111,7 +116,7 @@ fn reading<E>(
     run: &mut impl FnMut() -> Result<f64, E>,
     block: Option<f64>,
 ) -> Result<(f64, Option<f64>), E> {
-    let readable = READABLE_RUN_TICKS * resolution();
+    let readable = readable_s();
     let mut runs = match block {
         Some(runs) => runs,
         None => {
@@ -163,7 +168,7 @@ pub fn steady_run<E>(mut run: impl FnMut() -> Result<f64, E>) -> Result<f64, E> 
     if first >= STEADY_RUN_S {
         return Ok(first);
     }
-    let readings = steady_readings(first, READABLE_RUN_TICKS * resolution());
+    let readings = steady_readings(first, readable_s());
     let mut times = Vec::with_capacity(readings);
     times.push(first);
     for _ in 1..readings {

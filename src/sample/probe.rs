@@ -304,6 +304,12 @@ fn slowdown(side_by_side: &[f64], alone: &[f64]) -> f64 {
         .unwrap_or(1.0)
 }
 
+/// Whether stretches side by side read slower than alone by more than noise
+/// (`CONTENTION_NOISE`).
+fn reads_contention(side_by_side: &[f64], alone: &[f64]) -> bool {
+    slowdown(side_by_side, alone) >= CONTENTION_NOISE
+}
+
 /// One stretch of `len` items from each start, each on its own worker.
 fn one_each(starts: &[usize], len: usize) -> Vec<Vec<Segment>> {
     starts.iter().map(|&start| vec![(start, len)]).collect()
@@ -484,8 +490,7 @@ pub(super) fn probe_side_by_side(
             // is the least of the rounds (up to `GAIN_ROUNDS`), and contention read in a second
             // round only ever came from a stretch alone that ran fast once. Skipping them saved
             // mandelbrot's decisions 10-15 ms in the browser.
-            let found_contention =
-                contention_probed && slowdown(&side_by_side, &alone) >= CONTENTION_NOISE;
+            let found_contention = contention_probed && reads_contention(&side_by_side, &alone);
             let found_gain = waits_probed && gains.0 >= OVERSUBSCRIBED_GAIN;
             let confirming = (found_contention && round + 1 < PROBE_REPEATS) || found_gain;
             if long_items || !confirming {
@@ -506,10 +511,7 @@ pub(super) fn probe_side_by_side(
     // while the machine is short of its cores is the machine's, and the rounds are taken
     // again, the second reading deciding. In the browser mandelbrot and cpu-loop, which run
     // 1.95x, read contention of 1.12-1.29 in 4 of 60 decisions, and were predicted 1.48-1.79x.
-    if contention_probed
-        && slowdown(&found.side_by_side, &found.alone) >= CONTENTION_NOISE
-        && in_a_spell()?
-    {
+    if contention_probed && reads_contention(&found.side_by_side, &found.alone) && in_a_spell()? {
         found = rounds()?;
     }
     let Rounds {
