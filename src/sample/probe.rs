@@ -601,11 +601,15 @@ mod tests {
         }
     }
 
-    /// Stretches that take 1 ms, except the `slow` calls (counted from 1), which read 1.5 ms:
-    /// each call also sleeps its millisecond, so that side-by-side calls overlap.
+    /// Stretches that read 1 ms, except the `slow` calls (counted from 1), which read 1.5 ms.
+    /// Each call sleeps a millisecond; the `side_by_side` calls, run two at once, also meet
+    /// before and after it, so that the later of the two runs wholly beside the other however
+    /// late a loaded machine starts it (sleeping alone, one CI run read no overlap at all).
     struct Stretches {
         calls: AtomicUsize,
         slow: &'static [usize],
+        side_by_side: &'static [usize],
+        pair: std::sync::Barrier,
     }
 
     impl Batches for Stretches {
@@ -614,7 +618,14 @@ mod tests {
         }
         fn time(&self, _first: usize, _len: usize, _keep: bool) -> Result<f64> {
             let call = self.calls.fetch_add(1, Ordering::AcqRel) + 1;
+            let paired = self.side_by_side.contains(&call);
+            if paired {
+                self.pair.wait();
+            }
             std::thread::sleep(std::time::Duration::from_millis(1));
+            if paired {
+                self.pair.wait();
+            }
             Ok(if self.slow.contains(&call) {
                 1.5e-3
             } else {
@@ -629,11 +640,14 @@ mod tests {
     #[test]
     fn contention_found_in_a_spell_is_read_again() {
         // Each round runs two stretches side by side, then each alone: calls 1-2 and 5-6 are
-        // the first rounds' side-by-side ones, slowed as a spell slows them.
+        // the first rounds' side-by-side ones, slowed as a spell slows them, and 9-10 and
+        // 13-14 the retaken rounds'.
         let probe = |spell: bool| {
             let batches = Stretches {
                 calls: AtomicUsize::new(0),
                 slow: &[1, 2, 5, 6],
+                side_by_side: &[1, 2, 5, 6, 9, 10, 13, 14],
+                pair: std::sync::Barrier::new(2),
             };
             let mut checked = 0;
             let mut in_a_spell = || {
