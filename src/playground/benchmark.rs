@@ -404,8 +404,9 @@ pub struct SmallRow {
     #[serde(default)]
     pub trial_speedup: Option<f64>,
     /// Times the measurement was taken again after a spell: the sweep's best shape ran more
-    /// than `SPELL_FACTOR` slower in it than in the sweep, or its rounds read under
-    /// `tuning::SPELL_CAPACITY` of the cores (the decision is not taken again).
+    /// than `SPELL_FACTOR` slower in it than in the sweep, its rounds read under
+    /// `tuning::SPELL_CAPACITY` of the cores, or one round did and outlier runs were left (the
+    /// decision is not taken again).
     #[serde(default)]
     pub remeasured: usize,
     /// The machine's parallel throughput in cores' worth (`calibrate::CapacityProbe`), read
@@ -562,9 +563,28 @@ pub fn bench_small_job(
     };
     let (mut runs, mut capacities) = measure_all()?;
     let mut remeasured = 0;
+    let outliers_in = |runs: &[Vec<f64>; 3]| {
+        outliers(&runs[0])
+            + if plan.is_serial() {
+                0
+            } else {
+                outliers(&runs[1])
+            }
+            + if best_is_recommended {
+                0
+            } else {
+                outliers(&runs[2])
+            }
+    };
+    // A round short of cores that left outlier runs behind is a spell too, whichever shape it
+    // hit: in the browser one round read 0.04 of the cores and the recommendation's runs of
+    // parametric 5 us x 400 went bimodal (median 1.83 ms against 0.94 for the same kind of
+    // shape), while the best's median and the rounds' median capacity stayed clean.
     let in_a_spell = |runs: &[Vec<f64>; 3], capacities: &[f64]| {
         stats::median(&runs[2]) > SPELL_FACTOR * sweep.best.time.median_s
             || calibrate::short_of_cores(stats::median(capacities), pool)
+            || (calibrate::short_of_cores(stats::min(capacities.iter().copied()), pool)
+                && outliers_in(runs) > 0)
     };
     while remeasured < SPELL_REMEASURES && in_a_spell(&runs, &capacities) {
         (runs, capacities) = measure_all()?;
@@ -572,17 +592,7 @@ pub fn bench_small_job(
     }
     let capacity = stats::median(&capacities);
     let least_capacity = stats::min(capacities.iter().copied());
-    let outliers = outliers(&runs[0])
-        + if plan.is_serial() {
-            0
-        } else {
-            outliers(&runs[1])
-        }
-        + if best_is_recommended {
-            0
-        } else {
-            outliers(&runs[2])
-        };
+    let outliers = outliers_in(&runs);
     let [serial, recommended, best] = runs.map(Measurement::from_runs);
     let (best_shape, best_s) = if best.median_s < serial.median_s {
         (best_shape, best.median_s)
