@@ -81,6 +81,35 @@ fn a_job_too_big_for_memory_is_refused_before_it_allocates() {
 }
 
 #[test]
+fn each_point_of_a_scaling_study_is_checked_against_memory() {
+    let service = browser_like();
+    // The first point fits; the second, reached only by the axis, holds a TiB or more of
+    // results (1 MiB each), and was built and run unchecked.
+    for (axis, job) in [
+        (
+            json!({"kind": "items"}),
+            json!({"workload": "parametric", "params": {"bytes_out": 1_048_576, "cost_us": 1}}),
+        ),
+        (
+            json!({"kind": "param", "name": "bytes_out"}),
+            json!({"workload": "parametric", "n": 1_000_000, "params": {"cost_us": 1}}),
+        ),
+    ] {
+        let values = if axis["kind"] == "items" {
+            json!([10, 10_000_000])
+        } else {
+            json!([8, 1_048_576])
+        };
+        let reply = refused(
+            &service,
+            json!({"kind": "scaling", "job": job, "axis": axis, "values": values, "repeats": 1}),
+        );
+        assert_eq!(reply.kind, "too_big", "{}", reply.message);
+        assert!(reply.message.contains("results"), "{}", reply.message);
+    }
+}
+
+#[test]
 fn the_native_cap_is_a_setting() {
     assert!(memory::limit() >= 1 << 30);
     let tiny = Service::new().with_memory_limit(1 << 20);

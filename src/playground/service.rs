@@ -887,8 +887,15 @@ impl Service {
                 let spec = spec()?.catalog_only(request.kind)?;
                 let axis = needs(request.axis.as_ref(), "axis", request.kind)?;
                 let values = needs(request.values.as_ref(), "values", request.kind)?;
+                let job_at = |params: &Params, n: Option<usize>| {
+                    self.job(&JobSpec {
+                        params: params.clone(),
+                        n,
+                        ..spec.clone()
+                    })
+                };
                 Response::Scaling(study::scaling(
-                    &spec.workload,
+                    &job_at,
                     &spec.params,
                     spec.n,
                     spec.transfer,

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::options::{Options, Transfer};
 use crate::plan::Plan;
-use crate::playground::job::{prepare, Job};
+use crate::playground::job::Job;
 use crate::playground::policy::{self, Verdict};
 use crate::report::{Measured, Report};
 use crate::shape::Shape;
@@ -16,6 +16,7 @@ use crate::sweep::{Measurement, Progress};
 use crate::tune::TuneResult;
 use crate::workload::{ParamValue, Params};
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// Callbacks and limits shared by every study.
 #[derive(Clone, Copy, Default)]
@@ -282,10 +283,15 @@ pub struct ScalingPoint {
     pub verdict: Verdict,
 }
 
+/// Builds the job at one point of a scaling study from its parameters and item count.
+pub type PointJob<'a> = &'a dyn Fn(&Params, Option<usize>) -> Result<Rc<dyn Job>>;
+
 /// For each value of `axis`, optimizes, then measures serial and the recommendation.
-#[allow(clippy::too_many_arguments)] // the job's four parts, the axis, and the study's three
+/// `job_at(params, n)` builds each point's job: the caller checks its memory and warms it up,
+/// as for a job of its own (`playground::service`).
+#[allow(clippy::too_many_arguments)] // the job's three parts, the axis, and the study's three
 pub fn scaling(
-    name: &str,
+    job_at: PointJob<'_>,
     params: &Params,
     items: Option<usize>,
     transfer: Transfer,
@@ -320,7 +326,7 @@ pub fn scaling(
                 (p, items)
             }
         };
-        let prepared = prepare(name, &point_params, point_items)?;
+        let prepared = job_at(&point_params, point_items)?;
         let job = prepared.transferring(transfer);
         let plan = job.optimize(&options)?;
         let [serial, recommended]: [Measurement; 2] = job
