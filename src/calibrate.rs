@@ -352,6 +352,10 @@ pub struct CapacityProbe {
 /// long beside a parked worker's wake (0.03-0.1 ms), short beside a spell.
 const CAPACITY_ITEM_S: f64 = 20e-6;
 const CAPACITY_ITEMS_PER_WORKER: usize = 50;
+/// Longest `CapacityProbe::until_quiet` waits.
+const QUIET_WAIT_S: f64 = 0.15;
+/// Pause between its readings, which leaves the cores to whatever holds them.
+const QUIET_PAUSE_S: f64 = 0.005;
 
 impl CapacityProbe {
     pub fn new() -> Self {
@@ -397,6 +401,17 @@ impl CapacityProbe {
     /// Whether the machine has less than `SPELL_CAPACITY` of its cores right now.
     pub fn in_a_spell(&self, pool: &dyn WorkerPool) -> Result<bool> {
         Ok(short_of_cores(self.read(pool)?, pool))
+    }
+
+    /// Waits, for at most `QUIET_WAIT_S`, until the machine has its cores; returns the
+    /// seconds it waited. Past the wait the machine is busy with work of its own, and runs
+    /// measure that.
+    pub fn until_quiet(&self, pool: &dyn WorkerPool) -> Result<f64> {
+        let waited = Stopwatch::start();
+        while self.in_a_spell(pool)? && waited.elapsed() < QUIET_WAIT_S {
+            std::thread::sleep(std::time::Duration::from_secs_f64(QUIET_PAUSE_S));
+        }
+        Ok(waited.elapsed())
     }
 }
 

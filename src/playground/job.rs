@@ -105,7 +105,9 @@ impl<'a> dyn Job + 'a {
             .collect();
         let mut runs: Vec<Vec<f64>> = vec![Vec::with_capacity(repeats.max(1)); plans.len()];
         let mut done = 0;
+        let capacity = crate::calibrate::CapacityProbe::new();
         for _ in 0..repeats.max(1) {
+            capacity.until_quiet(crate::pool::current())?;
             for (i, plan) in plans.iter().enumerate() {
                 let reading = match first_of_shape[i] {
                     first if first < i => *runs[first].last().expect("read earlier this round"),
