@@ -166,6 +166,23 @@ impl Plan {
         plan
     }
 
+    /// The same plan predicted for runs on memory with `headroom` bytes to spare
+    /// (`memory::headroom`): once a run has grown the browser's memory, the runs after it write
+    /// their results without growing it. A serial time a trial measured stays as measured.
+    pub fn with_memory_headroom(&self, headroom: Option<usize>) -> Plan {
+        let mut plan = self.clone();
+        if let Some(profile) = plan.profile.as_mut() {
+            profile.memory_headroom_bytes = headroom.map(|b| b as f64);
+        }
+        if plan.trial.is_none() {
+            if let Some(serial) = plan.as_serial().predict() {
+                plan.predicted_serial_s = serial.time_s;
+            }
+        }
+        plan.fill_prediction();
+        plan
+    }
+
     /// The same profile and costs, run serially.
     pub fn as_serial(&self) -> Plan {
         let mut plan = self.clone();

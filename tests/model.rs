@@ -299,6 +299,32 @@ fn in_wasm_only_results_past_the_memory_already_there_pay_for_growing_it() {
 }
 
 #[test]
+fn a_plan_repriced_on_grown_memory_leaves_growing_it_out() {
+    // 4,000 results owning 16 KiB each, with a quarter of them fitting in the memory there is:
+    // the decision prices growing the rest, the runs after a first one do not pay it.
+    let mut owning = profile(4_000, 10e-6, 0.0);
+    owning.result_slot_bytes = 24;
+    owning.result_heap_bytes = 16_384.0;
+    let results = 4_000.0 * (24.0 + 16_384.0);
+    owning.memory_headroom_bytes = Some(results / 4.0);
+    let plan = optimize_profile(owning, costs(2, 1e-9), Transfer::Shared, Start::Warm, None);
+    let growing = 0.75 * results * 0.8e-9;
+    assert!((plan.predicted_serial_s - (40e-3 + growing)).abs() < 1e-9);
+    let grown = plan.with_memory_headroom(Some(2 * results as usize));
+    assert!((grown.predicted_serial_s - 40e-3).abs() < 1e-9, "{grown:?}");
+    assert_eq!(
+        (grown.workers, grown.chunk_size),
+        (plan.workers, plan.chunk_size)
+    );
+    assert!(grown.predicted_time_s < plan.predicted_time_s - 0.9 * growing);
+    assert!(
+        (grown.predicted_speedup - grown.predicted_serial_s / grown.predicted_time_s).abs() < 1e-9
+    );
+    // Growing is serial, so it weighed against the pool: two workers gain more without it.
+    assert!(grown.predicted_speedup > plan.predicted_speedup);
+}
+
+#[test]
 fn results_that_own_heap_memory_pay_for_it_fresh_too() {
     // 4,000 results of 24 B slots, each owning 16 KiB: 64 MiB written fresh on every run.
     let mut owning = profile(4_000, 10e-6, 0.0);

@@ -29,9 +29,9 @@ export function compareBars(cmp, name) {
   const labels = ['serial', `blind (${shapeLabel(cmp.blind_workers, 1)})`, `optimized (${cmp.plan.strategy === 'serial' ? 'serial' : shapeLabel(cmp.plan.workers, cmp.plan.chunk_size)})`, `best measured (${best.plan.strategy === 'serial' ? 'serial' : shapeLabel(best.plan.workers, best.plan.chunk_size)})`];
   const short = ['serial', 'blind', 'optimized', 'best'];
   const mt = [cmp.serial.median_s, cmp.blind.median_s, cmp.recommended.median_s, best.time_s].map(ms);
-  const pt = [cmp.plan.predicted_serial_s, cmp.blind_plan.predicted_time_s, cmp.plan.predicted_time_s, best.predicted_s].map(ms);
+  const pt = [cmp.measured_plan.predicted_serial_s, cmp.blind_plan.predicted_time_s, cmp.measured_plan.predicted_time_s, best.predicted_s].map(ms);
   const ms_ = [1, cmp.speedup_blind, cmp.speedup_recommended, best.speedup].map((v) => round(v, 3));
-  const ps = [1, cmp.blind_plan.predicted_speedup, cmp.plan.predicted_speedup, best.predicted_speedup].map((v) => round(v, 3));
+  const ps = [1, cmp.blind_plan.predicted_speedup, cmp.measured_plan.predicted_speedup, best.predicted_speedup].map((v) => round(v, 3));
   const cat = { type: 'category', data: short, axisLabel: { interval: 0 } };
   const tip = { trigger: 'axis', confine: true, formatter: (items) => `${labels[items[0].dataIndex]}<br>` + tipItems(items).map((i) => `${i.marker}${i.seriesName}: ${i.value ?? '–'}`).join('<br>') };
   const time = {

@@ -24,7 +24,7 @@
 //! | `execute`      | job, shape             | `{plan, run, steady_s, report, preview}` (`steady_s`: a run under 1 ms, read back to back) |
 //! | `sweep`        | job (workers, chunk_sizes: default grid) | `[plan, sweep]`          |
 //! | `tune`         | job                    | `[plan, tuned]`                            |
-//! | `compare`      | job                    | `Comparison` (`best`, `blind_plan`) with `verdicts` |
+//! | `compare`      | job                    | `Comparison` (`best`, `blind_plan`, `measured_plan`) with `verdicts` |
 //! | `worker_curve` | job (max_workers: pool size) | `WorkerCurve`                        |
 //! | `scaling`      | job, axis, values      | `[ScalingPoint]`                           |
 //! | `bench`        | job                    | `BenchRow`                                 |
@@ -1001,8 +1001,8 @@ impl Service {
                     ),
                     recommended: policy::run_verdict(
                         comparison.speedup_recommended,
-                        busy(&comparison.plan),
-                        comparison.plan.predicted_speedup,
+                        busy(&comparison.measured_plan),
+                        comparison.measured_plan.predicted_speedup,
                     ),
                     best: policy::run_verdict(
                         comparison.best.speedup,

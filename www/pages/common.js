@@ -40,14 +40,24 @@ export function planShape(plan) {
 export function compareTable(cmp) {
   const best = cmp.best;
   const rows = [
-    ['serial', 'serial', cmp.serial, cmp.plan.predicted_serial_s, 1, 1],
+    ['serial', 'serial', cmp.serial, cmp.measured_plan.predicted_serial_s, 1, 1],
     ['blind', shapeLabel(cmp.blind_workers, 1), cmp.blind, cmp.blind_plan.predicted_time_s, cmp.speedup_blind, cmp.blind_plan.predicted_speedup],
-    ['optimized', planShape(cmp.plan), cmp.recommended, cmp.plan.predicted_time_s, cmp.speedup_recommended, cmp.plan.predicted_speedup],
+    ['optimized', planShape(cmp.plan), cmp.recommended, cmp.measured_plan.predicted_time_s, cmp.speedup_recommended, cmp.measured_plan.predicted_speedup],
     ['best measured', planShape(best.plan), { median_s: best.time_s }, best.predicted_s, best.speedup, best.predicted_speedup],
   ];
   return `<table class="data" tabindex="0" data-consistency="compare" data-serial="${cmp.serial.median_s}"><thead><tr><th scope="col">run</th><th scope="col">speedup</th><th scope="col">predicted speedup</th><th scope="col">shape</th><th scope="col">time (median)</th><th scope="col">predicted time</th></tr></thead><tbody>${
     rows.map(([n, shape, m, p, s, ps]) => `<tr class="${Number.isFinite(s) && s < 1 ? 'slower' : ''}" data-row="${n}" data-time="${m.median_s}" data-speedup="${s}"><th scope="row">${n}</th><td><strong>${x(s)}</strong></td><td>${x(ps)}</td><td>${shape}</td><td>${seconds(m.median_s)}${m.min_s !== undefined ? ` <small>(${seconds(m.min_s)}–${seconds(m.max_s)})</small>` : ''}</td><td>${seconds(p)}</td></tr>`).join('')
-  }</tbody></table>${doubts(cmp.verdicts)}<p class="note">${count(cmp.plan.profile?.items ?? 0, 'item')}; medians of ${runs(cmp.serial.runs_s.length)}. The adaptive tuner measured ${runs(cmp.tuned.runs)} in ${seconds(cmp.tuned.elapsed_s)} to find the best shape.</p>`;
+  }</tbody></table>${doubts(cmp.verdicts)}<p class="note">${count(cmp.plan.profile?.items ?? 0, 'item')}; medians of ${runs(cmp.serial.runs_s.length)}. The adaptive tuner measured ${runs(cmp.tuned.runs)} in ${seconds(cmp.tuned.elapsed_s)} to find the best shape.${grownNote(cmp)}</p>`;
+}
+
+/**
+ * When the decision priced growing memory for the results: the runs above came after an untimed
+ * first run had grown it, and are predicted as such.
+ */
+function grownNote(cmp) {
+  if (cmp.measured_plan.predicted_serial_s === cmp.plan.predicted_serial_s) return '';
+  return ` An untimed first run grew this page's memory for the results, so the predictions beside the runs leave growing it out;
+    the recommendation's own (${seconds(cmp.plan.predicted_time_s)} against ${seconds(cmp.plan.predicted_serial_s)} serial) is for a first run, which pays for it.`;
 }
 
 /** The engine's doubts about a comparison's speedups (`{blind, recommended, best}` verdicts), one note per distinct doubt. */

@@ -40,7 +40,7 @@ export function render(main, { info, catalog }) {
       const t = cmp.tuned;
       const bestPred = sweep.best.predicted_s;
       const rows = [
-        { label: 'model', shape: planShape(cmp.plan), time_s: cmp.recommended.median_s, predicted_s: cmp.plan.predicted_time_s, cost_s: cmp.plan.decision.total_s, runs: 0 },
+        { label: 'model', shape: planShape(cmp.plan), time_s: cmp.recommended.median_s, predicted_s: cmp.measured_plan.predicted_time_s, cost_s: cmp.plan.decision.total_s, runs: 0 },
         { label: 'adaptive tuner', shape: planShape(t.plan), time_s: t.best_time_s, predicted_s: t.plan.predicted_time_s, cost_s: t.elapsed_s, runs: t.runs },
         { label: 'full grid', shape: shapeLabel(sweep.best.workers, sweep.best.chunk_size), time_s: sweep.best.time.median_s, predicted_s: bestPred, cost_s: sweep.elapsed_s, runs: sweep.runs },
       ];
