@@ -267,12 +267,17 @@ fn large_result_vectors_pay_for_fresh_memory_which_shares_out_poorly() {
     );
 }
 
-#[test]
-fn in_wasm_only_results_past_the_memory_already_there_pay_for_growing_it() {
+/// 4,000 items of 10 µs whose results own 16 KiB each (24-byte slots), and those results' bytes.
+fn owning_results() -> (Profile, f64) {
     let mut owning = profile(4_000, 10e-6, 0.0);
     owning.result_slot_bytes = 24;
     owning.result_heap_bytes = 16_384.0;
-    let results = 4_000.0 * (24.0 + 16_384.0);
+    (owning, 4_000.0 * (24.0 + 16_384.0))
+}
+
+#[test]
+fn in_wasm_only_results_past_the_memory_already_there_pay_for_growing_it() {
+    let (owning, results) = owning_results();
     let c = costs(2, 1e-9);
     let serial_with = |headroom: f64| {
         let mut p = owning.clone();
@@ -302,10 +307,7 @@ fn in_wasm_only_results_past_the_memory_already_there_pay_for_growing_it() {
 fn a_plan_repriced_on_grown_memory_leaves_growing_it_out() {
     // 4,000 results owning 16 KiB each, with a quarter of them fitting in the memory there is:
     // the decision prices growing the rest, the runs after a first one do not pay it.
-    let mut owning = profile(4_000, 10e-6, 0.0);
-    owning.result_slot_bytes = 24;
-    owning.result_heap_bytes = 16_384.0;
-    let results = 4_000.0 * (24.0 + 16_384.0);
+    let (mut owning, results) = owning_results();
     owning.memory_headroom_bytes = Some(results / 4.0);
     let plan = optimize_profile(owning, costs(2, 1e-9), Transfer::Shared, Start::Warm, None);
     let growing = 0.75 * results * 0.8e-9;
